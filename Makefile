@@ -1,0 +1,38 @@
+# The two commands a user types: `make figures` and `make test`. Both create .venv and install what is missing.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup figures figures-quick test test-slow notebooks lint clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+figures: setup            ## regenerate every paper figure -> figures/ (+ figures/README.md)
+	$(PY) scripts/reproduce.py
+
+figures-quick: setup      ## smoke-test presets -> figures/quick/
+	$(PY) scripts/reproduce.py --quick
+
+test: setup               ## the test suite (what CI runs)
+	$(PY) -m pytest
+
+test-slow: setup          ## paper-scale checks
+	$(PY) -m pytest -m slow
+
+notebooks: setup          ## re-execute the three notebooks in place (outputs committed)
+	$(PY) -m jupyter nbconvert --to notebook --execute --inplace geometry_model.ipynb resource_model.ipynb domino_model.ipynb
+
+lint: setup
+	$(VENV)/bin/ruff check skill_physics scripts tests
+
+clean:                    ## removes quick outputs and caches of Python; never results/ or figures/
+	rm -rf figures/quick .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,95 @@
+"""Counter-based random numbers for stacked runs.
+
+Every draw is a pure function of (run seed, stream, step, index), computed with the SplitMix64 finaliser in int64
+tensor arithmetic. Why not ``torch.Generator``: a generator's output depends on everything drawn before, so a run
+stacked with others would see other draws than the same run alone, and CPU and CUDA generators differ. Here a run's
+randomness depends on its own seed only: stacked runs equal one-by-one runs, on any device.
+"""
+import math
+
+import torch
+
+_GOLDEN = 0x9E3779B97F4A7C15
+_MIX1 = 0xBF58476D1CE4E5B9
+_MIX2 = 0x94D049BB133111EB
+
+# named streams, so that batch sampling and gradient noise never reuse a counter
+STREAMS = {"batch": 1, "noise": 2, "init": 3, "data": 4}
+
+
+def _int64(c):
+    """An unsigned 64-bit constant as the int64 with the same bits."""
+    return c - (1 << 64) if c >= (1 << 63) else c
+
+
+def _shr(z, s):
+    """Logical right shift of an int64 tensor (torch's >> is arithmetic)."""
+    return (z >> s) & ((1 << (64 - s)) - 1)
+
+
+def mix64(z):
+    """SplitMix64 finaliser: a bijective avalanche hash of int64 tensors (multiplication wraps modulo 2^64)."""
+    z = (z ^ _shr(z, 30)) * _int64(_MIX1)
+    z = (z ^ _shr(z, 27)) * _int64(_MIX2)
+    return z ^ _shr(z, 31)
+
+
+class CounterRNG:
+    """Random numbers for R stacked runs, each a function of its own seed.
+
+    Parameters
+    ----------
+    seeds : int or sequence of int, shape (R,)
+        One seed per run.
+    device : str or torch.device
+    """
+
+    def __init__(self, seeds, device="cpu"):
+        seeds = torch.as_tensor(seeds, dtype=torch.int64).reshape(-1).to(device)
+        self.device = seeds.device
+        self.keys = {name: mix64(mix64(seeds + _int64(_GOLDEN)) + _int64(s * _GOLDEN % (1 << 64)))
+                     for name, s in STREAMS.items()}
+
+    @property
+    def n_runs(self):
+        return self.keys["batch"].shape[0]
+
+    def bits(self, stream, step, n):
+        """Hashed int64 words, shape (R, n): the words (step * n + j), j < n, of each run's stream."""
+        counter = int(step) * int(n) + torch.arange(1, n + 1, device=self.device, dtype=torch.int64)
+        return mix64(self.keys[stream][:, None] + counter[None, :] * _int64(_GOLDEN))
+
+    def uniform(self, stream, step, n, dtype=torch.float32):
+        """Uniform numbers in [0, 1), shape (R, n), with 24 (float32) or 53 (float64) random bits."""
+        nbits = 53 if dtype == torch.float64 else 24
+        return _shr(self.bits(stream, step, n), 64 - nbits).to(dtype) * (2.0 ** -nbits)
+
+    def normal(self, stream, step, n, dtype=torch.float32):
+        """Standard normal numbers, shape (R, n), by the Box-Muller transform (computed in float64)."""
+        u = self.uniform(stream, step, 2 * n, torch.float64)
+        radius = torch.sqrt(-2.0 * torch.log1p(-u[:, :n]))  # 1 - u in (0, 1]: log is finite
+        return (radius * torch.cos(2.0 * math.pi * u[:, n:])).to(dtype)
+
+    def categorical_counts(self, step, cdf, batch_size):
+        """Per-task counts of a batch of i.i.d. Categorical draws, one batch per run.
+
+        Parameters
+        ----------
+        step : int
+            Counter of the draw (one batch per step).
+        cdf : torch.Tensor, shape (R, K)
+            Cumulative task frequencies of each run (last entry 1).
+        batch_size : int or torch.Tensor of shape (R,)
+            B per run; runs with smaller B use the first B draws of the max(B) drawn.
+
+        Returns
+        -------
+        torch.Tensor, shape (R, K), dtype of ``cdf``: counts summing to B in each row, distributed as
+        Multinomial(B, p).
+        """
+        sizes = torch.as_tensor(batch_size, device=self.device).reshape(-1).expand(cdf.shape[0])
+        b_max = int(sizes.max())
+        u = self.uniform("batch", step, b_max, cdf.dtype)  # pass a float64 cdf: rare tasks keep their mass
+        idx = torch.searchsorted(cdf, u, right=True).clamp_(max=cdf.shape[1] - 1)
+        keep = (torch.arange(b_max, device=self.device)[None, :] < sizes[:, None]).to(cdf.dtype)
+        return torch.zeros_like(cdf).scatter_add_(1, idx, keep)

@@ -1,0 +1,23 @@
+import numpy as np
+import pytest
+
+from skill_physics import domino_skills, parallel_skills
+
+
+def test_domino_closed_form():
+    t0 = 52.705
+    s = domino_skills(np.arange(1000), 10, t0)
+    for i in range(10):
+        done = np.flatnonzero(s[:, i] >= 1)[0]
+        assert done == int(np.ceil((i + 1) * t0))                 # task i+1 completes at (i+1) t0
+        assert np.all(s[: int(i * t0) + 1, i] == 0)               # and has not started before i t0
+    np.testing.assert_allclose(np.diff(s[60:100, 1]), 1 / t0)     # linear ramp of slope 1/t0
+
+
+def test_parallel_model_and_bad_input():
+    s = parallel_skills(np.array([0, 30, 60]), [30, 60])
+    np.testing.assert_allclose(s[1], [1 - np.exp(-1), 1 - np.exp(-0.5)])
+    with pytest.raises(ValueError, match="t0"):
+        domino_skills(np.arange(3), 2, 0)
+    with pytest.raises(ValueError, match="timescales"):
+        parallel_skills(np.arange(3), [1, -1])

@@ -1,0 +1,80 @@
+"""The Resource model against its limits and the spec's deterministic reference values."""
+import numpy as np
+import pytest
+
+from skill_physics import Dependencies, crossing_times, effective_rate, power_law_frequencies, resource_model
+
+
+def test_single_task_without_waste_ramps_linearly():
+    eta = 0.01
+    s = resource_model([1.0], eta_eff=eta, n0=0.0, steps=150)[:, 0]
+    np.testing.assert_allclose(s[:99], eta * np.arange(1, 100))
+    assert crossing_times(s, 1 - 1e-9) == pytest.approx(1 / eta - 1, abs=1)   # done after 1/eta updates
+    assert np.all(s[100:] == 1)
+
+
+def test_large_waste_decouples_tasks():
+    # N0 >> sum_k p_k l_k: l_k <- l_k (1 - eta p_k / N0), independent exponential learning
+    p, eta, n0, T = np.array([0.7, 0.2, 0.1]), 0.01, 1e6, 500
+    s = resource_model(p, eta_eff=eta * 1e4, n0=n0, steps=T)
+    t = np.arange(1, T + 1)[:, None]
+    np.testing.assert_allclose(1 - s, (1 - eta * 1e4 * p / n0) ** t, rtol=1e-4)
+    other = resource_model(np.array([0.7, 0.05, 0.1]), eta_eff=eta * 1e4, n0=n0, steps=T)
+    np.testing.assert_allclose(s[:, [0, 2]], other[:, [0, 2]], rtol=1e-5)   # task 2 does not affect the others
+
+
+def test_demo_reference_values():
+    s = resource_model(power_law_frequencies(10, 2), eta_eff=effective_rate(3e-4, 1000), n0=0.003, steps=1000)
+    np.testing.assert_array_equal(crossing_times(s, 0.9), [104, 213, 302, 374, 430, 473, 507, 533, 554, 572])
+
+
+def test_vectorised_over_settings_equals_one_by_one():
+    p = power_law_frequencies(10, 2)
+    n0 = np.array([1e-4, 1e-3, 1e-2, 0.1])
+    grid = resource_model(p, eta_eff=0.02, n0=n0[:, None][:, 0], steps=300)
+    for i, v in enumerate(n0):
+        np.testing.assert_array_equal(grid[:, i], resource_model(p, eta_eff=0.02, n0=v, steps=300))
+
+
+def test_overlap_matrix_lets_tasks_unlearn_without_clipping():
+    C = np.array([[1.0, -0.5], [-0.5, 1.0]])
+    s = resource_model([0.9, 0.1], eta_eff=0.01, n0=0.01, steps=50, overlap=C, clip=False)
+    assert s[:, 1].min() < 0   # learning task 1 pushes task 2 below 0
+
+
+def test_ce_form_starts_at_one_half():
+    s = resource_model([0.5, 0.5], eta_eff=0.1, n0=0.0, steps=10, loss="ce")
+    assert np.all(s > 0.5) and s[0, 0] == pytest.approx(1 / (1 + np.exp(-0.05)))
+
+
+def test_dependency_gates_new_graph():
+    # a new graph: T3 needs T1 or T2, T4 needs both T1 and T3
+    deps = Dependencies("T3 = T1 | T2\nT4 = T1 & T3", n_tasks=4, exponent=1e-3)
+    gate = deps(np.array([0.0, 1.0, 0.0, 1.0]))
+    np.testing.assert_allclose(gate, [1, 1, 1, 1])            # T1 learned: OR open; T1 and T3 learned: AND open
+    gate = deps(np.array([1.0, 0.0, 0.5, 1.0]))
+    np.testing.assert_allclose(gate[:3], [1, 1, 1])           # OR open through T2 alone
+    assert gate[3] == 0                                       # AND closed while T1 is unlearned
+    s = resource_model([1, 1, 1, 1], eta_eff=1e-2, n0=1e-3, steps=600, gates=deps)
+    t = crossing_times(s, 0.99, strict=False)
+    assert t[3] > max(t[0], t[2])                             # T4 finishes after both prerequisites
+
+
+def test_spec_chain_reference_values():
+    s = resource_model([0.3, 1, 3], eta_eff=1e-3, n0=1e-3, steps=5000,
+                       gates=Dependencies("T2 = T1; T3 = T2", 3, 1e-4))
+    np.testing.assert_array_equal(crossing_times(s, 0.99, strict=False), [1008, 2753, 4420])
+
+
+@pytest.mark.parametrize("rules,match", [("T2 <- T1", "cannot parse"), ("T3 = T1 & T2 | T4", "mixes"),
+                                         ("T9 = T1", "outside")])
+def test_bad_rules_raise(rules, match):
+    with pytest.raises(ValueError, match=match):
+        Dependencies(rules, 4, 1e-3)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="loss='l1'"):
+        resource_model([1.0], eta_eff=0.1, n0=0.0, steps=3, loss="l1")
+    with pytest.raises(ValueError, match="steps"):
+        resource_model([1.0], eta_eff=0.1, n0=0.0, steps=0)
