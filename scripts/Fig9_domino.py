@@ -3,7 +3,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics import domino_skills, parallel_skills
-from skill_physics.figure import FigureScript, claim, main, within
+from skill_physics.figure import FigureScript, claim, main, task_colors, within
 from skill_physics.measure import crossing_times
 
 PAPER = {
@@ -23,7 +23,7 @@ def compute(cfg, ctx):
 
 def plot(data, cfg):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3))
-    colors = plt.cm.viridis(np.linspace(0, 1, cfg["n_tasks"]))
+    colors = task_colors(cfg["n_tasks"])
     for ax, key, title in zip(axes, ("serial", "parallel"), ("Serial model", "Parallel model")):
         for i in range(cfg["n_tasks"]):
             ax.plot(data["t"], data[key][:, i], color=colors[i])

@@ -3,6 +3,7 @@
     python scripts/reproduce.py            # paper settings -> figures/
     python scripts/reproduce.py --quick    # smoke-test sizes -> figures/quick/
     python scripts/reproduce.py --only 9 12  # some figures only (README then lists every JSON present)
+    python scripts/reproduce.py --readme-only  # rewrite figures/README.md from the JSONs present
 """
 import argparse
 import json
@@ -66,10 +67,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smoke-test presets, written to figures/quick/")
     parser.add_argument("--only", type=int, nargs="*", help="figure numbers to run")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--readme-only", action="store_true", help="only rewrite README.md from the JSONs present")
     args, extra = parser.parse_known_args(argv)
     out = paths.QUICK_FIGURES if args.quick else paths.FIGURES
     failed = []
-    for script in figure_scripts(args.only):
+    for script in [] if args.readme_only else figure_scripts(args.only):
         cmd = [sys.executable, str(script), "--device", args.device, "--out", str(out)] + (
             ["--quick"] if args.quick else []) + extra
         print(f"== {script.name}", flush=True)

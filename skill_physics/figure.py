@@ -168,6 +168,11 @@ def cached(path, compute, recompute=False):
 
 # ---------------------------------------------------------------------------------------------------------- output
 
+def task_colors(n_tasks):
+    """The spec's "viridis index colouring": task i (0-based) gets viridis(i / (K - 1)), task 1 dark purple."""
+    return plt.cm.viridis(np.linspace(0, 1, n_tasks)) if n_tasks > 1 else plt.cm.viridis([0.0])
+
+
 def save_figure(fig, stem):
     """Write ``stem``.pdf and ``stem``.png atomically and close the figure."""
     for ext, kw in ((".pdf", {}), (".png", {"dpi": 150})):
