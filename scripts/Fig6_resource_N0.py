@@ -1,0 +1,108 @@
+"""Fig 6: a Geometry-model run beside the Resource model at six values of the wasted resource N0.
+
+Spec: fig04_to_fig09 §Fig 6. Experiment: SignGD, N = 1000, K = 10, alpha = 2, B = 1024. Theory: the Resource model
+(MSE form, C = I, clipping, eta_eff = 2 lr sqrt(N)) for all six N0 in one vectorised call. The GM records before
+each update, the RM after; index t of both is compared without correcting this (as in the original).
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from skill_physics import (
+    crossing_times,
+    effective_rate,
+    power_law_frequencies,
+    resource_model,
+    task_vectors,
+    train_geometry,
+)
+from skill_physics.figure import FigureScript, claim, in_range, main, task_colors, within
+from skill_physics.toy_figures import plot_skill_curves
+
+PAPER = {
+    "n_tasks": 10,                                  # K
+    "alpha": 2.0,                                   # p_k ~ k^-alpha
+    "n_dim": 1000,                                  # N
+    "batch_size": 1024,                             # B: large, so the experiment is nearly noise-free
+    "lr": 3e-4,                                     # SignGD learning rate; eta_eff = 2 lr sqrt(N) = 0.0189737
+    "gm_steps": 3000,                               # Geometry-model updates
+    "rm_steps": 3000,                               # Resource-model updates
+    "n0": [0.003, 0.0001, 0.001, 0.01, 0.1, 1.0],   # wasted resource N0 of the theory panels
+    "fit_steps": 1000,                              # MSD window: record indices 0..999
+    "seed": 2,                                      # task vectors and batches
+    "threshold": 0.9,                               # t0.9 = first step with s > 0.9
+}
+QUICK = {
+    **PAPER,
+    "gm_steps": 1000,                               # enough for every task and the MSD window; the RM is cheap
+}                                                   # and stays at paper settings (its claims are exact)
+
+
+def compute(cfg, ctx):
+    seed = cfg["seed"] + ctx.seed
+    p = power_law_frequencies(cfg["n_tasks"], cfg["alpha"])
+    vectors = task_vectors("orthogonal", cfg["n_tasks"], cfg["n_dim"], seed=seed)
+    rec = train_geometry(vectors, p, steps=cfg["gm_steps"], lr=cfg["lr"], batch_size=cfg["batch_size"], seeds=seed,
+                         progress=ctx.progress and "Fig 6 experiment")
+    theory = resource_model(p, eta_eff=effective_rate(cfg["lr"], cfg["n_dim"]), n0=np.asarray(cfg["n0"]),
+                            steps=cfg["rm_steps"])                                   # (T, 6, K)
+    return {"steps": rec.steps, "experiment": rec.skills[:, 0], "theory": theory}
+
+
+def fit_errors(data, cfg):
+    """Mean squared difference experiment vs theory over record indices 0..fit_steps-1 and all tasks, per N0."""
+    T = cfg["fit_steps"]
+    diff = data["theory"][:T] - data["experiment"][:T, None, :].astype(float)
+    return np.mean(diff ** 2, axis=(0, 2))
+
+
+def plot(data, cfg):
+    n0 = np.asarray(cfg["n0"])
+    best = int(np.argmin(fit_errors(data, cfg)))
+    # best-fitting N0 first, then the others ascending (the original's order; its best was 0.003)
+    order = [best] + [i for i in np.argsort(n0) if i != best]
+    fig, axes = plt.subplots(1, 1 + len(n0), figsize=(15, 2), gridspec_kw={"wspace": 0, "hspace": 0})
+    colors = task_colors(cfg["n_tasks"])
+    rm_steps = np.arange(cfg["rm_steps"])
+    panels = [("Experiment", data["steps"], data["experiment"])]
+    panels += [(f"Theory ($N_0$ = {cfg['n0'][i]})", rm_steps, data["theory"][:, i]) for i in order]
+    for j, (ax, (title, steps, skills)) in enumerate(zip(axes, panels)):
+        plot_skill_curves(ax, steps, skills, colors)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlim(0, 1000)
+        ax.set_xticks([0, 500])
+        ax.set_ylim(-0.1, 1.1)
+        ax.set_xlabel("train steps")
+        if j == 0:
+            ax.set_ylabel("skill level")
+        else:
+            ax.set_yticks([])
+    return fig
+
+
+def claims(data, cfg):
+    n0 = list(cfg["n0"])
+    exp = crossing_times(data["experiment"], cfg["threshold"], steps=data["steps"])
+    th = crossing_times(data["theory"], cfg["threshold"])                              # (6, K)
+    th_003, th_01, th_1 = th[n0.index(0.003)], th[n0.index(0.1)], th[n0.index(1.0)]
+    n_learned = int(np.sum(th_1 < cfg["rm_steps"]))
+    errors = fit_errors(data, cfg)
+    best = n0[int(np.argmin(errors))]
+    return [
+        claim("exp_t09_task1", 142, exp[0], "±3 %", within(exp[0], 142, rel=0.03)),
+        claim("exp_t09_task10", 582, exp[-1], "±3 %", within(exp[-1], 582, rel=0.03)),
+        claim("th0.003_t09_task10", 572, th_003[-1], "±2 steps", within(th_003[-1], 572, abs=2)),
+        claim("th0.1_t09_task10", 2396, th_01[-1], "±2 steps", within(th_01[-1], 2396, abs=2)),
+        claim("th1.0_n_learned", 3, n_learned, "exact", n_learned == 3),
+        claim("best_N0", 0.003, best, "in {0.001, 0.003, 0.01}", best in (0.001, 0.003, 0.01)),
+        claim("msd_best", 2.3e-3, errors.min(), "<= 4e-3", in_range(errors.min(), 0, 4e-3)),
+    ]
+
+
+FIG = FigureScript(
+    number=6, slug="resource_N0", presets={"paper": PAPER, "quick": QUICK},
+    compute=compute, plot=plot, claims=claims,
+    notes=["GM index t (before update t+1) is compared with RM index t (after update t+1), as in the original.",
+           "Theory panels: the best-fitting N0 (by MSD over steps 0-999) first, then the other N0 ascending."])
+
+if __name__ == "__main__":
+    raise SystemExit(main(FIG))
