@@ -54,18 +54,27 @@ class CounterRNG:
     def n_runs(self):
         return self.keys["batch"].shape[0]
 
-    def bits(self, stream, step, n):
-        """Hashed int64 words, shape (R, n): the words (step * n + j), j < n, of each run's stream."""
-        counter = int(step) * int(n) + torch.arange(1, n + 1, device=self.device, dtype=torch.int64)
-        return mix64(self.keys[stream][:, None] + counter[None, :] * _int64(_GOLDEN))
+    def bits(self, stream, step, n, stride=None):
+        """Hashed int64 words, shape (R, n): words step * stride + j + 1, j < n, of each run's stream.
 
-    def uniform(self, stream, step, n, dtype=torch.float32):
+        ``stride`` (default n) may be a per-run (R, 1) tensor: a run that uses only its first B_r words per step must
+        count with stride B_r, or its draws would depend on the batch sizes of the runs stacked with it.
+        """
+        stride = int(n) if stride is None else stride
+        counter = step * stride + torch.arange(1, n + 1, device=self.device, dtype=torch.int64)[None, :]
+        return mix64(self.keys[stream][:, None] + counter * _int64(_GOLDEN))
+
+    def uniform(self, stream, step, n, dtype=torch.float32, stride=None):
         """Uniform numbers in [0, 1), shape (R, n), with 24 (float32) or 53 (float64) random bits."""
         nbits = 53 if dtype == torch.float64 else 24
-        return _shr(self.bits(stream, step, n), 64 - nbits).to(dtype) * (2.0 ** -nbits)
+        return _shr(self.bits(stream, step, n, stride), 64 - nbits).to(dtype) * (2.0 ** -nbits)
 
     def normal(self, stream, step, n, dtype=torch.float32):
-        """Standard normal numbers, shape (R, n), by the Box-Muller transform (computed in float64)."""
+        """Standard normal numbers, shape (R, n), by the Box-Muller transform (computed in float64).
+
+        The draws depend on n: noise for a run padded to more dimensions differs from the unpadded run's noise
+        (in distribution it is the same).
+        """
         u = self.uniform(stream, step, 2 * n, torch.float64)
         radius = torch.sqrt(-2.0 * torch.log1p(-u[:, :n]))  # 1 - u in (0, 1]: log is finite
         return (radius * torch.cos(2.0 * math.pi * u[:, n:])).to(dtype)
@@ -89,7 +98,8 @@ class CounterRNG:
         """
         sizes = torch.as_tensor(batch_size, device=self.device).reshape(-1).expand(cdf.shape[0])
         b_max = int(sizes.max())
-        u = self.uniform("batch", step, b_max, cdf.dtype)  # pass a float64 cdf: rare tasks keep their mass
+        # pass a float64 cdf: rare tasks keep their mass
+        u = self.uniform("batch", step, b_max, cdf.dtype, stride=sizes[:, None])
         idx = torch.searchsorted(cdf, u, right=True).clamp_(max=cdf.shape[1] - 1)
         keep = (torch.arange(b_max, device=self.device)[None, :] < sizes[:, None]).to(cdf.dtype)
         return torch.zeros_like(cdf).scatter_add_(1, idx, keep)

@@ -117,3 +117,15 @@ def test_bad_arguments_raise(kwargs, match):
     args = dict(steps=5, lr=1e-3) | kwargs
     with pytest.raises(ValueError, match=match):
         train_geometry(task_vectors("random_unit", 3, 5), power_law_frequencies(3, 1), **args)
+
+
+def test_stacked_runs_with_different_batch_sizes_equal_runs_alone():
+    # each run counts its random words with its own batch size as stride, so its batches do not depend on the
+    # batch sizes of the runs it is stacked with
+    V = task_vectors("random_unit", 5, 20, seed=1)
+    p = power_law_frequencies(5, 1.0)
+    sizes = np.array([16, 1024, 128])
+    stacked = train_geometry(V, p, steps=60, lr=1e-3, batch_size=sizes, seeds=3)
+    for r, b in enumerate(sizes):
+        alone = train_geometry(V, p, steps=60, lr=1e-3, batch_size=int(b), seeds=3)
+        np.testing.assert_allclose(stacked.skills[:, r], alone.skills[:, 0], atol=1e-6)
