@@ -8,15 +8,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics import crossing_times, train_geometry
-from skill_physics.figure import FigureScript, claim, main, progress, task_colors, within
-from skill_physics.toy_figures import (
-    nearest_index,
-    plot_aligned_dimensions,
-    plot_skill_curves,
-    stacked_task_vectors,
-    sweep_values,
-    two_task_frequencies,
-)
+from skill_physics.batching import stacked_task_vectors, two_task_frequencies
+from skill_physics.figure import FigureScript, claim, main, progress, within
+from skill_physics.measure import nearest_index
+from skill_physics.panels import plot_aligned_dimensions, plot_skills
 
 OPTIMIZERS = ("signgd", "sgd", "adam")                   # grid rows, top to bottom
 LABELS = {"signgd": "SignGD", "sgd": "SGD", "adam": "Adam"}
@@ -54,7 +49,7 @@ def run_two_tasks(vectors, p1, optimizer, cfg, steps, seed, record_align=False, 
 
 def compute(cfg, ctx):
     seed = cfg["seed"] + ctx.seed
-    sweeps = {opt: sweep_values(cfg["sweep_p1"][opt]) for opt in OPTIMIZERS}
+    sweeps = {opt: np.linspace(*cfg["sweep_p1"][opt]) for opt in OPTIMIZERS}
     # one generator seeded at the start of each sweep: sweep point i gets draw i, the grid the first draw;
     # the sweeps restart the same generator, so one set of draws serves all three
     n_draws = max(len(p1) for p1 in sweeps.values())
@@ -79,11 +74,10 @@ def ratios(sweep):
 
 def plot_grid(fig, data, cfg):
     axes = fig.subplots(3, 3, sharex=True, sharey=True, gridspec_kw={"wspace": 0, "hspace": 0})
-    colors = task_colors(2)
     for i, opt in enumerate(OPTIMIZERS):
         for j, p1 in enumerate(cfg["grid_p1"]):
             ax = axes[i, j]
-            plot_skill_curves(ax, data["steps"], data["grid"][opt]["skills"][:, j], colors, ["task 1", "task 2"])
+            plot_skills(ax, data["grid"][opt]["skills"][:, j], data["steps"], ["task 1", "task 2"])
             ax.set_xlim(1, 1000)
             ax.set_ylim(-0.05, 1.05)
             if i == 0:
@@ -116,7 +110,7 @@ def plot_ratio(fig, data):
 def plot_aligned(data, cfg):
     fig, ax = plt.subplots(figsize=(10, 2))
     j = nearest_index(cfg["grid_p1"], 0.95)
-    plot_aligned_dimensions(ax, data["steps"], data["grid"]["sgd"]["n_align"][:, j], task_colors(2))
+    plot_aligned_dimensions(ax, data["steps"], data["grid"]["sgd"]["n_align"][:, j])
     ax.set_xlim(0, 1000)
     ax.set_ylim(0, cfg["n_dim"])
     ax.set_xlabel("training steps", fontsize=15)

@@ -8,13 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics import crossing_times, power_law_frequencies, train_geometry
-from skill_physics.figure import FigureScript, claim, main, task_colors, within
-from skill_physics.toy_figures import (
-    padded_frequencies,
-    plot_aligned_dimensions,
-    plot_skill_curves,
-    stacked_task_vectors,
-)
+from skill_physics.batching import pad_stack, stacked_task_vectors
+from skill_physics.figure import FigureScript, claim, main, within
+from skill_physics.panels import plot_aligned_dimensions, plot_skills
 
 PAPER = {
     "alphas": [1.0, 2.0, 4.0],          # grid rows: frequency exponent, p_k ~ k^-alpha
@@ -39,7 +35,7 @@ def compute(cfg, ctx):
     runs = [(a, k) for a in cfg["alphas"] for k in cfg["n_tasks"]]   # alpha outer, K inner (the original order)
     n_pad = max(cfg["n_tasks"])
     vectors = stacked_task_vectors("orthogonal", [k for _, k in runs], cfg["n_dim"], seed, n_pad=n_pad)
-    p = padded_frequencies([power_law_frequencies(k, a) for a, k in runs], n_pad)
+    p = pad_stack([power_law_frequencies(k, a) for a, k in runs])
     rec = train_geometry(vectors, p, steps=cfg["steps"], lr=cfg["lr"], batch_size=cfg["batch_size"], seeds=seed,
                          record_align=True, progress=ctx.progress and "Fig 5 runs")
     shape = (len(rec.steps), len(cfg["alphas"]), len(cfg["n_tasks"]), n_pad)
@@ -58,12 +54,12 @@ def grid(data, cfg, key, ylabel, ylim):
                              gridspec_kw={"wspace": 0, "hspace": 0}, squeeze=False)
     for i, alpha in enumerate(cfg["alphas"]):
         for j, K in enumerate(cfg["n_tasks"]):
-            ax, colors = axes[i, j], task_colors(K)
+            ax = axes[i, j]
             series = data[key][:, i, j, :K]
             if key == "n_align":
-                plot_aligned_dimensions(ax, data["steps"], series, colors)
+                plot_aligned_dimensions(ax, data["steps"], series)
             else:
-                plot_skill_curves(ax, data["steps"], series, colors, [str(k + 1) for k in range(K)])
+                plot_skills(ax, series, data["steps"], [str(k + 1) for k in range(K)])
             ax.set_xlim(0, 1000)
             ax.set_ylim(*ylim)
             if i == 0 and key == "skills":

@@ -15,8 +15,8 @@ from skill_physics import (
     task_vectors,
     train_geometry,
 )
-from skill_physics.figure import FigureScript, claim, in_range, main, task_colors, within
-from skill_physics.toy_figures import plot_skill_curves
+from skill_physics.figure import FigureScript, claim, in_range, main, within
+from skill_physics.panels import plot_skills
 
 PAPER = {
     "n_tasks": 10,                                  # K
@@ -61,12 +61,11 @@ def plot(data, cfg):
     # best-fitting N0 first, then the others ascending (the original's order; its best was 0.003)
     order = [best] + [i for i in np.argsort(n0) if i != best]
     fig, axes = plt.subplots(1, 1 + len(n0), figsize=(15, 2), gridspec_kw={"wspace": 0, "hspace": 0})
-    colors = task_colors(cfg["n_tasks"])
     rm_steps = np.arange(cfg["rm_steps"])
     panels = [("Experiment", data["steps"], data["experiment"])]
     panels += [(f"Theory ($N_0$ = {cfg['n0'][i]})", rm_steps, data["theory"][:, i]) for i in order]
     for j, (ax, (title, steps, skills)) in enumerate(zip(axes, panels)):
-        plot_skill_curves(ax, steps, skills, colors)
+        plot_skills(ax, skills, steps)
         ax.set_title(title, fontsize=10)
         ax.set_xlim(0, 1000)
         ax.set_xticks([0, 500])

@@ -44,3 +44,9 @@ def two_point_slope(x, y, x1, x2):
 def loglog_slope(x, y):
     """Least-squares slope of ln y against ln x."""
     return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
+
+
+def nearest_index(values, target):
+    """Index of the entry of ``values`` closest to ``target`` (NaN entries never chosen)."""
+    values = np.asarray(values, float)
+    return int(np.nanargmin(np.abs(values - target)))

@@ -1,17 +1,30 @@
-"""Plot helpers shared by the Geometry-vs-Resource figures (Figs 7 top, 8): skill curves and the two-column grid."""
+"""Plot helpers shared by the toy-model figures (Figs 4-8): skill curves, aligned dimensions, the two-column grid."""
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from .figure import task_colors
 
 COLUMN_TITLES = ("Geometry Model", "Resource Model")
 
 
-def plot_skills(ax, skills, **line_kw):
-    """Draw the skill curves of all K tasks, shape (T, K), against the record index, in viridis index colouring."""
+def plot_skills(ax, skills, steps=None, labels=None, **line_kw):
+    """Draw the skill curves of all K tasks, shape (T, K), in viridis index colouring.
+
+    x is ``steps`` (T,) or the record index; ``labels`` (K,) name the lines for a legend.
+    """
     skills = np.asarray(skills)
+    steps = np.arange(len(skills)) if steps is None else steps
     for k, color in enumerate(task_colors(skills.shape[1])):
-        ax.plot(skills[:, k], color=color, **line_kw)
+        ax.plot(steps, skills[:, k], color=color, label=None if labels is None else labels[k], **line_kw)
+
+
+def plot_aligned_dimensions(ax, steps, n_align, sigma=10.0):
+    """Aligned dimensions (T, K): Gaussian-smoothed (sigma steps, lw 2) over the raw series (alpha 0.05)."""
+    n_align = np.asarray(n_align, float)
+    for k, color in enumerate(task_colors(n_align.shape[1])):
+        ax.plot(steps, gaussian_filter1d(n_align[:, k], sigma), color=color, lw=2)
+        ax.plot(steps, n_align[:, k], color=color, alpha=0.05)
 
 
 def comparison_grid(n_rows, figsize, title_size, title_y=1.1, ylabel="skill", ylabel_size=10):

@@ -6,13 +6,8 @@ import pytest
 import torch
 
 from skill_physics import power_law_frequencies, task_vectors
-from skill_physics.toy_figures import (
-    nearest_index,
-    padded_frequencies,
-    stacked_task_vectors,
-    sweep_values,
-    two_task_frequencies,
-)
+from skill_physics.batching import pad_stack, stacked_task_vectors, two_task_frequencies
+from skill_physics.measure import nearest_index
 
 CLAIMS = {
     "Fig4_geometry_two_tasks": {"grid_signgd_ratio_p0.90", "grid_adam_ratio_p0.90", "grid_sgd_ratio_p0.90",
@@ -38,11 +33,10 @@ def test_stacked_task_vectors_are_successive_draws_zero_padded():
 
 
 def test_padded_and_two_task_frequencies():
-    p = padded_frequencies([power_law_frequencies(2, 1.0), power_law_frequencies(3, 1.0)])
+    p = pad_stack([power_law_frequencies(2, 1.0), power_law_frequencies(3, 1.0)])
     np.testing.assert_allclose(p.sum(1), 1.0)
     assert p.shape == (2, 3) and p[0, 2] == 0
     np.testing.assert_allclose(two_task_frequencies([0.9, 0.5]), [[0.9, 0.1], [0.5, 0.5]])
-    np.testing.assert_allclose(sweep_values([0.5, 0.99, 50])[41], 0.91)
     assert nearest_index([np.nan, 1.0, 9.0, 12.0], 10.11) == 2
 
 
