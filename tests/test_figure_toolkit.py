@@ -68,8 +68,8 @@ def test_root_readme_table_is_rewritten_between_markers(tmp_path):
     import reproduce
     results = [{"figure": 9, "slug": "domino", "runtime_s": 0.4, "claims": [{"holds": True}, {"holds": False}]}]
     readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- figure-table:begin -->\nold\n<!-- figure-table:end -->\noutro\n")
+    readme.write_text("intro\n<!-- figure-table:begin -->\nSTALE ROW\n<!-- figure-table:end -->\noutro\n")
     reproduce.update_root_readme(results, readme)
     text = readme.read_text()
-    assert "old" not in text and text.startswith("intro") and text.endswith("outro\n")
+    assert "STALE ROW" not in text and text.startswith("intro") and text.endswith("outro\n")
     assert "| [9](figures/Fig9_domino.png) | `scripts/Fig9_domino.py` | 0 s | 1/2 |" in text
