@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .figure import claim
 from .figure import progress as progress_bar
 
 N_BITS = 32            # input bits per sample
@@ -353,3 +354,28 @@ def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMP
     record = train_parity_mlps(x.to(device), y.to(device), list(seeds), frequencies, steps=steps,
                                x_test=x_test.to(device), y_test=y_test.to(device), progress=progress)
     return {"accuracy": record.accuracy, "train_rmse": record.train_rmse, "test_accuracy": record.test_accuracy}
+
+
+def seed_claims(name, paper, values, tolerance, test):
+    """Claim rows for a quantity measured on several seeds, the figure seed first.
+
+    Returns two ``claim`` rows: ``name`` with the figure seed's value (holds: ``test(values[0])``) and
+    ``name_over_seeds`` with [median, min, max] over all seeds (holds: ``test(median)``); booleans are reported as the
+    fraction of seeds where they hold (holds: every seed).
+    """
+    values = np.asarray(values)
+    if values.dtype == bool:
+        return [claim(name, paper, values[0], tolerance, test(values[0])),
+                claim(f"{name}_over_seeds", paper, values.mean(), f"fraction of {values.size} seeds; all hold",
+                      bool(values.all()))]
+    values = values.astype(float)
+    spread = [np.median(values), values.min(), values.max()]
+    return [claim(name, paper, values[0], tolerance, test(values[0])),
+            claim(f"{name}_over_seeds", paper, spread, f"median, min, max of {values.size} seeds; median {tolerance}",
+                  test(spread[0]))]
+
+
+def composition_experiment(seeds, *, steps, n_samples=N_SAMPLES, train_fraction=0.8, device="cpu", progress=False):
+    """Fig 2 Case 2 = Fig 16 E1: x1⊕x2, x3⊕x4 and their composition x1⊕x2⊕x3⊕x4, all frequencies 1, 80/20 split."""
+    return parity_experiment(seeds, COMPOSITION, steps=steps, n_samples=n_samples, train_fraction=train_fraction,
+                             device=device, progress=progress)
