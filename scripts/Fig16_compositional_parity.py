@@ -103,6 +103,20 @@ def plot(data, cfg):
     axes[1, 1].plot(data["theory"]["r2_fixed"][:, 2], color="C2", ls="--")
     axes[0, 0].set_title("Experiment", fontsize=20)
     axes[0, 1].set_title("Theory", fontsize=20)
+    return {"": fig, "seeds": plot_seeds(data)}
+
+
+def plot_seeds(data):
+    """Supplement: E1 and E2 on every seed (thin lines; the paper's seed 1 thick)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 2.5), sharey=True)
+    for ax, key in zip(axes, ("e1", "e2")):
+        acc = data[key]["accuracy"]
+        for seed in range(acc.shape[1]):
+            for k in range(3):
+                ax.plot(acc[:, seed, k], color=f"C{k}", lw=1.5 if seed == 0 else 0.6, alpha=1 if seed == 0 else 0.6)
+        ax.set_title(f"{key.upper()}, {acc.shape[1]} seeds")
+        ax.set_xlabel("steps")
+    axes[0].set_ylabel("accuracy")
     return fig
 
 
@@ -146,6 +160,7 @@ FIG = FigureScript(
            "'accuracy (chance 0.5)': the paper's theory panels have no ticks and the two columns use different scales.",
            "E1 is Fig 2 Case 2 (the same function and settings, computed again in this script's cache); E1 and E2 run "
            "5 seeds each, the plots show seed 1, the E2 claims give seed 1 and the median, min, max over seeds.",
+           "Supplement Fig16_compositional_parity_seeds: E1 and E2 on all seeds (seed 1 thick).",
            "Legends name tasks in bit order (the original's legends swapped tasks 1 and 2).",
            "Theory constants (eta_eff, N0, p3 = 0.0045 -> 0.08) are the original's hand-set values, not fitted."])
 

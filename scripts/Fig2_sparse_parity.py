@@ -71,7 +71,22 @@ def plot(data, cfg):
             ax.set_ylabel("accuracy", fontsize=12)
         else:
             ax.tick_params(axis="y", left=False, labelleft=False)
-    return {"": top, "bottom": bottom}
+    return {"": top, "bottom": bottom, "seeds": plot_seeds(data, cfg)}
+
+
+def plot_seeds(data, cfg):
+    """Supplement: every seed of the bottom row and of Case 2 (thin lines; the paper's seed thick)."""
+    acc, case2 = data["bottom"]["accuracy"], data["case2"]["accuracy"]
+    fig, axes = plt.subplots(1, 6, figsize=(13, 2.2), sharey=True)
+    panels = [(acc[:, :, i], f"$p_2={q:.2f}$") for i, q in enumerate(cfg["p2"])] + [(case2, "Case 2")]
+    for ax, (curves, title) in zip(axes, panels):
+        for seed in range(curves.shape[1]):
+            for k in range(curves.shape[2]):
+                ax.plot(curves[:, seed, k], color=f"C{k}", lw=1.5 if seed == 0 else 0.6, alpha=1 if seed == 0 else 0.6)
+        ax.set_title(title)
+        ax.set_xlabel("steps")
+    axes[0].set_ylabel(f"accuracy\n({acc.shape[1]} seeds)")
+    return fig
 
 
 def t95(accuracy):
@@ -133,7 +148,8 @@ FIG = FigureScript(
            "Task-2 frequency p2: a fresh uniformly random subset of exactly p2*n rows carries task 2's loss each step, "
            "the loss still divided by all 2n entries (the original's positional mask on a permuted batch).",
            "Our random streams (torch.Generator) differ from the original's, so single-seed crossing times differ.",
-           "Bottom panels share one y axis (ticks on the first panel only, as in the paper)."])
+           "Bottom panels share one y axis (ticks on the first panel only, as in the paper).",
+           "Supplement Fig2_sparse_parity_seeds: all seeds of the bottom row and of Case 2 (paper seed thick)."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

@@ -141,7 +141,7 @@ def test_fig16_e1_is_fig2_case2():
 def test_fig2_quick_writes_outputs_and_claims(run_script):
     proc, out = run_script("Fig2_sparse_parity.py", "--quick")
     assert proc.returncode == 0, proc.stderr
-    for name in ("Fig2_sparse_parity", "Fig2_sparse_parity_bottom"):
+    for name in ("Fig2_sparse_parity", "Fig2_sparse_parity_bottom", "Fig2_sparse_parity_seeds"):
         for ext in ("pdf", "png"):
             assert (out / f"{name}.{ext}").stat().st_size > 0
     report = json.loads((out / "Fig2_sparse_parity.json").read_text())
@@ -161,4 +161,6 @@ def test_fig16_quick_theory_claims_hold(run_script):
     for name in ("R1_t099_task1", "R1_t05_task3", "R1_t099_task3", "R2_t05_task3", "R2_t099_task3",
                  "R2fixed_task3_at_3000", "R1_t05_task1", "R1_t001_task3", "R2_t099_task1"):
         assert claims[name]["holds"], claims[name]
-    assert "E2_task3_t095" in claims and (out / "Fig16_compositional_parity.png").stat().st_size > 0
+    assert {"E2_task3_t095", "E2_task3_t095_all_seeds", "E2_task3_plateau"} <= set(claims)
+    for name in ("Fig16_compositional_parity", "Fig16_compositional_parity_seeds"):
+        assert (out / f"{name}.png").stat().st_size > 0 and (out / f"{name}.pdf").stat().st_size > 0
