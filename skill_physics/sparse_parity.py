@@ -1,0 +1,381 @@
+"""Multitask sparse parity learned by a one-hidden-layer ReLU MLP (spec: fig02_fig16_sparse_parity.md §1).
+
+Inputs are n random 32-bit strings with bits in {0, 1}; task k's label is the parity (sum mod 2) of a chosen subset of
+bits. A Linear(32, 50) -> ReLU -> Linear(50, K) network is trained full-batch with Adam on the MSE between its raw
+outputs and the {0, 1} labels. A task with frequency p < 1 carries loss on a fresh, uniformly random subset of exactly
+p * n training rows at every step, while the loss is still divided by all n * K entries (the original's positional mask
+on a per-step permuted batch); frequency 1 means every row, every step.
+
+Many MLPs (seeds, frequencies, data sets) train at once: every parameter is stacked along a leading run axis R and the
+layers are batched matrix products. ``torch.optim.Adam`` acts element by element, so one Adam on the stacked tensors
+is exactly R independent Adams, and each run's losses are summed so that its gradient is its own.
+
+Randomness of a run comes from its seed alone (torch.Generator objects, never the global generator):
+* data (bits and train/test split): a generator seeded with ``data_seed(seed)``;
+* initialisation, then the per-step row subsets: one generator seeded with ``seed`` itself, as if torch were seeded
+  right before building the network (PyTorch default ``nn.Linear`` init, weight then bias, layer by layer).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .figure import claim
+from .figure import progress as progress_bar
+
+N_BITS = 32            # input bits per sample
+N_SAMPLES = 10_000     # data set size of the paper
+HIDDEN = 50            # hidden ReLU units
+LEARNING_RATE = 1e-3   # Adam, betas (0.9, 0.999), eps 1e-8
+
+
+def data_seed(seed):
+    """Seed of a run's data generator, derived from the run seed so that data and initialisation are independent."""
+    return int(np.random.SeedSequence([int(seed), 0xDA7A]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def random_bits(n_samples, n_bits, generator, dtype=torch.float64):
+    """Bits i.i.d. Bernoulli(1/2) in {0, 1}, shape (n_samples, n_bits); column 0 is x1."""
+    return torch.randint(0, 2, (n_samples, n_bits), generator=generator).to(dtype)
+
+
+def parity_labels(bits, tasks):
+    """Parities of bit subsets.
+
+    Parameters
+    ----------
+    bits : tensor (n, n_bits), values {0, 1}
+    tasks : sequence of K sequences of 0-based bit indices, e.g. ((0, 1), (2, 3)) for x1⊕x2 and x3⊕x4
+
+    Returns
+    -------
+    tensor (n, K), dtype of ``bits``, values {0, 1}.
+    """
+    return torch.stack([bits[:, list(t)].sum(-1) % 2 for t in tasks], dim=-1)
+
+
+@dataclass
+class ParityData:
+    """One data set: training rows and (possibly empty, possibly identical) test rows."""
+
+    x_train: torch.Tensor   # (n_train, n_bits)
+    y_train: torch.Tensor   # (n_train, K)
+    x_test: torch.Tensor    # (n_test, n_bits)
+    y_test: torch.Tensor    # (n_test, K)
+
+
+def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64):
+    """Draw a run's data set.
+
+    ``train_fraction`` 1.0: all rows train and the test set is the same rows (the paper's Case 1); below 1: a random
+    round(train_fraction * n) rows train and the rest test (Case 2 and Fig 16 use 0.8).
+    """
+    if any(not 0 <= b < n_bits for t in tasks for b in t):
+        raise ValueError(f"task bits must lie in 0..{n_bits - 1}, got tasks={tasks!r}")
+    if not 0 < train_fraction <= 1:
+        raise ValueError(f"train_fraction must be in (0, 1], got {train_fraction!r}")
+    g = torch.Generator().manual_seed(data_seed(seed))
+    x = random_bits(n_samples, n_bits, g, dtype)
+    y = parity_labels(x, tasks)
+    if train_fraction == 1:
+        return ParityData(x, y, x, y)
+    order = torch.randperm(n_samples, generator=g)
+    n_train = round(train_fraction * n_samples)
+    train, test = order[:n_train], order[n_train:]
+    return ParityData(x[train], y[train], x[test], y[test])
+
+
+def stack_data(datasets):
+    """Training inputs and labels of several data sets stacked along a run axis: (R, n, n_bits), (R, n, K)."""
+    return torch.stack([d.x_train for d in datasets]), torch.stack([d.y_train for d in datasets])
+
+
+# ----------------------------------------------------------------------------------------------------- model
+
+def init_mlp(seeds, widths, dtype=torch.float64):
+    """Stacked PyTorch-default ``nn.Linear`` initialisations, one per seed.
+
+    Each run's generator is seeded with its seed and draws, layer by layer, the weight (out, in) then the bias, both
+    U(±1/sqrt(fan_in)): the same numbers as ``torch.manual_seed(seed)`` followed by building ``nn.Linear`` layers.
+
+    Parameters
+    ----------
+    seeds : sequence of R ints
+    widths : sequence of ints, e.g. (32, 50, 2)
+
+    Returns
+    -------
+    params : list [W1 (R, w0, w1), b1 (R, 1, w1), W2 (R, w1, w2), b2 (R, 1, w2), ...], on the CPU
+    generators : list of R torch.Generator, positioned right after the initialisation (they go on to draw subsets)
+    """
+    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    layers = []
+    for g in generators:
+        run = []
+        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+            bound = 1 / np.sqrt(fan_in)
+            w = torch.empty(fan_out, fan_in, dtype=dtype).uniform_(-bound, bound, generator=g)
+            b = torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=g)
+            run += [w.T, b[None, :]]
+        layers.append(run)
+    params = [torch.stack(p).contiguous() for p in zip(*layers)]
+    return params, generators
+
+
+def mlp_forward(params, x):
+    """Raw outputs of the stacked MLPs, Linear -> ReLU -> ... -> Linear: x (R, n, w0) -> (R, n, w_last)."""
+    h = x
+    for i in range(0, len(params), 2):
+        h = torch.baddbmm(params[i + 1], h, params[i])
+        if i + 2 < len(params):
+            h = torch.relu(h)
+    return h
+
+
+# --------------------------------------------------------------------------------------------- task frequencies
+
+def task_row_counts(frequencies, n_rows):
+    """Rows per step that carry each task's loss: exactly p * n_rows, shape (R, K) int64.
+
+    Raises ValueError unless 0 < p <= 1 and p * n_rows is a whole number of rows.
+    """
+    p = np.asarray(frequencies, float)
+    counts = np.rint(p * n_rows)
+    if np.any(p <= 0) or np.any(p > 1) or not np.allclose(counts, p * n_rows, rtol=0, atol=1e-6):
+        raise ValueError(f"task frequencies must lie in (0, 1] and give a whole number of the {n_rows} rows, "
+                         f"got {p.tolist()!r}")
+    return torch.as_tensor(counts, dtype=torch.int64)
+
+
+def frequency_mask(permutations, counts, dtype=torch.float64):
+    """Which rows carry which task's loss this step.
+
+    Row ``permutations[r, j]`` is position j of run r's permuted batch; position j carries task k when j < counts[r, k]
+    (a positional mask on the permuted batch), i.e. row i carries task k when its rank π⁻¹(i) < counts[r, k].
+
+    Parameters
+    ----------
+    permutations : int64 tensor (R, n), each row a permutation of 0..n-1
+    counts : int64 tensor (R, K)
+
+    Returns
+    -------
+    tensor (R, n, K) of {0, 1}.
+    """
+    rank = torch.empty_like(permutations)
+    positions = torch.arange(permutations.shape[1]).expand_as(permutations)
+    rank.scatter_(1, permutations, positions)
+    return (rank[:, :, None] < counts[:, None, :]).to(dtype)
+
+
+# --------------------------------------------------------------------------------------------------- training
+
+@dataclass
+class ParityRecord:
+    """Per-step records of R stacked runs (spec §1.3)."""
+
+    accuracy: np.ndarray        # (steps, R, K): training accuracy after update t + 1 (full, unpermuted training set)
+    train_rmse: np.ndarray      # (steps, R): sqrt of the (masked) training loss before update t + 1
+    test_accuracy: np.ndarray   # (R, K): accuracy on the test rows after the last update (NaN without test rows)
+
+
+def accuracy(outputs, labels):
+    """Fraction of rows with (output > 0.5) == label, per run and task: (R, n, K) -> (R, K)."""
+    return ((outputs > 0.5) == (labels > 0.5)).to(torch.float64).mean(1)
+
+
+def masked_mse(params, x, y, mask=None):
+    """The training loss of each run: sum of mask * (f(x) - y)^2 over all n * K entries / (n * K), shape (R,)."""
+    err2 = (mlp_forward(params, x) - y) ** 2
+    return (err2 if mask is None else mask * err2).sum((1, 2)) / (y.shape[1] * y.shape[2])
+
+
+class _Backprop:
+    """Loss gradients of stacked one-hidden-layer MLPs, written by hand into preallocated buffers.
+
+    Autograd allocates several fresh (R, n, hidden) tensors per step; on a CPU those allocations (page faults) and the
+    extra passes cost about three times the arithmetic. Here the rows go through in blocks that stay in cache, and the
+    gradient of ``masked_mse`` is accumulated block by block (checked against autograd in the tests).
+    """
+
+    def __init__(self, params, n_rows, block_rows):
+        w1, _, w2, _ = params
+        n_runs, hidden, n_tasks = w2.shape
+        self.block = max(1, min(n_rows, block_rows))
+        kw = {"dtype": w1.dtype, "device": w1.device}
+        self.h = torch.empty(n_runs, self.block, hidden, **kw)         # hidden activations of a block
+        self.dh = torch.empty_like(self.h)                              # their gradient
+        self.out = torch.empty(n_runs, self.block, n_tasks, **kw)
+        self.grads = [torch.zeros_like(p) for p in params]
+        # W2's gradient lives transposed, (R, K, hidden) in memory: e^T h is a far faster product than h^T e
+        self.grads[2] = torch.zeros(n_runs, n_tasks, hidden, **kw).transpose(1, 2)
+
+    def __call__(self, params, x, y, mask=None, backward=True):
+        """Accumulate over row blocks; return (loss (R,), correct (R, K) row counts of the current model).
+
+        With ``backward`` the loss gradients are left in ``self.grads`` (same shapes as ``params``).
+        """
+        w1, b1, w2, b2 = params
+        g_w1, g_b1, g_w2, g_b2 = self.grads
+        n_rows, n_tasks = y.shape[1], y.shape[2]
+        for g in self.grads:
+            g.zero_()
+        loss = torch.zeros(y.shape[0], dtype=y.dtype, device=y.device)
+        correct = torch.zeros(y.shape[0], n_tasks, dtype=torch.int64, device=y.device)
+        for start in range(0, n_rows, self.block):
+            rows = slice(start, start + self.block)
+            xb, yb = x[:, rows], y[:, rows]
+            size = xb.shape[1]
+            h, dh, out = (buf[:, :size] for buf in (self.h, self.dh, self.out))
+            torch.baddbmm(b1, xb, w1, out=h).clamp_min_(0)
+            torch.baddbmm(b2, h, w2, out=out)
+            correct += ((out > 0.5) == (yb > 0.5)).sum(1)
+            out.sub_(yb)                            # the error e = f(x) - y ...
+            if mask is not None:
+                out.mul_(mask[:, rows])             # ... of the entries that carry loss this step
+            loss += (out * out).sum((1, 2))
+            if not backward:
+                continue
+            g_w2.transpose(1, 2).baddbmm_(out.transpose(1, 2), h)
+            g_b2 += out.sum(1, keepdim=True)
+            torch.bmm(out, w2.transpose(1, 2), out=dh)
+            # dh <- dh * (h > 0), the ReLU's derivative, in one fused in-place pass
+            torch.ops.aten.threshold_backward.grad_input(dh, h, 0, grad_input=dh)
+            g_w1.baddbmm_(xb.transpose(1, 2), dh)
+            g_b1 += dh.sum(1, keepdim=True)
+        scale = 1.0 / (n_rows * n_tasks)
+        for g in self.grads:
+            g.mul_(2 * scale)                       # d/df of the mean of e^2 is 2 e / (n K)
+        return loss * scale, correct
+
+
+def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr=LEARNING_RATE, x_test=None,
+                      y_test=None, block_rows=None, progress=False):
+    """Train R MLPs full-batch with Adam on multitask sparse parity, as one batched program.
+
+    Per step: (1) each run with a frequency below 1 draws a permutation of its training rows (its task subsets);
+    (2) forward on all rows; (3) loss = sum of mask * (f(x) - y)^2 over all n * K entries / (n * K); (4) Adam step;
+    (5) accuracies with the updated model. Because the loss is a sum over rows, permuting the rows themselves would
+    not change it: only the subsets matter, so the rows stay in place. Step (5) and step (2) of the next step share
+    one forward pass (same parameters, same rows).
+
+    Parameters
+    ----------
+    x : tensor (R, n, n_bits)
+    y : tensor (R, n, K), {0, 1}
+    seeds : sequence of R ints
+        Initialisation and subset stream of each run (runs with equal seeds share both).
+    frequencies : array (R, K) or (K,), optional
+        Task frequencies in (0, 1]; default all 1.
+    steps : int
+    hidden : int
+    lr : float
+    x_test, y_test : tensors (R, n_test, n_bits), (R, n_test, K), optional
+    block_rows : int, optional
+        Rows per block of the forward/backward pass (default: about 8 MB of hidden activations per block).
+    progress : bool or str
+        Show a progress bar (a string is its label).
+
+    Returns
+    -------
+    ParityRecord
+    """
+    n_runs, n_rows, n_bits = x.shape
+    n_tasks = y.shape[-1]
+    if len(seeds) != n_runs or tuple(y.shape[:2]) != (n_runs, n_rows):
+        raise ValueError(f"x {tuple(x.shape)}, y {tuple(y.shape)} and {len(seeds)} seeds disagree on runs or rows")
+    if not (isinstance(steps, (int, np.integer)) and steps > 0):
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    p = np.broadcast_to(np.ones(n_tasks) if frequencies is None else np.asarray(frequencies, float),
+                        (n_runs, n_tasks))
+    counts = task_row_counts(p, n_rows)
+    sampled = [r for r in range(n_runs) if bool((counts[r] < n_rows).any())]   # runs that need subsets
+    params, generators = init_mlp(seeds, (n_bits, hidden, n_tasks), x.dtype)
+    params = [q.to(x.device) for q in params]
+    backprop = _Backprop(params, n_rows, block_rows or max(64, 2 ** 20 // (n_runs * hidden)))
+    for q, g in zip(params, backprop.grads):
+        q.grad = g                                  # Adam reads the buffers that backprop fills
+    optimizer = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    mask = torch.ones_like(y) if sampled else None
+    acc = np.empty((steps, n_runs, n_tasks))
+    rmse = np.empty((steps, n_runs))
+    bar = progress_bar(total=steps, desc=progress if isinstance(progress, str) else "MLP steps",
+                       enabled=bool(progress))
+    for t in range(steps + 1):
+        if sampled and t < steps:
+            perms = torch.stack([torch.randperm(n_rows, generator=generators[r]) for r in sampled])
+            mask[sampled] = frequency_mask(perms, counts[sampled], y.dtype).to(y.device)
+        loss, correct = backprop(params, x, y, mask, backward=t < steps)
+        if t > 0:
+            acc[t - 1] = (correct.to(torch.float64) / n_rows).cpu().numpy()
+        if t == steps:
+            break
+        rmse[t] = loss.sqrt().cpu().numpy()
+        optimizer.step()
+        bar.update()
+    bar.close()
+    test_acc = np.full((n_runs, n_tasks), np.nan)
+    if x_test is not None and x_test.shape[1] > 0:
+        test_acc = accuracy(mlp_forward(params, x_test), y_test).cpu().numpy()
+    return ParityRecord(acc, rmse, test_acc)
+
+
+# ------------------------------------------------------------------------------------------------ experiments
+
+TWO_PARITIES = ((0, 1), (2, 3))                   # x1⊕x2 and x3⊕x4 (Fig 2 Case 1 and bottom row)
+COMPOSITION = ((0, 1), (2, 3), (0, 1, 2, 3))      # ... and their composition x1⊕x2⊕x3⊕x4 (Fig 2 Case 2, Fig 16 E1)
+INDEPENDENT = ((0, 1), (2, 3), (4, 5, 6, 7))      # ... and an unrelated 4-bit parity x5⊕x6⊕x7⊕x8 (Fig 16 E2)
+
+
+def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMPLES, train_fraction=1.0,
+                      device="cpu", progress=False):
+    """Draw each run's data set from its seed and train all runs as one batched program.
+
+    Parameters
+    ----------
+    seeds : sequence of R ints
+        Data, initialisation and subsets of each run; runs with equal seeds share their data set (drawn once).
+    tasks : sequence of K bit subsets, e.g. ``COMPOSITION``
+    steps : int
+    frequencies : array (R, K) or (K,), optional
+        Task frequencies (see ``train_parity_mlps``).
+    n_samples : int
+    train_fraction : float
+    device : str
+    progress : bool or str
+
+    Returns
+    -------
+    dict: ``accuracy`` (steps, R, K), ``train_rmse`` (steps, R), ``test_accuracy`` (R, K).
+    """
+    data = {s: parity_data(s, tasks, n_samples, train_fraction=train_fraction) for s in dict.fromkeys(seeds)}
+    x, y = stack_data([data[s] for s in seeds])
+    x_test, y_test = (torch.stack([getattr(data[s], k) for s in seeds]) for k in ("x_test", "y_test"))
+    record = train_parity_mlps(x.to(device), y.to(device), list(seeds), frequencies, steps=steps,
+                               x_test=x_test.to(device), y_test=y_test.to(device), progress=progress)
+    return {"accuracy": record.accuracy, "train_rmse": record.train_rmse, "test_accuracy": record.test_accuracy}
+
+
+def seed_claims(name, paper, values, tolerance, test):
+    """Claim rows for a quantity measured on several seeds, the figure seed first.
+
+    Returns two ``claim`` rows: ``name`` with the figure seed's value (holds: ``test(values[0])``) and
+    ``name_over_seeds`` with [median, min, max] over all seeds (holds: ``test(median)``); booleans are reported as the
+    fraction of seeds where they hold (holds: every seed).
+    """
+    values = np.asarray(values)
+    if values.dtype == bool:
+        return [claim(name, paper, values[0], tolerance, test(values[0])),
+                claim(f"{name}_over_seeds", paper, values.mean(), f"fraction of {values.size} seeds; all hold",
+                      bool(values.all()))]
+    values = values.astype(float)
+    spread = [np.median(values), values.min(), values.max()]
+    return [claim(name, paper, values[0], tolerance, test(values[0])),
+            claim(f"{name}_over_seeds", paper, spread, f"median, min, max of {values.size} seeds; median {tolerance}",
+                  test(spread[0]))]
+
+
+def composition_experiment(seeds, *, steps, n_samples=N_SAMPLES, train_fraction=0.8, device="cpu", progress=False):
+    """Fig 2 Case 2 = Fig 16 E1: x1⊕x2, x3⊕x4 and their composition x1⊕x2⊕x3⊕x4, all frequencies 1, 80/20 split."""
+    return parity_experiment(seeds, COMPOSITION, steps=steps, n_samples=n_samples, train_fraction=train_fraction,
+                             device=device, progress=progress)

@@ -1,0 +1,166 @@
+"""Multitask sparse parity (Figs 2, 16): data, task-frequency subsets, the batched MLP trainer, the two scripts."""
+import json
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from skill_physics import crossing_times, paths
+from skill_physics import sparse_parity as sp
+from skill_physics.sparse_parity import COMPOSITION, INDEPENDENT, TWO_PARITIES, parity_data, stack_data
+
+sys.path.insert(0, str(paths.SCRIPTS))
+import Fig2_sparse_parity as fig2  # noqa: E402
+import Fig16_compositional_parity as fig16  # noqa: E402
+
+
+def test_labels_are_parities_of_the_right_bits():
+    data = parity_data(3, INDEPENDENT, n_samples=400)
+    x, y = data.x_train.numpy().astype(int), data.y_train.numpy()
+    assert x.shape == (400, 32) and set(np.unique(x)) == {0, 1} and x.dtype == np.int64
+    assert abs(x.mean() - 0.5) < 0.02                                       # fair bits
+    np.testing.assert_array_equal(y[:, 0], x[:, 0] ^ x[:, 1])               # x1⊕x2 = bits 0, 1
+    np.testing.assert_array_equal(y[:, 1], x[:, 2] ^ x[:, 3])
+    np.testing.assert_array_equal(y[:, 2], x[:, 4] ^ x[:, 5] ^ x[:, 6] ^ x[:, 7])
+    assert data.x_test is data.x_train                                      # ratio 1: test set = training set
+
+
+def test_split_is_a_partition_and_seeds_reproduce():
+    full = parity_data(5, COMPOSITION, n_samples=500)
+    split = parity_data(5, COMPOSITION, n_samples=500, train_fraction=0.8)
+    assert split.x_train.shape == (400, 32) and split.x_test.shape == (100, 32)
+    code = 2.0 ** torch.arange(32, dtype=torch.float64)                    # each row as one integer
+    rows = torch.cat([split.x_train, split.x_test]) @ code
+    torch.testing.assert_close(rows.sort().values, (full.x_train @ code).sort().values)   # the same rows, reordered
+    torch.testing.assert_close(parity_data(5, COMPOSITION, 500).x_train, full.x_train, rtol=0, atol=0)
+    assert not torch.equal(parity_data(6, COMPOSITION, 500).x_train, full.x_train)
+
+
+def test_bad_settings_raise():
+    with pytest.raises(ValueError, match="whole number"):
+        sp.task_row_counts([[1.0, 0.333]], 100)
+    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+        sp.task_row_counts([[1.0, 1.5]], 100)
+    with pytest.raises(ValueError, match="task bits"):
+        parity_data(0, ((0, 32),), n_samples=10)
+
+
+def test_frequency_subsets_have_exact_size_and_the_right_expected_frequency():
+    n, steps = 200, 400
+    g = torch.Generator().manual_seed(0)
+    counts = torch.tensor([[n, 20], [n, 100]])                             # p2 = 0.1 and 0.5
+    total = torch.zeros(2, n, 2, dtype=torch.float64)
+    for _ in range(steps):
+        perms = torch.stack([torch.randperm(n, generator=g) for _ in range(2)])
+        mask = sp.frequency_mask(perms, counts)
+        np.testing.assert_array_equal(mask.sum(1), counts)                  # exactly p * n rows every step
+        total += mask
+    freq = total / steps
+    assert torch.all(freq[..., 0] == 1)                                     # task 1 on every row
+    for run, p in enumerate((0.1, 0.5)):                                    # each row carries task 2 a fraction p
+        assert abs(freq[run, :, 1].mean() - p) < 1e-12
+        assert freq[run, :, 1].std() < 4 * np.sqrt(p * (1 - p) / steps)
+
+
+def test_mask_equals_positional_mask_on_the_permuted_batch():
+    # the original: loss on X[π] with the mask fixed on positions (the first p n positions carry task 2)
+    data = parity_data(1, TWO_PARITIES, n_samples=50)
+    params, _ = sp.init_mlp([1], (32, 50, 2))
+    perm = torch.randperm(50, generator=torch.Generator().manual_seed(2))
+    positional = torch.ones(1, 50, 2, dtype=torch.float64)
+    positional[0, 10:, 1] = 0
+    original = sp.masked_mse(params, data.x_train[perm][None], data.y_train[perm][None], positional)
+    mask = sp.frequency_mask(perm[None], torch.tensor([[50, 10]]))
+    ours = sp.masked_mse(params, data.x_train[None], data.y_train[None], mask)
+    torch.testing.assert_close(ours, original)
+
+
+def test_init_is_pytorch_default_linear():
+    torch.manual_seed(11)
+    layers = [torch.nn.Linear(32, 50), torch.nn.Linear(50, 3)]
+    params, _ = sp.init_mlp([11], (32, 50, 3), dtype=torch.float32)
+    expected = [t for lin in layers for t in (lin.weight.T[None], lin.bias[None, None])]
+    for ours, ref in zip(params, expected):
+        torch.testing.assert_close(ours, ref, rtol=0, atol=0)
+
+
+def test_hand_written_gradient_equals_autograd():
+    n = 37
+    x, y = stack_data([parity_data(s, COMPOSITION, n_samples=n) for s in (0, 1)])
+    perms = torch.stack([torch.randperm(n, generator=torch.Generator().manual_seed(s)) for s in (0, 1)])
+    mask = sp.frequency_mask(perms, torch.tensor([[n, n, 10], [n, 5, n]]))
+    params, _ = sp.init_mlp([3, 4], (32, 50, 3))
+    backprop = sp._Backprop(params, n, block_rows=8)                        # several blocks, a partial last one
+    loss, correct = backprop(params, x, y, mask)
+    leaves = [p.clone().requires_grad_(True) for p in params]
+    ref = sp.masked_mse(leaves, x, y, mask)
+    ref.sum().backward()
+    torch.testing.assert_close(loss, ref.detach())
+    for ours, leaf in zip(backprop.grads, leaves):
+        torch.testing.assert_close(ours, leaf.grad)
+    torch.testing.assert_close(correct.double() / n, sp.accuracy(sp.mlp_forward(params, x), y))
+
+
+def test_batched_training_equals_one_by_one():
+    seeds, freqs = [4, 4, 7], [[1.0, 0.5], [1.0, 0.1], [1.0, 1.0]]
+    x, y = stack_data([parity_data(s, TWO_PARITIES, n_samples=100) for s in seeds])
+    together = sp.train_parity_mlps(x, y, seeds, freqs, steps=25, block_rows=64)
+    for r in range(3):
+        alone = sp.train_parity_mlps(x[r:r + 1], y[r:r + 1], seeds[r:r + 1], freqs[r:r + 1], steps=25, block_rows=64)
+        np.testing.assert_allclose(alone.train_rmse[:, 0], together.train_rmse[:, r], rtol=1e-12)
+        np.testing.assert_array_equal(alone.accuracy[:, 0], together.accuracy[:, r])
+
+
+def test_training_learns_single_bit_tasks():
+    run = sp.parity_experiment([0, 1], ((0,), (5,)), steps=150, n_samples=300)
+    assert run["accuracy"].shape == (150, 2, 2) and run["train_rmse"].shape == (150, 2)
+    assert np.all(np.isfinite(crossing_times(run["accuracy"], 1.0, strict=False)))   # 100 % within 150 steps
+    assert np.all(run["train_rmse"][-1] < run["train_rmse"][0] / 2)
+
+
+def test_theory_reference_values():
+    th = fig16.theory(fig16.PAPER)
+    r1, r2, fixed = th["r1"], th["r2"], th["r2_fixed"]
+    np.testing.assert_allclose(r1[0], [0.003762, 0.003762, 0], atol=1e-6)
+    assert crossing_times(r1[:, 0], 0.5, strict=False) == 133 and crossing_times(r1[:, 1], 0.99, strict=False) == 277
+    assert crossing_times(r1[:, 2], 0.01) == 289
+    np.testing.assert_array_equal([crossing_times(r1[:, 2], v, strict=False) for v in (0.5, 0.99)], [438, 613])
+    assert crossing_times(r2[:, 0], 0.99, strict=False) == 364
+    np.testing.assert_array_equal([crossing_times(r2[:, 2], v, strict=False) for v in (0.5, 0.99)], [1913, 2487])
+    np.testing.assert_allclose(fixed[[999, 1999, 2999], 2], [0.27, 0.52, 0.68], atol=0.01)
+
+
+def test_fig16_e1_is_fig2_case2():
+    for preset in ("PAPER", "QUICK"):
+        a, b = getattr(fig2, preset), getattr(fig16, preset)
+        assert (a["case2_seeds"], a["steps"], a["n_samples"], a["case2_train_fraction"]) == (
+            b["seeds"], b["e1_steps"], b["n_samples"], b["train_fraction"])
+
+
+def test_fig2_quick_writes_outputs_and_claims(run_script):
+    proc, out = run_script("Fig2_sparse_parity.py", "--quick")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("Fig2_sparse_parity", "Fig2_sparse_parity_bottom", "Fig2_sparse_parity_seeds"):
+        for ext in ("pdf", "png"):
+            assert (out / f"{name}.{ext}").stat().st_size > 0
+    report = json.loads((out / "Fig2_sparse_parity.json").read_text())
+    names = {c["name"] for c in report["claims"]}
+    for name in ("ratio_t95_p0.10", "ratio_t95_p1.00", "ratio_t95_p0.05_gt_p1.00", "t95_task1_spread",
+                 "case2_composite_delay", "case2_composite_last", "final_rmse_p0.10"):
+        assert name in names and f"{name}_over_seeds" in names
+    spread = next(c for c in report["claims"] if c["name"] == "ratio_t95_p1.00_over_seeds")
+    assert len(spread["ours"]) == 3                                          # median, min, max
+
+
+def test_fig16_quick_theory_claims_hold(run_script):
+    proc, out = run_script("Fig16_compositional_parity.py", "--quick")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "Fig16_compositional_parity.json").read_text())
+    claims = {c["name"]: c for c in report["claims"]}
+    for name in ("R1_t099_task1", "R1_t05_task3", "R1_t099_task3", "R2_t05_task3", "R2_t099_task3",
+                 "R2fixed_task3_at_3000", "R1_t05_task1", "R1_t001_task3", "R2_t099_task1"):
+        assert claims[name]["holds"], claims[name]
+    assert {"E2_task3_t095", "E2_task3_t095_all_seeds", "E2_task3_plateau"} <= set(claims)
+    for name in ("Fig16_compositional_parity", "Fig16_compositional_parity_seeds"):
+        assert (out / f"{name}.png").stat().st_size > 0 and (out / f"{name}.pdf").stat().st_size > 0
