@@ -151,11 +151,11 @@ def test_batched_training_equals_one_by_one():
     assert batched[-1].max() < batched[0].min()    # it learns
 
 
-def test_leaving_the_batch_does_not_change_learning_times():
+def test_leaving_the_batch_and_chunking_do_not_change_learning_times():
     kw = dict(widths=(2, 16, 16, 2), steps=400, lr=1e-2, threshold=1e-2)
     seeds, modular = [0, 1, 0, 1], [False, False, True, True]
     full = train_two_task(seeds, modular, stop_when_learned=False, **kw)["mse"]
-    early = train_two_task(seeds, modular, **kw)["mse"]
+    early = train_two_task(seeds, modular, chunk_size=3, **kw)["mse"]
     assert np.isnan(early[-1]).any()               # some run did leave
     np.testing.assert_array_equal(learning_times(early, 1e-2), learning_times(full, 1e-2))
     seen = ~np.isnan(early)
