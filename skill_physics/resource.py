@@ -68,8 +68,10 @@ def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse",
         flow = c if C is None else np.einsum("...kj,...j->...k", C, c)
         total = c.sum(-1, keepdims=True) + n0
         # N0 = 0 and every task learned: nothing competes, nothing moves (not 0/0)
-        share = eta * np.divide(flow, total, out=np.zeros(np.broadcast_shapes(flow.shape, total.shape)),
-                                where=total > 0)
+        # (eta * flow) / total, in this order: the spec's exact reference values (Fig 17 case 2) depend on the
+        # rounding of residuals that reach 0 in a few steps
+        share = np.divide(eta * flow, total, out=np.zeros(np.broadcast_shapes(flow.shape, total.shape)),
+                          where=total > 0)
         if loss == "mse":
             state = state - share
             if clip:

@@ -38,7 +38,7 @@ def plain_gated_resource_model(p, gate_of, eta, n0, steps):
     p, res, out = np.asarray(p, float), np.ones(len(p)), []
     for _ in range(steps):
         c = (p * res) * gate_of(res)
-        res = np.maximum(res - eta * (c / (c.sum() + n0)), 0.0)
+        res = np.maximum(res - eta * c / (c.sum() + n0), 0.0)
         out.append(1 - res)
     return np.array(out)
 
@@ -54,10 +54,10 @@ def test_fig17_and_tree_equals_the_update_written_out():
     ours = fig17.dependency_skills(case, fig17.PAPER["eta_eff"], fig17.PAPER["n0"])
     ref = plain_gated_resource_model(case["weights"], gate_of, 1e-3, 1e-3, case["steps"])
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
-    # T5 and T7 are left out: when a prerequisite's residual reaches exactly 0 (its gate jumps to 1) depends on the
-    # rounding order of the update, and moves t0.99 of T7 by ~180 steps (spec 6531/8625, this order 6534/8449)
+    # T5 and T7 are sensitive to rounding: a gate opens fully only once a residual is exactly 0, and eta * (c / total)
+    # instead of (eta * c) / total moves T7's t0.99 by ~180 steps (8449 instead of the spec's 8625)
     t = fig17.learned_at(ours, 0.99)
-    np.testing.assert_array_equal(t[[0, 1, 2, 3, 5]], [2964, 4052, 2466, 3914, 6030])
+    np.testing.assert_allclose(t, [2964, 4052, 2466, 3914, 6531, 6030, 8625], atol=2)
     assert t[6] > max(t[4], t[5])                  # T7 = T5 & T6 comes last
 
 
