@@ -1,10 +1,17 @@
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 import torch
 
-from skill_physics import paths
+# a fresh results cache for this test session (inherited by the scripts the tests run), set before the package
+# reads it
+os.environ["SKILL_PHYSICS_RESULTS"] = tempfile.mkdtemp(prefix="skill_physics_results_")
+
+from skill_physics import paths  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -18,3 +25,8 @@ def run_script(tmp_path):
                               capture_output=True, text=True, cwd=paths.ROOT)
         return proc, out
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this session's results cache."""
+    shutil.rmtree(os.environ["SKILL_PHYSICS_RESULTS"], ignore_errors=True)
