@@ -34,6 +34,11 @@ def compute(cfg, ctx):
     return data
 
 
+def short(lr):
+    """0.01 -> '0.01', 0.0003 -> '3e-4' (the spec's panel texts)."""
+    return f"{lr:g}" if lr >= 1e-3 else f"{lr:.0e}".replace("e-0", "e-")
+
+
 def plot(data, cfg):
     fig, axes = plt.subplots(2, 2, figsize=(10, 3), sharex=True)
     fig.subplots_adjust(wspace=0, hspace=0)
@@ -47,14 +52,14 @@ def plot(data, cfg):
             comps = data[name][case]
             for i in range(comps.shape[1]):
                 ax.plot(np.arange(len(comps)), comps[:, i], color=colors[i], label=f"$i$={i + 1}")
-            ax.text(text_x[name], 0.85, f"{name} (lr={lr:g})", fontsize=12)
+            ax.text(text_x[name], 0.85, f"{name} (lr={short(lr)})", fontsize=12)
             if row == 0:
                 ax.set_title(titles[case], fontsize=15)
                 ax.tick_params(labelbottom=False, bottom=False)
             else:
                 ax.set_xlabel("steps", fontsize=15)
             if col == 0:
-                ax.set_ylabel(r"$\ell_i$", fontsize=15, rotation=0)
+                ax.set_ylabel(r"$\ell_i$", fontsize=15, rotation=0, labelpad=12)
             else:
                 ax.set_yticks([])
     axes[0, 0].legend(fontsize=8, loc="upper right")

@@ -28,7 +28,7 @@ QUICK = {**PAPER,
          "modulus": 23,           # a small instance: 529 pairs
          "embed_dim": 32,
          "width": 64,
-         "steps": 600,
+         "steps": 400,
          "record_every": 5}
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

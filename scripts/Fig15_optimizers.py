@@ -29,7 +29,7 @@ PAPER = {
     },
 }
 QUICK = {**PAPER,
-         "steps": 1500,
+         "steps": 1000,
          "final_window": 100}
 
 SCATTER = (40, 0.2)    # the (K, sigma) of the final-skill scatter plots
