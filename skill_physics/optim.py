@@ -1,8 +1,10 @@
 """Element-wise optimizers on stacked parameters: row r of x is run r, with its own hyperparameters.
 
 Because each update acts element by element, applying one to a (R, N) tensor is exactly R independent runs.
-Hyperparameters may be scalars or per-run arrays of shape (R,). Spec: models.md §1.5.
+Hyperparameters may be scalars or per-run arrays of shape (R,) (betas: (R, 2) or (R, 3)). Spec: models.md §1.5;
+Lion and AdEMAMix: fig12_fig13_fig15_optimization.md §Fig 15.
 """
+import numpy as np
 import torch
 
 from .tasks import check_choice
@@ -12,6 +14,12 @@ def per_run(value, x):
     """A scalar or (R,) hyperparameter as an (R, 1) tensor that broadcasts against x of shape (R, N)."""
     t = torch.as_tensor(value, dtype=x.dtype, device=x.device).reshape(-1, 1)
     return t.expand(x.shape[0], 1)
+
+
+def per_run_betas(betas, x, n):
+    """n betas, shared (n,) or per run (R, n), as a list of n (R, 1) tensors."""
+    betas = torch.as_tensor(np.array(betas, dtype=np.float64)).reshape(-1, n)
+    return [per_run(betas[:, i], x) for i in range(n)]
 
 
 class SGD:
@@ -32,9 +40,8 @@ class Adam:
     """
 
     def __init__(self, x, lr, betas=(0.9, 0.999), eps=1e-8):
-        betas = torch.as_tensor(betas, dtype=torch.float64).reshape(-1, 2)
         self.lr = per_run(lr, x)
-        self.b1, self.b2 = per_run(betas[:, 0], x), per_run(betas[:, 1], x)
+        self.b1, self.b2 = per_run_betas(betas, x, 2)
         self.eps = eps
         self.m = torch.zeros_like(x)
         self.v = torch.zeros_like(x)
@@ -54,8 +61,62 @@ def SignGD(x, lr, eps=1e-8):
     return Adam(x, lr, betas=(0.0, 0.0), eps=eps)
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay as in ``torch.optim.AdamW``: x <- x (1 - lr wd), then the Adam step."""
+
+    def __init__(self, x, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(x, lr, betas=betas, eps=eps)
+        self.wd = per_run(weight_decay, x)
+
+    def step(self, x, g):
+        return super().step(x * (1 - self.lr * self.wd), g)
+
+
+class Lion:
+    """Lion (Chen et al. 2023) with the spec's update order.
+
+    x <- x (1 - lr wd);  x <- x - lr sign(b1 m + (1 - b1) g);  then m <- b2 m + (1 - b2) g (m starts at 0).
+    The interpolation b1 that sets the update differs from the b2 that tracks the momentum.
+    """
+
+    def __init__(self, x, lr, betas=(0.9, 0.99), weight_decay=0.0):
+        self.lr, self.wd = per_run(lr, x), per_run(weight_decay, x)
+        self.b1, self.b2 = per_run_betas(betas, x, 2)
+        self.m = torch.zeros_like(x)
+
+    def step(self, x, g):
+        update = torch.sign(self.b1 * self.m + (1 - self.b1) * g)
+        self.m = self.b2 * self.m + (1 - self.b2) * g
+        return x * (1 - self.lr * self.wd) - self.lr * update
+
+
+class AdEMAMix:
+    """AdEMAMix (Pagliardini, Ablin & Grangier 2024) without the optional alpha / beta3 warm-ups.
+
+    m1 <- b1 m1 + (1 - b1) g;  m2 <- b3 m2 + (1 - b3) g;  v <- b2 v + (1 - b2) g^2;
+    x <- x - lr [(m1 / (1 - b1^t) + alpha m2) / (sqrt(v) / sqrt(1 - b2^t) + eps) + wd x].
+    The slow EMA m2 is not bias-corrected; betas are (b1, b2, b3) in that order.
+    """
+
+    def __init__(self, x, lr, betas=(0.9, 0.999, 0.9999), alpha=2.0, eps=1e-8, weight_decay=0.0):
+        self.lr, self.alpha, self.wd = per_run(lr, x), per_run(alpha, x), per_run(weight_decay, x)
+        self.b1, self.b2, self.b3 = per_run_betas(betas, x, 3)
+        self.eps = eps
+        self.m1, self.m2, self.v = torch.zeros_like(x), torch.zeros_like(x), torch.zeros_like(x)
+        self.t = 0
+
+    def step(self, x, g):
+        self.t += 1
+        self.m1 = self.b1 * self.m1 + (1 - self.b1) * g
+        self.m2 = self.b3 * self.m2 + (1 - self.b3) * g
+        self.v = self.b2 * self.v + (1 - self.b2) * g * g
+        denominator = torch.sqrt(self.v) / torch.sqrt(1 - self.b2 ** self.t) + self.eps
+        update = (self.m1 / (1 - self.b1 ** self.t) + self.alpha * self.m2) / denominator + self.wd * x
+        return x - self.lr * update
+
+
 # name -> constructor(x, lr, **hyperparameters); figure modules may register further element-wise optimizers
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "signgd": SignGD}
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "signgd": SignGD, "adamw": AdamW, "lion": Lion, "ademamix": AdEMAMix}
 
 
 def make_optimizer(name, x, lr, **hyper):

@@ -1,0 +1,150 @@
+"""Grokking on modular addition (spec: fig12_fig13_fig15_optimization.md §Fig 13), R runs as one tensor program.
+
+Model: a trainable embedding table E (p x d); input concat(E[a], E[b]); MLP 2d -> w -> w -> p with SiLU after each
+hidden layer; cross-entropy on (a + b) mod p; full batch. All parameters of a run live in one flat row of a (R, P)
+tensor, so the element-wise optimizers of ``optim`` (AdamW with per-run betas and weight decay) train R independent
+runs at once. Why the first layer is cheap: concat(E[a], E[b]) W1 = (E W1_a)[a] + (E W1_b)[b], so it is computed
+on the p table rows instead of on every pair (the same function, evaluated in another order).
+"""
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .optim import make_optimizer
+
+
+def modular_addition_split(modulus, train_fraction, seed=0):
+    """All pairs (a, b) with labels (a + b) mod p, split at random into train and test.
+
+    Parameters
+    ----------
+    modulus : int
+        p; there are p^2 pairs.
+    train_fraction : float
+        The first int(train_fraction p^2) pairs of a random permutation are the training set.
+    seed : int
+        Seed of the permutation.
+
+    Returns
+    -------
+    dict with 'train' and 'test', each a tuple (a, b, label) of int64 tensors of shape (n,).
+    """
+    grid = torch.arange(modulus * modulus)
+    a, b = grid // modulus, grid % modulus
+    perm = torch.randperm(modulus * modulus, generator=torch.Generator().manual_seed(seed))
+    n_train = int(train_fraction * modulus * modulus)
+    parts = {"train": perm[:n_train], "test": perm[n_train:]}
+    return {name: (a[i], b[i], (a[i] + b[i]) % modulus) for name, i in parts.items()}
+
+
+def mlp_shapes(modulus, embed_dim, width):
+    """Name -> shape of every parameter, in the order of the flat parameter row."""
+    return {"embedding": (modulus, embed_dim),
+            "w1": (2 * embed_dim, width), "b1": (width,),
+            "w2": (width, width), "b2": (width,),
+            "w3": (width, modulus), "b3": (modulus,)}
+
+
+def init_parameters(shapes, seed=0, dtype=torch.float64):
+    """One flat parameter row (P,) with PyTorch's default initialisation.
+
+    Embedding entries N(0, 1) (``nn.Embedding``); a Linear layer's weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    (``nn.Linear``: Kaiming-uniform with a = sqrt(5) gives this bound). Drawn from a generator seeded with ``seed``.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    parts = []
+    for name, shape in shapes.items():
+        if name == "embedding":
+            parts.append(torch.randn(shape, generator=gen, dtype=torch.float64))
+            continue
+        fan_in = shapes["w" + name[1:]][0]
+        parts.append((torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) / np.sqrt(fan_in))
+    return torch.cat([q.reshape(-1) for q in parts]).to(dtype)
+
+
+def unflatten(theta, shapes):
+    """Views of the stacked flat parameters theta (R, P) as name -> (R, *shape)."""
+    params, start = {}, 0
+    for name, shape in shapes.items():
+        size = int(np.prod(shape))
+        params[name] = theta[:, start:start + size].reshape(theta.shape[0], *shape)
+        start += size
+    return params
+
+
+def mlp_logits(params, a, b):
+    """Logits (R, n, p) of the stacked MLPs on the pairs (a, b), each of shape (n,)."""
+    E, W1 = params["embedding"], params["w1"]
+    d = E.shape[-1]
+    left, right = E @ W1[:, :d], E @ W1[:, d:]          # (R, p, w): first layer on the table rows
+    h = torch.nn.functional.silu(left[:, a] + right[:, b] + params["b1"][:, None])
+    h = torch.nn.functional.silu(h @ params["w2"] + params["b2"][:, None])
+    return h @ params["w3"] + params["b3"][:, None]
+
+
+def loss_and_accuracy(logits, labels):
+    """Per-run mean cross-entropy and accuracy (argmax == label), each (R,)."""
+    R, n, p = logits.shape
+    loss = torch.nn.functional.cross_entropy(logits.reshape(R * n, p), labels.repeat(R), reduction="none")
+    accuracy = (logits.argmax(-1) == labels).to(logits.dtype).mean(-1)
+    return loss.reshape(R, n).mean(-1), accuracy
+
+
+def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128, width=100, train_fraction=0.8,
+                   seed=0, record=None, dtype=torch.float64, device="cpu", progress=False):
+    """Train R stacked runs of the modular-addition MLP with full-batch AdamW; same split and init in every run.
+
+    Parameters
+    ----------
+    steps : int
+        Number of updates.
+    lr : float or array (R,)
+    betas : array (2,) or (R, 2)
+        AdamW betas per run; (0, 0) is SignGD.
+    weight_decay : float or array (R,)
+        Decoupled weight decay: theta <- theta (1 - lr wd) before each Adam step.
+    modulus, embed_dim, width : int
+        p = 59, d = 128, hidden width 100 in the paper.
+    train_fraction : float
+    seed : int
+        Seed of the split and of the initialisation.
+    record : array of int, optional
+        Record indices in [0, steps] (state after t updates, before update t + 1); default 0 .. steps.
+    dtype, device, progress : as in ``geometry.train_geometry``.
+
+    Returns
+    -------
+    dict of numpy arrays: 'steps' (T,), 'train_loss', 'test_loss', 'train_acc', 'test_acc' (T, R).
+    """
+    betas = np.asarray(betas, dtype=np.float64).reshape(-1, 2)
+    R = max(len(betas), np.size(lr), np.size(weight_decay))
+    steps_rec = np.arange(steps + 1) if record is None else np.unique(np.asarray(record, dtype=np.int64))
+    if steps_rec.size == 0 or steps_rec[0] < 0 or steps_rec[-1] > steps:
+        raise ValueError(f"record indices must lie in [0, steps={steps}]")
+    data = {k: tuple(t.to(device) for t in v) for k, v in modular_addition_split(modulus, train_fraction, seed).items()}
+    shapes = mlp_shapes(modulus, embed_dim, width)
+    theta = init_parameters(shapes, seed, dtype).to(device).expand(R, -1).clone()
+    opt = make_optimizer("adamw", theta, lr, betas=np.broadcast_to(betas, (R, 2)), weight_decay=weight_decay)
+
+    out = {k: np.empty((len(steps_rec), R)) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
+    row_of = {int(t): i for i, t in enumerate(steps_rec)}
+    last = int(steps_rec[-1])
+    for t in tqdm(range(last + 1), desc=progress if isinstance(progress, str) else "grokking",
+                  disable=not progress, mininterval=0.5, leave=False):
+        theta.requires_grad_(True)
+        params = unflatten(theta, shapes)
+        a, b, y = data["train"]
+        train_loss, train_acc = loss_and_accuracy(mlp_logits(params, a, b), y)
+        row = row_of.get(t)
+        if row is not None:
+            with torch.no_grad():
+                test_loss, test_acc = loss_and_accuracy(mlp_logits(params, *data["test"][:2]), data["test"][2])
+            for key, value in (("train_loss", train_loss), ("test_loss", test_loss), ("train_acc", train_acc),
+                               ("test_acc", test_acc)):
+                out[key][row] = value.detach().cpu().double().numpy()
+        if t == last:
+            break
+        # runs are independent, so the gradient of the sum is each run's own gradient
+        (grad,) = torch.autograd.grad(train_loss.sum(), theta)
+        theta = opt.step(theta.detach(), grad)
+    return {"steps": steps_rec, **out}

@@ -1,0 +1,35 @@
+"""The rotated quadratic of Fig 12 against closed forms."""
+import numpy as np
+import pytest
+import torch
+
+from skill_physics.quadratic import hadamard, train_quadratic
+
+C = [1.0, 0.1, 0.01, 0.001]
+THETA0 = [1.0, 1.0, 1.0, -1.0]
+
+
+def test_hadamard_is_orthogonal_symmetric_and_checks_size():
+    h = hadamard(4)
+    np.testing.assert_allclose(h @ h.T, np.eye(4), atol=1e-15)
+    np.testing.assert_array_equal(h, h.T)
+    np.testing.assert_array_equal(h @ np.array(THETA0) ** 1, [1, 1, 1, -1])   # every l_i(0) = 1 in both cases
+    with pytest.raises(ValueError, match="power of 2"):
+        hadamard(3)
+
+
+def test_sgd_is_the_closed_form_for_any_rotation():
+    # u <- (1 - 2 lr c) u, so l_i(t) = (1 - 2 lr c_i)^(2t), whatever the rotation
+    rot = np.stack([np.eye(4), hadamard(4)])
+    comps = train_quadratic(rot, C, THETA0, steps=500, lr=0.01, optimizer="sgd", dtype=torch.float64)
+    want = (1 - 2 * 0.01 * np.array(C)) ** (2 * np.arange(500)[:, None])
+    for r in range(2):
+        np.testing.assert_allclose(comps[:, r], want, rtol=1e-10)
+
+
+def test_signgd_basis_aligned_moves_every_coordinate_by_lr():
+    comps = train_quadratic(np.eye(4)[None], C, THETA0, steps=3000, lr=3e-4, optimizer="signgd",
+                            dtype=torch.float64)
+    # the step is lr |g| / (|g| + 1e-8): short of lr by at most 1e-8 / |g| ~ 1e-5 (g = 2 c_4 u for the smallest c_4)
+    t = np.arange(3000)[:, None]
+    np.testing.assert_allclose(comps[:, 0], np.broadcast_to((1 - 3e-4 * t) ** 2, (3000, 4)), atol=2e-5)
