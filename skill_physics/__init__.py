@@ -1,9 +1,11 @@
 """skill_physics: the three toy models of "Physics of Skill Learning" (Liu, Liu, Michaud, Gore, Tegmark 2025).
 
-Modules, in the paper's vocabulary: ``tasks`` (frequencies, task vectors), ``geometry`` (the Geometry model engine),
-``resource`` (the Resource model), ``domino`` (the Domino model), ``optim`` (element-wise optimizers on stacked
-runs), ``rng`` (per-run counter-based random numbers), ``measure`` (crossing times, slopes), ``figure`` (the figure
-script toolkit), ``paths``.
+The models: ``tasks`` (frequencies, task vectors), ``geometry`` (the Geometry-model engine), ``resource`` (the
+Resource model), ``domino`` (the Domino model). Their machinery: ``optim`` (element-wise optimizers on stacked runs),
+``rng`` (per-run counter-based random numbers), ``batching`` (padding runs into one stack), ``measure`` (crossing
+times, slopes), ``fits`` (Geometry vs Resource model, the N0 fit). The experiments of the paper's other figures:
+``sparse_parity`` (Figs 2, 16), ``quadratic`` (Fig 12), ``grokking`` (Fig 13), ``modularity`` (Fig 19), ``sweep``
+(Figs 10, 18). The figure scripts' toolkit: ``figure``, ``panels``, ``paths``.
 """
 from .domino import domino_skills, parallel_skills
 from .geometry import GeometryRecord, train_geometry
