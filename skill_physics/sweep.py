@@ -129,7 +129,7 @@ def is_cached(cfg, variant, seed, n_dim):
 
 # ----------------------------------------------------------------------------------------------------------- engine
 
-class _Batches:
+class BatchCounts:
     """Per-task counts of the batch of every (seed, alpha) at a step, equal to ``CounterRNG.categorical_counts``.
 
     The uniforms of a seed are drawn once and shared by its alphas. ``torch.searchsorted`` of every draw costs more
@@ -213,7 +213,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width):
     A, K, G = len(cfg.alphas), cfg.n_tasks, len(cells)
     R = len(variants) * A
     seeds = sorted({s for s, _ in cells})
-    batches = _Batches(seeds, cfg.alphas, K, cfg.batch_size, device)
+    batches = BatchCounts(seeds, cfg.alphas, K, cfg.batch_size, device)
     which_seed = torch.as_tensor([seeds.index(s) for s, _ in cells], device=device)
     p = batches.p.repeat(len(variants), 1)                                          # (R, K) float64
 
@@ -392,7 +392,8 @@ def gather(cfg, variants=None):
     -------
     dict with 'alphas' (A,), 'dims' (D,), 'seeds' (S,), 'trace_steps' (T,) and per variant a dict:
     'final_loss' (A, D, S), 'median_loss' (A, D) (median over seeds, NaN if a seed is missing), 'trace' (A, T)
-    (loss of the trace cell at every step to ``trace_until``), 'done' (D, S) bool.
+    (loss of the trace cell at every step to ``trace_until``), 'fit_loss' (A, D, S, 2) (the loss at the alpha_S
+    fit steps ``FIT_STEPS`` of every cell), 'done' (D, S) bool.
     """
     variants = variants or cfg.variants
     A, D, S = len(cfg.alphas), len(cfg.dims), len(cfg.seeds)
@@ -401,6 +402,7 @@ def gather(cfg, variants=None):
            "trace_steps": trace_steps}
     for v in variants:
         final = np.full((A, D, S), np.nan)
+        fit = np.full((A, D, S, len(FIT_STEPS)), np.nan)
         done = np.zeros((D, S), bool)
         trace = np.full((A, len(trace_steps)), np.nan)
         for i, d in enumerate(cfg.dims):
@@ -409,9 +411,13 @@ def gather(cfg, variants=None):
                 if cell is None:
                     continue
                 final[:, i, j], done[i, j] = cell["final_loss"], True
+                at = np.isin(cell["steps"], FIT_STEPS)
+                if at.sum() == len(FIT_STEPS):
+                    fit[:, i, j] = cell["loss"][:, at]
                 if (s, d) == (cfg.trace_seed, cfg.trace_dim):
                     trace = cell["loss"][:, np.searchsorted(cell["steps"], trace_steps)]
-        out[v] = {"final_loss": final, "median_loss": np.median(final, axis=2), "trace": trace, "done": done}
+        out[v] = {"final_loss": final, "median_loss": np.median(final, axis=2), "trace": trace, "fit_loss": fit,
+                  "done": done}
     return out
 
 

@@ -8,8 +8,19 @@ import torch
 
 from skill_physics import paths, power_law_frequencies, task_vectors, train_geometry
 from skill_physics.rng import CounterRNG
-from skill_physics.sweep import (QUICK, _Batches, gather, grid_cells, parse_shard, plan, record_steps, run_sweep,
-                                 simulate_modular, simulate_nonmodular, sweep_config)
+from skill_physics.sweep import (
+    QUICK,
+    BatchCounts,
+    gather,
+    grid_cells,
+    parse_shard,
+    plan,
+    record_steps,
+    run_sweep,
+    simulate_modular,
+    simulate_nonmodular,
+    sweep_config,
+)
 
 SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=120, dense_until=120, n_log=5,
                      dims=(10, 20), seeds=(0, 1), trace_dim=10, trace_until=120)
@@ -46,7 +57,7 @@ def test_modular_cells_equal_train_geometry():
 
 def test_batch_counts_equal_counter_rng_at_paper_size():
     alphas, seeds = (0.5, 1.0, 2.0), [0, 3]
-    batches = _Batches(seeds, alphas, 1000, 1024, "cpu")
+    batches = BatchCounts(seeds, alphas, 1000, 1024, "cpu")
     p = torch.as_tensor(np.stack([power_law_frequencies(1000, a) for a in alphas]))
     for i, seed in enumerate(seeds):
         rng = CounterRNG([seed] * len(alphas))
@@ -79,7 +90,8 @@ def test_sweep_caches_resumes_and_shards(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
     assert run_sweep(SMALL, shard=(1, 2), progress=False) == 3 * 2          # 2 of 4 cells, 3 variants each
     half = gather(SMALL)
-    assert half["adam"]["done"].sum() == 2 and np.isnan(half["adam"]["final_loss"]).sum() == 2 * 2   # 2 alphas x 2 cells
+    assert half["adam"]["done"].sum() == 2
+    assert np.isnan(half["adam"]["final_loss"]).sum() == 2 * 2              # 2 alphas x 2 missing cells
     assert run_sweep(SMALL, variants=["modular"], progress=False) == 2       # only what is missing
     assert run_sweep(SMALL, progress=False) == 2 * 2
     assert run_sweep(SMALL, progress=False) == 0 and plan(SMALL) == []       # resumed: nothing left
@@ -125,8 +137,9 @@ def test_figure_scripts_quick(run_script, script, tmp_path):
         assert (out / f"{output}.png").exists() and (out / f"{output}.pdf").exists()
     rows = {r["name"]: r for r in report["claims"]}
     if name.startswith("Fig18"):
-        # holds at any training length: after 600 steps the modular model sits on its floor
-        assert rows["modular_floor_match"]["holds"]
+        # the modular model is slower early (ratio < 1), then overtakes (d = 100, alpha = 2)
+        lowest, t_min = rows["S_speedup_min_a2.0"]["ours"]
+        assert lowest < 1 and rows["S_speedup_cross_a2.0"]["ours"] > t_min
     else:
         # alpha_S grows with alpha (steeper power laws are learned faster), for both optimizers
         for opt in ("signgd", "adam"):
