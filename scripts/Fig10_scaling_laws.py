@@ -166,11 +166,8 @@ NOTES = [
     "final loss = population loss after 99 000 updates (the original's last record); batches drawn as multinomial "
     "counts from a counter-based RNG, so seed-level noise differs from the original",
 ]
-if scaling.cached_only():
-    NOTES.append(scaling.CACHED_ONLY_NOTE)
-
 FIG = FigureScript(number=10, slug="scaling_laws", presets={"paper": PAPER, "quick": QUICK},
-                   compute=compute, plot=plot, claims=claims, notes=NOTES)
+                   compute=compute, plot=plot, claims=claims, notes=scaling.notes(NOTES))
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

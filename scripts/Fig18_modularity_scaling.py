@@ -130,11 +130,8 @@ NOTES = [
     "non-modular = SignGD on random_unit task vectors, modular = SignGD on basis_zero vectors, from the same sweep "
     "as Fig 10",
 ]
-if scaling.cached_only():
-    NOTES.append(scaling.CACHED_ONLY_NOTE)
-
 FIG = FigureScript(number=18, slug="modularity_scaling", presets={"paper": PAPER, "quick": QUICK},
-                   compute=compute, plot=plot, claims=claims, notes=NOTES)
+                   compute=compute, plot=plot, claims=claims, notes=scaling.notes(NOTES))
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

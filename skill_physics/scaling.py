@@ -98,8 +98,12 @@ def cached_only():
     return os.environ.get(CACHED_ONLY_ENV) == "1"
 
 
-CACHED_ONLY_NOTE = (f"drawn with {CACHED_ONLY_ENV}=1 from the sweep cells cached so far: missing cells are NaN "
-                    "(gaps in curves, claims that read them do not hold)")
+def notes(lines):
+    """A figure's notes, plus a warning when it is drawn from a partial cache."""
+    if cached_only():
+        lines = lines + [f"drawn with {CACHED_ONLY_ENV}=1 from the sweep cells cached so far: missing cells are "
+                         "NaN (gaps in curves; claims that read them do not hold)"]
+    return lines
 
 
 def sweep_data(cfg, ctx, variants):

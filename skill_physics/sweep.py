@@ -95,15 +95,21 @@ def record_steps(cfg, seed, n_dim):
 
 
 def _rank(cfg, cell):
-    """0: the trace cell; 1: the alpha_N window (d = 40, 220); 2: the rest of the trace dimension; 3: the others."""
+    """0: the trace cell; 1: the alpha_N window (d = 40, 220); 2: the rest of the trace dimension; 3: a coarse grid
+    (every fifth n_dim and the largest), so that the loss-vs-n_dim curves take shape early; 4: the others."""
     if cell == (cfg.trace_seed, cfg.trace_dim):
         return 0
-    return 1 if cell[1] in FIT_DIMS else 2 if cell[1] == cfg.trace_dim else 3
+    d = cell[1]
+    if d in FIT_DIMS:
+        return 1
+    if d == cfg.trace_dim:
+        return 2
+    return 3 if d in cfg.dims[::5] or d == max(cfg.dims) else 4
 
 
 def grid_cells(cfg):
     """Every (seed, n_dim) cell, ordered so that the cells the claims read come first: the trace cell, the alpha_N
-    window (d = 40, 220, every seed), the rest of the trace dimension, then the others by n_dim."""
+    window (d = 40, 220, every seed), the rest of the trace dimension, a coarse grid, then the others by n_dim."""
     cells = [(s, d) for d in cfg.dims for s in cfg.seeds]
     return sorted(cells, key=lambda c: (_rank(cfg, c), c[1], c[0]))
 
@@ -204,11 +210,12 @@ def _optimizer(x, variants, n_alpha, lr):
     return Adam(x, lr, betas=np.tile(betas, (x.shape[0] // len(betas), 1)))
 
 
-def _simulate(cfg, cells, variants, device, bar, logits, gradient, width):
+def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active):
     """The shared step loop of one group of cells.
 
-    ``logits(x)`` -> z (G, R, K) and ``gradient(w)`` -> g (G * R, width) define the variant family; rows are
-    (variant, alpha) per cell. Returns {(variant, seed, n_dim): cell data}.
+    ``logits(x)`` -> z (G, R, active) of the first ``active`` tasks (the others have z = 0 and no gradient) and
+    ``gradient(w)`` -> g (G * R, width) define the variant family; rows are (variant, alpha) per cell.
+    Returns {(variant, seed, n_dim): cell data}.
     """
     A, K, G = len(cfg.alphas), cfg.n_tasks, len(cells)
     R = len(variants) * A
@@ -227,20 +234,23 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width):
 
     x = torch.zeros((G * R, width), dtype=torch.float32, device=device)
     opt = _optimizer(x, variants, A, cfg.lr)
+    def all_tasks(z):
+        return torch.nn.functional.pad(z, (0, K - active)) if active < K else z
+
     chunk = 0
     for t in range(cfg.steps + 1):
         z = logits(x)
         rows = wanted.get(t)
         if rows is not None:
             sel = rows if len(rows) < G else slice(None)
-            loss = population_loss(z[sel], p, "ce").cpu().numpy()                   # (g, R) float64
+            loss = population_loss(all_tasks(z[sel]), p, "ce").cpu().numpy()        # (g, R) float64
             for i, g in enumerate(rows):
                 losses[g][:, position[g]] = loss[i]
                 position[g] += 1
         if t == cfg.steps:
             break
-        counts = batches.counts(t)[which_seed]                                       # (G, A, K)
-        counts = counts.repeat(1, len(variants), 1)                                  # (G, R, K)
+        counts = batches.counts(t)[which_seed, :, :active]                           # (G, A, active)
+        counts = counts.repeat(1, len(variants), 1)                                  # (G, R, active)
         # autograd_ce: d/dz of mean_b -log sigmoid(z_{k_b}) is -(n_k / B) sigmoid(-z_k); written as in geometry.py
         w = -1.0 * (counts / float(cfg.batch_size)) * torch.sigmoid(-z)
         x = opt.step(x, gradient(w))
@@ -249,8 +259,8 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width):
             bar.update(chunk * G)
             chunk = 0
 
-    final_z = z.double()
-    final_loss = population_loss(final_z, p, "ce").cpu().numpy()                    # (G, R)
+    z = all_tasks(z)
+    final_loss = population_loss(z, p, "ce").cpu().numpy()                          # (G, R)
     final_skills = torch.sigmoid(z).cpu().numpy()                                   # (G, R, K)
     out = {}
     for g, (seed, d) in enumerate(cells):
@@ -285,26 +295,29 @@ def simulate_nonmodular(cfg, cells, variants=NONMODULAR, device="cpu", bar=None)
     def gradient(w):
         return torch.bmm(w, V).view(G * R, width)
 
-    return _simulate(cfg, cells, variants, device, bar or _NoBar(), logits, gradient, width)
+    return _simulate(cfg, cells, variants, device, bar or _NoBar(), logits, gradient, width, cfg.n_tasks)
 
 
 def simulate_modular(cfg, cells, device="cpu", bar=None):
     """Modular cells (``basis_zero`` vectors), any n_dims, as one element-wise program.
 
-    A run of dimension d keeps x in R^K with coordinates k >= d fixed at 0 (their gradient is masked), so its logits
-    are z = x exactly (= x @ eye(K, d).T) and its gradient is the weight vector w masked to k < d (= w @ eye(K, d)).
+    Task k < d has logit z_k = x_k exactly (= x @ eye(K, d).T), tasks k >= d have z_k = 0, and the gradient is the
+    weight vector w of tasks k < d (= w @ eye(K, d)). The runs of a job share x of the largest n_dim, D; a run of
+    dimension d < D keeps its coordinates k >= d at 0 by masking their gradient (Adam and SignGD leave a coordinate
+    with zero gradient in place).
     """
-    A, K, G = len(cfg.alphas), cfg.n_tasks, len(cells)
-    owned = torch.arange(K, device=device)[None, :] < torch.as_tensor([d for _, d in cells], device=device)[:, None]
-    mask = owned[:, None, :].expand(G, A, K).to(torch.float32)                      # (G, A, K)
+    A, G = len(cfg.alphas), len(cells)
+    width = max(d for _, d in cells)
+    owned = torch.arange(width, device=device)[None, :] < torch.as_tensor([d for _, d in cells], device=device)[:, None]
+    mask = owned[:, None, :].expand(G, A, width).to(torch.float32)                  # (G, A, D)
 
     def logits(x):
-        return x.view(G, A, K)
+        return x.view(G, A, width)
 
     def gradient(w):
-        return (w * mask).view(G * A, K)
+        return (w * mask).view(G * A, width)
 
-    return _simulate(cfg, cells, ("modular",), device, bar or _NoBar(), logits, gradient, K)
+    return _simulate(cfg, cells, ("modular",), device, bar or _NoBar(), logits, gradient, width, width)
 
 
 class _NoBar:
@@ -324,12 +337,13 @@ def _fits(cells, cell, max_cells, max_columns, padding):
     return len(dims) <= max_cells and padded <= max_columns and padded <= padding * sum(dims) + 100 * len(dims)
 
 
-def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, padding=1.25, modular_cells=50):
+def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, padding=1.25, modular_cells=50,
+         modular_columns=25_000):
     """The jobs that compute the missing cells of a shard, in priority order.
 
     Returns a list of (family, cells, variants). A job holds cells of one priority rank (``grid_cells``) that miss
-    the same variants: a 'nonmodular' job consecutive cells while padding stays cheap (``_fits``), a 'modular' job
-    up to ``modular_cells`` cells.
+    the same variants, consecutive in priority order while padding stays cheap (``_fits``); modular cells are
+    cheap (no matmul), so their jobs may be larger (``modular_cells``, ``modular_columns``).
     """
     variants = tuple(v for v in (variants or cfg.variants) if v in cfg.variants)
     k, n = shard
@@ -343,9 +357,9 @@ def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, paddi
             first, vs = todo[0]
             cells, rest = [], []
             for c, w in todo:
+                limits = (modular_cells, modular_columns) if family == "modular" else (max_cells, max_columns)
                 joins = w == vs and rank[c] == rank[first] and (
-                    len(cells) < modular_cells if family == "modular" else
-                    not cells or (not rest and _fits(cells, c, max_cells, max_columns, padding)))
+                    not cells or (not rest and _fits(cells, c, *limits, padding)))
                 (cells.append(c) if joins else rest.append((c, w)))
             jobs.append((mine.index(first), family, cells, vs))
             todo = rest
