@@ -95,8 +95,9 @@ def record_steps(cfg, seed, n_dim):
 
 
 def _rank(cfg, cell):
-    """0: the trace cell; 1: the alpha_N window (d = 40, 220); 2: the rest of the trace dimension; 3: a coarse grid
-    (every fifth n_dim and the largest), so that the loss-vs-n_dim curves take shape early; 4: the others."""
+    """0: the trace cell; 1: the alpha_N window (d = 40, 220); 2: the rest of the trace dimension; 3: the largest
+    n_dim (the d = 1000 "cliff" claim); 4: a coarse grid (every fifth n_dim), so that the loss-vs-n_dim curves take
+    shape early; 5: the others."""
     if cell == (cfg.trace_seed, cfg.trace_dim):
         return 0
     d = cell[1]
@@ -104,12 +105,15 @@ def _rank(cfg, cell):
         return 1
     if d == cfg.trace_dim:
         return 2
-    return 3 if d in cfg.dims[::5] or d == max(cfg.dims) else 4
+    if d == max(cfg.dims):
+        return 3
+    return 4 if d in cfg.dims[::5] else 5
 
 
 def grid_cells(cfg):
     """Every (seed, n_dim) cell, ordered so that the cells the claims read come first: the trace cell, the alpha_N
-    window (d = 40, 220, every seed), the rest of the trace dimension, a coarse grid, then the others by n_dim."""
+    window (d = 40, 220, every seed), the rest of the trace dimension, the largest n_dim, a coarse grid, then the
+    others by n_dim."""
     cells = [(s, d) for d in cfg.dims for s in cfg.seeds]
     return sorted(cells, key=lambda c: (_rank(cfg, c), c[1], c[0]))
 
