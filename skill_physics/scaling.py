@@ -89,8 +89,10 @@ def all_exponents(data, variants, trace_dim):
 def preset(cfg):
     """A SweepConfig as a figure preset dict (its fields, documented in ``sweep.SweepConfig``)."""
     out = {f.name: getattr(cfg, f.name) for f in fields(cfg)}
-    if os.environ.get(CACHED_ONLY_ENV) == "1":
-        out["cached_only"] = True          # a separate figure cache: a partial figure never stands for a full one
+    if cached_only():
+        # the number of cached cell files joins the settings, so the figure cache of a partial sweep is keyed by how
+        # far the sweep had got (and never stands for the full figure)
+        out["cached_only"] = len(list(cfg.folder.glob("*/*.npz")))
     return out
 
 
@@ -113,7 +115,7 @@ def sweep_data(cfg, ctx, variants):
     if ctx.seed:   # --seed offsets every seed of the grid (and the trace cell's)
         settings = replace(settings, seeds=tuple(s + ctx.seed for s in settings.seeds),
                            trace_seed=settings.trace_seed + ctx.seed)
-    if not cfg.get("cached_only"):
+    if "cached_only" not in cfg:
         sweep.run_sweep(settings, variants, device=ctx.device, progress=ctx.progress)
     data = sweep.gather(settings, variants)
     data["done_fraction"] = np.array(np.mean([data[v]["done"].mean() for v in variants]))
