@@ -84,6 +84,21 @@ def all_exponents(data, variants, trace_dim):
     return out
 
 
+def seed_range(values):
+    """[min, max] over the finite entries (NaN, NaN if none): the spread of a seed-0 quantity over the seeds."""
+    values = np.asarray(values, float)
+    ok = np.isfinite(values)
+    return [float(values[ok].min()), float(values[ok].max())] if ok.any() else [np.nan, np.nan]
+
+
+def final_over_seeds(data, variant, alpha, n_dim):
+    """Final losses (S,) of ``variant`` at (alpha, n_dim) over the seeds; NaN where missing or off the grid."""
+    dims = list(data["dims"])
+    if n_dim not in dims or not np.isclose(data["alphas"], alpha).any():
+        return np.full(len(data["seeds"]), np.nan)
+    return data[variant]["final_loss"][alpha_row(data["alphas"], alpha), dims.index(n_dim)]
+
+
 # ------------------------------------------------------------------------------------------ figure-script plumbing
 
 def preset(cfg):
