@@ -158,7 +158,8 @@ class BatchCounts:
         self.p = p                                                                    # (A, K) float64
         edges = torch.arange(self.buckets + 1, device=device, dtype=torch.float64) / self.buckets
         table = torch.searchsorted(self.cdf, edges.expand(len(alphas), -1).contiguous(), right=True)
-        self.table = table.to(torch.int16 if n_tasks < 2 ** 15 else torch.int32)     # small: stays in cache
+        # (M + 1, A): a draw reads one short row (index_select along dim 0 is many times faster than along dim 1)
+        self.table = table.T.contiguous().to(torch.int16 if n_tasks < 2 ** 15 else torch.int32)
         self.offset = (torch.arange(len(alphas), device=device) * n_tasks)[:, None]  # row a of the flat cdf
         self.shape = (len(alphas), len(seeds), n_tasks)
         self.batch_size = batch_size
@@ -167,8 +168,8 @@ class BatchCounts:
         """Task index of every draw, (A, S * B) int64: ``searchsorted(cdf, u, right=True)`` clamped to K - 1."""
         u = self.rng.uniform("batch", step, self.batch_size, torch.float64).view(-1)    # (S * B,)
         j = (u * self.buckets).long()                                                  # exact: M is a power of 2
-        lo = self.table.index_select(1, j).long()                                      # (A, S * B)
-        hi = self.table.index_select(1, j + 1).long()
+        lo = self.table.index_select(0, j).T.contiguous().long()                       # (A, S * B)
+        hi = self.table.index_select(0, j + 1).T.contiguous().long()
         unsure = (lo != hi).view(-1)
         where = unsure.nonzero()[:, 0]
         if where.numel():
