@@ -332,23 +332,25 @@ class _NoBar:
 
 # ------------------------------------------------------------------------------------------------------------ sweep
 
-def _fits(cells, cell, max_cells, max_columns, padding):
+def _fits(cells, cell, max_cells, max_columns, padding, slack):
     """Whether ``cell`` may join a non-modular job: at most ``max_cells`` cells and ``max_columns`` padded columns
     (bigger jobs gain nothing: the per-step cost that does not grow with n_dim is shared already, and a job is
     cached only when it ends), and padding every cell to the largest n_dim costs at most ``padding`` times the
-    unpadded matmul work plus 100 columns per cell."""
+    unpadded work plus ``slack`` columns per cell (the per-step cost that does not grow with n_dim, such as the
+    batch draws, is paid once per job)."""
     dims = [d for _, d in cells] + [cell[1]]
     padded = len(dims) * max(dims)
-    return len(dims) <= max_cells and padded <= max_columns and padded <= padding * sum(dims) + 100 * len(dims)
+    return len(dims) <= max_cells and padded <= max_columns and padded <= padding * sum(dims) + slack * len(dims)
 
 
 def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, padding=1.25, modular_cells=50,
          modular_columns=25_000):
     """The jobs that compute the missing cells of a shard, in priority order.
 
-    Returns a list of (family, cells, variants). A job holds cells of one priority rank (``grid_cells``) that miss
-    the same variants, consecutive in priority order while padding stays cheap (``_fits``); modular cells are
-    cheap (no matmul), so their jobs may be larger (``modular_cells``, ``modular_columns``).
+    Returns a list of (family, cells, variants). A job holds cells that miss the same variants, consecutive in
+    priority order while padding stays cheap (``_fits``); a non-modular job keeps to one priority rank
+    (``grid_cells``), so that the claim cells are cached early; modular cells are cheap (no matmul), so their jobs
+    may be larger (``modular_cells``, ``modular_columns``) and span ranks.
     """
     variants = tuple(v for v in (variants or cfg.variants) if v in cfg.variants)
     k, n = shard
@@ -362,9 +364,11 @@ def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, paddi
             first, vs = todo[0]
             cells, rest = [], []
             for c, w in todo:
-                limits = (modular_cells, modular_columns) if family == "modular" else (max_cells, max_columns)
-                joins = w == vs and rank[c] == rank[first] and (
-                    not cells or (not rest and _fits(cells, c, *limits, padding)))
+                # a modular step is cheap per column, so a shared batch draw is worth more padding
+                limits = (modular_cells, modular_columns, padding, 400) if family == "modular" else (
+                    max_cells, max_columns, padding, 100)
+                same_rank = family == "modular" or rank[c] == rank[first]    # modular cells are cheap anyway
+                joins = w == vs and same_rank and (not cells or (not rest and _fits(cells, c, *limits)))
                 (cells.append(c) if joins else rest.append((c, w)))
             jobs.append((mine.index(first), family, cells, vs))
             todo = rest
