@@ -101,7 +101,7 @@ def plot_exponent(data, which):
     ax.plot([0.9, 2], [level, level], color="grey")
     ax.text(1.5, 0.25 if which == "N" else 0.2, rf"Chinchilla ($\alpha_{which}={level}$)", fontsize=15)
     ax.set_xlabel(r"$\alpha$", fontsize=15)
-    ax.set_ylabel(rf"$\alpha_{which}$", fontsize=15, rotation=0)
+    ax.set_ylabel(rf"$\alpha_{which}$", fontsize=15, rotation=0, labelpad=12)
     ax.legend(loc="upper center", fontsize=10)
     return fig
 

@@ -64,9 +64,11 @@ def exponents(x, curves, window):
         return np.full(len(curves), np.nan), np.full(len(curves), np.nan)
     inside = _window(x, x1, x2)
     two = np.array([two_point_slope(x, c, x1, x2) for c in curves])
-    lsq = np.array([-loglog_slope(np.asarray(x)[inside], c[inside]) if np.all(np.isfinite(c[inside])) else np.nan
-                    for c in curves])
-    return two, lsq
+    lsq = []
+    for c in curves:   # every grid point of the window that is computed (all of them once the sweep is complete)
+        ok = inside & np.isfinite(c) & (c > 0)
+        lsq.append(-loglog_slope(np.asarray(x)[ok], c[ok]) if ok.sum() >= 2 else np.nan)
+    return two, np.array(lsq)
 
 
 def all_exponents(data, variants, trace_dim):
