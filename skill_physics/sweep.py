@@ -416,18 +416,21 @@ def gather(cfg, variants=None):
     dict with 'alphas' (A,), 'dims' (D,), 'seeds' (S,), 'trace_steps' (T,) and per variant a dict:
     'final_loss' (A, D, S), 'median_loss' (A, D) (median over seeds, NaN if a seed is missing), 'trace' (A, T)
     (loss of the trace cell at every step to ``trace_until``), 'fit_loss' (A, D, S, 2) (the loss at the alpha_S
-    fit steps ``FIT_STEPS`` of every cell), 'done' (D, S) bool.
+    fit steps ``FIT_STEPS`` of every cell), 'early' (A, S, T0) (every seed's loss at n_dim = ``trace_dim`` at the
+    steps 'early_steps' = 0 .. ``dense_until``, which every cell records), 'done' (D, S) bool.
     """
     variants = variants or cfg.variants
     A, D, S = len(cfg.alphas), len(cfg.dims), len(cfg.seeds)
     trace_steps = np.arange(min(cfg.trace_until, cfg.steps) + 1)
+    early_steps = np.arange(min(cfg.dense_until, cfg.steps) + 1)
     out = {"alphas": np.asarray(cfg.alphas, float), "dims": np.asarray(cfg.dims), "seeds": np.asarray(cfg.seeds),
-           "trace_steps": trace_steps}
+           "trace_steps": trace_steps, "early_steps": early_steps}
     for v in variants:
         final = np.full((A, D, S), np.nan)
         fit = np.full((A, D, S, len(FIT_STEPS)), np.nan)
         done = np.zeros((D, S), bool)
         trace = np.full((A, len(trace_steps)), np.nan)
+        early = np.full((A, S, len(early_steps)), np.nan)
         for i, d in enumerate(cfg.dims):
             for j, s in enumerate(cfg.seeds):
                 cell = load_cell(cfg, v, s, d)
@@ -437,10 +440,12 @@ def gather(cfg, variants=None):
                 at = np.isin(cell["steps"], FIT_STEPS)
                 if at.sum() == len(FIT_STEPS):
                     fit[:, i, j] = cell["loss"][:, at]
+                if d == cfg.trace_dim:
+                    early[:, j] = cell["loss"][:, np.searchsorted(cell["steps"], early_steps)]
                 if (s, d) == (cfg.trace_seed, cfg.trace_dim):
                     trace = cell["loss"][:, np.searchsorted(cell["steps"], trace_steps)]
         out[v] = {"final_loss": final, "median_loss": np.median(final, axis=2), "trace": trace, "fit_loss": fit,
-                  "done": done}
+                  "early": early, "done": done}
     return out
 
 
