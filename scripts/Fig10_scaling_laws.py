@@ -37,7 +37,8 @@ def plot_loss_vs_dim(data):
     fig.subplots_adjust(wspace=0)
     for ax, v in zip(axes, VARIANTS):
         for i, a in enumerate(data["alphas"]):
-            ax.plot(data["dims"], data[v]["median_loss"][i], marker="o", color=f"C{i}", label=alpha_label(a))
+            ax.plot(*scaling.computed(data["dims"], data[v]["median_loss"][i]), marker="o", color=f"C{i}",
+                    label=alpha_label(a))
         for d in scaling.FIT_DIMS:   # the paper drew the right guide at 250; the fit reads 220
             ax.plot([d, d], [1e-3, 1], color="black", ls="--", alpha=0.5)
         ax.text(70, 0.003, "fitting", fontsize=15)

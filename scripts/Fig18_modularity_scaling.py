@@ -37,7 +37,7 @@ def two_panels(data, x, curves, xlabel, ylim, legend_size):
     fig.subplots_adjust(wspace=0)
     for ax, v in zip(axes, VARIANTS):
         for row, a, color in plotted(data):
-            ax.plot(x, curves(v)[row], color=color, label=rf"$\alpha$={a:.1f}",
+            ax.plot(*scaling.computed(x, curves(v)[row]), color=color, label=rf"$\alpha$={a:.1f}",
                     marker="o" if xlabel != "steps" else None)
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -53,7 +53,8 @@ def two_panels(data, x, curves, xlabel, ylim, legend_size):
 def speedup(data, x, ratio, xlabel, xlim, ylim, text_at, markers):
     fig, ax = plt.subplots()
     for row, a, color in plotted(data):
-        ax.plot(x, ratio[row], color=color, marker="o" if markers else None, label=rf"$\alpha$={a:.1f}")
+        ax.plot(*scaling.computed(x, ratio[row]), color=color, marker="o" if markers else None,
+                label=rf"$\alpha$={a:.1f}")
     ax.plot(xlim, [1, 1], color="black", ls="--")
     ax.text(*text_at, "comparable", fontsize=15)
     ax.set_xscale("log")

@@ -101,6 +101,13 @@ def final_over_seeds(data, variant, alpha, n_dim):
     return data[variant]["final_loss"][alpha_row(data["alphas"], alpha), dims.index(n_dim)]
 
 
+def computed(x, y):
+    """The points of a curve that are computed (finite): a partial sweep still draws connected curves."""
+    x, y = np.asarray(x), np.asarray(y)
+    ok = np.isfinite(y)
+    return x[ok], y[ok]
+
+
 # ------------------------------------------------------------------------------------------ figure-script plumbing
 
 def preset(cfg):
