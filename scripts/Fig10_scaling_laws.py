@@ -1,0 +1,178 @@
+"""Fig 10: neural scaling laws in the Geometry model (spec: fig10_fig11_fig18_scaling.md §3).
+
+Outputs: '' loss vs n_dim (SignGD | Adam), 'steps' loss vs steps at n_dim = 100, 'alphaN' and 'alphaS' the exponents
+vs alpha with the Quanta, Domino and Chinchilla reference lines (the two exponent plots may be the paper's Fig 11).
+Data: the sweep (skill_physics.sweep; cells cached in results/sweep/, shared with Fig 18; run it alone, sharded or
+on a GPU with scripts/sweep.py).
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from skill_physics import scaling, sweep
+from skill_physics.figure import FigureScript, claim, in_range, main, within
+
+PAPER = scaling.preset(sweep.PAPER)    # the paper's grid: see sweep.SweepConfig for every field
+QUICK = scaling.preset(sweep.QUICK)    # alphas 1.0, 1.6, 2.0; d 20, 40, 100, 220; seeds 0, 1; 600 steps
+VARIANTS = ("signgd", "adam")
+TITLES = {"signgd": "SignGD", "adam": "Adam"}
+# spec §3.6: two-point alpha_S for alpha = 1.0, 1.2, ..., 2.0 (steps 80 -> 200, d = 100, seed 0)
+ALPHA_S_PAPER = {"signgd": (0.178, 0.296, 0.446, 0.619, 0.813, 1.029), "adam": (0.162, 0.240, 0.336, 0.455, 0.584,
+                                                                                   0.708)}
+ALPHA_S_GRID = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
+ALPHA_N_PAPER = {("signgd", 1.0): 0.349, ("adam", 1.0): 0.349, ("signgd", 2.0): 0.964, ("adam", 2.0): 1.129}
+
+
+def compute(cfg, ctx):
+    data = scaling.sweep_data(cfg, ctx, VARIANTS)
+    data["exponents"] = scaling.all_exponents(data, VARIANTS, cfg["trace_dim"])
+    return data
+
+
+def alpha_label(a):
+    return rf"$\alpha$={a:.1f}"
+
+
+def plot_loss_vs_dim(data):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5), sharey=True)
+    fig.subplots_adjust(wspace=0)
+    for ax, v in zip(axes, VARIANTS):
+        for i, a in enumerate(data["alphas"]):
+            ax.plot(*scaling.computed(data["dims"], data[v]["median_loss"][i]), marker="o", color=f"C{i}",
+                    label=alpha_label(a))
+        for d in scaling.FIT_DIMS:   # the paper drew the right guide at 250; the fit reads 220
+            ax.plot([d, d], [1e-3, 1], color="black", ls="--", alpha=0.5)
+        ax.text(70, 0.003, "fitting", fontsize=15)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(1e-4, 1)
+        ax.set_title(TITLES[v], fontsize=15)
+        ax.set_xlabel(r"$n_{\rm dim}$", fontsize=15)
+        ax.legend(loc="upper right", fontsize=10)
+    axes[0].set_ylabel("loss", fontsize=15)
+    axes[1].tick_params(labelleft=False)
+    return fig
+
+
+def plot_loss_vs_steps(data, ylim=(5e-3, 1)):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5), sharey=True)
+    fig.subplots_adjust(wspace=0)
+    t = data["trace_steps"]
+    for ax, v in zip(axes, VARIANTS):
+        for i, a in enumerate(data["alphas"]):
+            ax.plot(t[1:], data[v]["trace"][i, 1:], color=f"C{i}", label=alpha_label(a))
+        for s in scaling.FIT_STEPS:
+            ax.plot([s, s], [0.01, 1], color="grey", ls="--")
+        ax.text(110, 0.01, "fitting", rotation=90)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(10, max(t[-1], 20))
+        ax.set_ylim(*ylim)
+        ax.set_title(TITLES[v], fontsize=15)
+        ax.set_xlabel("steps", fontsize=15)
+        ax.legend(loc="upper right", fontsize=12)
+    axes[0].set_ylabel("loss", fontsize=15)
+    axes[1].tick_params(labelleft=False)
+    return fig
+
+
+def plot_exponent(data, which):
+    """which = 'N' or 'S': the fitted exponents vs alpha (alpha >= 1) with the reference lines."""
+    fig, ax = plt.subplots()
+    alphas = data["alphas"]
+    shown = alphas >= 1
+    for i, v in enumerate(VARIANTS):
+        ex = data["exponents"][v]
+        ax.plot(alphas[shown], ex[f"alpha{which}"][shown], marker="o", color=f"C{i}",
+                label=f"Geometry Model ({TITLES[v]})")
+        ax.plot(alphas[shown], ex[f"alpha{which}_lsq"][shown], ls="none", marker="x", color=f"C{i}", alpha=0.6,
+                label=f"least squares, same window ({TITLES[v]})")
+        if which == "S":   # the spread of the two-point value over the task-vector draws (seeds) at the same d
+            lo, hi = np.nanmin(ex["alphaS_seeds"], axis=1), np.nanmax(ex["alphaS_seeds"], axis=1)
+            ax.vlines(alphas[shown] + 0.01 * (2 * i - 1), lo[shown], hi[shown], color=f"C{i}", alpha=0.4, lw=3)
+    grid = np.linspace(1, 2, 101)
+    quanta = scaling.quanta_alpha_N(grid) if which == "N" else scaling.quanta_alpha_S(grid)
+    quanta_label = r"$\alpha_N=\alpha-1$" if which == "N" else r"$\alpha_S=(\alpha-1)/\alpha$"
+    ax.plot(grid, quanta, "r--", label=f"Quanta {'model' if which == 'N' else 'Model'}: {quanta_label}")
+    # the green line is offset by +0.01 only so that it is not hidden under the red one (as in the paper)
+    ax.plot(grid, scaling.domino_alpha(grid) + 0.01, "g--",
+            label=f"Domino {'model' if which == 'N' else 'Model'}: " + rf"$\alpha_{which}=\alpha-1$")
+    ax.plot([1, 1], [0, 1.1], color="grey")
+    ax.text(0.92, 0.5, r"Zipf law ($\alpha=1$)", rotation=90, fontsize=15, va="center")
+    level = scaling.CHINCHILLA[which]
+    ax.plot([0.9, 2], [level, level], color="grey")
+    ax.text(1.5, 0.25 if which == "N" else 0.2, rf"Chinchilla ($\alpha_{which}={level}$)", fontsize=15)
+    ax.set_xlabel(r"$\alpha$", fontsize=15)
+    ax.set_ylabel(rf"$\alpha_{which}$", fontsize=15, rotation=0, labelpad=12)
+    ax.legend(loc="upper center", fontsize=10)
+    return fig
+
+
+def plot(data, cfg):
+    return {"": plot_loss_vs_dim(data), "steps": plot_loss_vs_steps(data), "alphaN": plot_exponent(data, "N"),
+            "alphaS": plot_exponent(data, "S")}
+
+
+def _at(data, v, key, alpha):
+    """Exponent ``key`` of variant v at ``alpha`` (NaN if alpha is not in the grid)."""
+    try:
+        return float(data["exponents"][v][key][scaling.alpha_row(data["alphas"], alpha)])
+    except ValueError:
+        return np.nan
+
+
+def claims(data, cfg):
+    rows = []
+    for (v, a), ref in ALPHA_N_PAPER.items():
+        tol = 0.03 if a == 1.0 else 0.06
+        ours = _at(data, v, "alphaN", a)
+        rows.append(claim(f"alphaN_{v}_a{a:.1f}", ref, ours, f"±{tol}", within(ours, ref, abs=tol)))
+    for v in VARIANTS:
+        for a, ref in zip(ALPHA_S_GRID, ALPHA_S_PAPER[v]):
+            # spec tolerances: ±0.03 at alpha = 1, ±0.05 at alpha = 2; the rows between use ±0.05 (headline values)
+            tol = 0.03 if a == 1.0 else 0.05
+            ours = _at(data, v, "alphaS", a)
+            rows.append(claim(f"alphaS_{v}_a{a:.1f}", ref, ours, f"±{tol}", within(ours, ref, abs=tol)))
+    for v in VARIANTS:
+        for a in (1.0, 2.0):
+            ref = ALPHA_S_PAPER[v][ALPHA_S_GRID.index(a)]
+            try:
+                per_seed = data["exponents"][v]["alphaS_seeds"][scaling.alpha_row(data["alphas"], a)]
+            except ValueError:
+                per_seed = np.array([np.nan])
+            span = scaling.seed_range(per_seed)
+            rows.append(claim(f"alphaS_{v}_a{a:.1f}_seed_range", ref, span, "paper value within our seeds' range",
+                              in_range(ref, *span)))
+    t = data["trace_steps"]
+    try:
+        row = scaling.alpha_row(data["alphas"], 1.0)
+    except ValueError:
+        row = None
+    plateau = float(data["signgd"]["trace"][row, 20_000]) if row is not None and t[-1] >= 20_000 else np.nan
+    rows.append(claim("plateau_d100_a1.0", 0.3574, plateau, "±2 %", within(plateau, 0.3574, rel=0.02)))
+    # the plateau is a property of the task-vector draw: its spread over the 4 seeds (final loss, t = 99 000, which
+    # equals the t = 20 000 value to 0.1 % for SignGD at alpha = 1)
+    span = scaling.seed_range(scaling.final_over_seeds(data, "signgd", 1.0, cfg["trace_dim"]))
+    rows.append(claim("plateau_d100_a1.0_seed_range", 0.3574, span, "paper value within our seeds' range (final "
+                      "loss)", in_range(0.3574, *span)))
+    dims = list(data["dims"])
+    cliff = (max(float(data[v]["median_loss"][row, dims.index(1000)]) for v in VARIANTS)
+             if row is not None and 1000 in dims else np.nan)
+    rows.append(claim("cliff_a1.0", "< 1e-4 (off-plot)", cliff, "< 1e-3 (both optimizers)", cliff < 1e-3))
+    return rows
+
+
+NOTES = [
+    "fitting guides at d = 40 and 220 (the window of the two-point alpha_N fit); the original drew the right one at "
+    "250",
+    "green Domino line drawn at alpha - 1 + 0.01 so that it is not hidden under the red Quanta line (as the original)",
+    "exponent plots also show least-squares slopes over every grid point of the fit window (crosses); the alpha_S "
+    "plot shows the range of the two-point value over the 4 seeds (task-vector draws) at d = 100 (bars)",
+    "the two exponent plots (suffixes alphaN, alphaS) may be the paper's Fig 11; the mapping is unconfirmed",
+    "final loss = population loss after 99 000 updates (the original's last record); batches drawn as multinomial "
+    "counts from a counter-based RNG, so seed-level noise differs from the original",
+]
+FIG = FigureScript(number=10, slug="scaling_laws", presets={"paper": PAPER, "quick": QUICK},
+                   compute=compute, plot=plot, claims=claims, notes=scaling.notes(NOTES))
+
+if __name__ == "__main__":
+    raise SystemExit(main(FIG))

@@ -1,0 +1,109 @@
+"""Benchmark: run-steps per second of the sweep engine against a plain one-run-at-a-time loop.
+
+The plain loop is written the way the original sweep was: per-sample task draws (torch.multinomial), a batch loss
+over the drawn task vectors, autograd, ``torch.optim.Adam`` on one parameter vector, the population loss recorded
+every step, one run after another in Python. The engine (skill_physics.sweep) runs all alphas and both non-modular
+optimizers of 4 seeds of one n_dim as one tensor program, and the modular variant element-wise.
+
+Usage: python scripts/bench_sweep.py [--dims 20 100 500 1000] [--steps 200] [--threads 1]
+Rates are per second of this process's CPU time (time.process_time), so that other programs on a shared machine
+inflate them less than wall-clock rates would (caches and memory bandwidth are still shared: say so when you quote
+them); the projection is in CPU-hours of one core.
+"""
+import argparse
+import time
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from skill_physics.sweep import NONMODULAR, SweepConfig, simulate_modular, simulate_nonmodular
+from skill_physics.tasks import power_law_frequencies, task_vectors
+
+
+def plain_run(V, p, steps, lr=0.01, batch_size=1024, betas=(0.9, 0.999)):
+    """One run the original way; returns the per-step population losses."""
+    x = torch.zeros(V.shape[1], requires_grad=True)
+    opt = torch.optim.Adam([x], lr=lr, betas=betas)
+    losses = []
+    for _ in range(steps):
+        with torch.no_grad():
+            losses.append(float((p * -torch.nn.functional.logsigmoid(V @ x)).sum()))
+        idx = torch.multinomial(p, batch_size, replacement=True)
+        loss = -torch.nn.functional.logsigmoid(V[idx] @ x).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
+def time_plain(n_dim, steps, n_tasks=1000, alpha=1.0):
+    V = task_vectors("random_unit", n_tasks, n_dim, seed=0)
+    p = torch.as_tensor(power_law_frequencies(n_tasks, alpha), dtype=torch.float32)
+    plain_run(V, p, 10)                                   # warm-up
+    start = time.process_time()
+    plain_run(V, p, steps)
+    return steps / (time.process_time() - start)
+
+
+def bench_config(steps):
+    # the paper's run settings, few steps, few records (the trace cell is switched off with seed -1)
+    return SweepConfig(steps=steps, dense_until=0, n_log=10, trace_seed=-1)
+
+
+def time_engine(n_dim, steps, seeds=(0, 1, 2, 3)):
+    cfg = bench_config(steps)
+    cells = [(s, n_dim) for s in seeds]
+    simulate_nonmodular(replace(cfg, steps=5), cells)     # warm-up
+    start = time.process_time()
+    simulate_nonmodular(cfg, cells)
+    runs = len(cells) * len(NONMODULAR) * len(cfg.alphas)
+    return runs * steps / (time.process_time() - start)
+
+
+def time_modular(steps, n_cells=50):
+    cfg = bench_config(steps)
+    cells = [(s, d) for s in (0, 1, 2, 3) for d in cfg.dims][:n_cells]
+    start = time.process_time()
+    simulate_modular(cfg, cells)
+    return len(cells) * len(cfg.alphas) * steps / (time.process_time() - start)
+
+
+def project_paper_sweep(rates, dims_measured, modular_rate, cfg=None):
+    """CPU-hours for the paper grid: non-modular time per run-step interpolated linearly in n_dim; modular runs as
+    measured on a job of 50 cells (their cost grows with n_dim too: this is the mean over the grid's n_dims)."""
+    cfg = cfg or SweepConfig()
+    per_run_step = np.interp(cfg.dims, dims_measured, [1 / rates[d] for d in dims_measured])
+    runs_per_dim = len(cfg.seeds) * len(NONMODULAR) * len(cfg.alphas)
+    nonmodular = float(np.sum(per_run_step) * runs_per_dim * cfg.steps)
+    modular = len(cfg.seeds) * len(cfg.dims) * len(cfg.alphas) * cfg.steps / modular_rate
+    return nonmodular / 3600, modular / 3600
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dims", type=int, nargs="+", default=[20, 100, 500, 1000])
+    parser.add_argument("--steps", type=int, default=200, help="steps timed per measurement")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {args.threads} thread(s), {args.steps} steps per measurement")
+    print("run-steps per CPU-second; engine: 4 seeds x 7 alphas x 2 optimizers of one n_dim in one program")
+    print(f"{'n_dim':>6} {'plain run-steps/s':>18} {'engine run-steps/s':>19} {'ratio':>7}")
+    rates = {}
+    for d in args.dims:
+        plain = time_plain(d, args.steps)
+        rates[d] = time_engine(d, args.steps)
+        print(f"{d:>6} {plain:>18.0f} {rates[d]:>19.0f} {rates[d] / plain:>7.1f}")
+    modular = time_modular(args.steps)
+    plain_mod = time_plain(100, args.steps)
+    print(f"modular (50 cells x 7 alphas, any n_dim): {modular:.0f} run-steps/s "
+          f"({modular / plain_mod:.0f}x the plain loop at n_dim = 100)")
+    if len(rates) >= 2:
+        hours_nm, hours_mod = project_paper_sweep(rates, sorted(rates), modular)
+        print(f"projected paper sweep: non-modular {hours_nm:.2f} + modular {hours_mod:.2f} = "
+              f"{hours_nm + hours_mod:.2f} CPU-hours of one core")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Scaling exponents of the sweep (spec: fig10_fig11_fig18_scaling.md §3.5) and what Figs 10 and 18 share.
+
+alpha_N: loss vs model size (median final loss over seeds vs n_dim); alpha_S: loss vs steps (the trace cell, d = 100,
+seed 0). The paper's values are two-point log-log slopes over a hard-coded window; a least-squares slope over every
+grid point of the same window is the robustness check.
+"""
+import os
+from dataclasses import fields, replace
+
+import numpy as np
+
+from . import sweep
+from .measure import loglog_slope, two_point_slope
+
+FIT_DIMS = sweep.FIT_DIMS          # alpha_N window: d = 40 -> 220
+FIT_STEPS = sweep.FIT_STEPS        # alpha_S window: t = 80 -> 200
+CHINCHILLA = {"N": 0.34, "S": 0.28}   # Hoffmann et al. (hard-coded reference lines)
+# set to 1 to draw a figure from the cells cached so far (missing cells are NaN) instead of computing them
+CACHED_ONLY_ENV = "SKILL_PHYSICS_SWEEP_CACHED_ONLY"
+
+
+def quanta_alpha_N(alpha):
+    return np.asarray(alpha, float) - 1
+
+
+def quanta_alpha_S(alpha):
+    alpha = np.asarray(alpha, float)
+    return (alpha - 1) / alpha
+
+
+def domino_alpha(alpha):
+    """Domino model: alpha_N = alpha_S = alpha - 1."""
+    return np.asarray(alpha, float) - 1
+
+
+def alpha_row(alphas, alpha):
+    """Index of ``alpha`` in ``alphas``, selected by value (never by position: the original Fig 18 was off by one)."""
+    hits = np.flatnonzero(np.isclose(np.asarray(alphas, float), alpha))
+    if hits.size != 1:
+        raise ValueError(f"alpha={alpha} is not in the sweep's alphas {list(alphas)}")
+    return int(hits[0])
+
+
+def _window(x, lo, hi):
+    x = np.asarray(x)
+    return (x >= lo) & (x <= hi)
+
+
+def exponents(x, curves, window):
+    """Two-point and least-squares exponents -d ln L / d ln x of each curve over ``window`` = (x1, x2).
+
+    Parameters
+    ----------
+    x : array (T,)       grid (n_dim or steps); must contain x1 and x2
+    curves : array (A, T) losses
+    window : (x1, x2)
+
+    Returns
+    -------
+    (two_point (A,), least_squares (A,)); NaN where a curve is missing in the window.
+    """
+    x1, x2 = window
+    if not (np.any(np.asarray(x) == x1) and np.any(np.asarray(x) == x2)):
+        return np.full(len(curves), np.nan), np.full(len(curves), np.nan)
+    inside = _window(x, x1, x2)
+    two = np.array([two_point_slope(x, c, x1, x2) for c in curves])
+    lsq = []
+    for c in curves:   # every grid point of the window that is computed (all of them once the sweep is complete)
+        ok = inside & np.isfinite(c) & (c > 0)
+        lsq.append(-loglog_slope(np.asarray(x)[ok], c[ok]) if ok.sum() >= 2 else np.nan)
+    return two, np.array(lsq)
+
+
+def all_exponents(data, variants, trace_dim):
+    """Exponents of gathered sweep data: {variant: {'alphaN', 'alphaN_lsq', 'alphaS', 'alphaS_lsq'} (each (A,)),
+    'alphaS_seeds' (A, S): the two-point alpha_S of every seed at n_dim = ``trace_dim`` (the seed spread)}."""
+    out = {}
+    t1, t2 = FIT_STEPS
+    for v in variants:
+        aN, aN_lsq = exponents(data["dims"], data[v]["median_loss"], FIT_DIMS)
+        aS, aS_lsq = exponents(data["trace_steps"], data[v]["trace"], FIT_STEPS)
+        dims = list(data["dims"])
+        fit = data[v]["fit_loss"][:, dims.index(trace_dim)] if trace_dim in dims else np.full((len(aS), 1, 2), np.nan)
+        seeds = np.log(fit[..., 0] / fit[..., 1]) / np.log(t2 / t1)
+        out[v] = {"alphaN": aN, "alphaN_lsq": aN_lsq, "alphaS": aS, "alphaS_lsq": aS_lsq, "alphaS_seeds": seeds}
+    return out
+
+
+def seed_range(values):
+    """[min, max] over the finite entries (NaN, NaN if none): the spread of a seed-0 quantity over the seeds."""
+    values = np.asarray(values, float)
+    ok = np.isfinite(values)
+    return [float(values[ok].min()), float(values[ok].max())] if ok.any() else [np.nan, np.nan]
+
+
+def final_over_seeds(data, variant, alpha, n_dim):
+    """Final losses (S,) of ``variant`` at (alpha, n_dim) over the seeds; NaN where missing or off the grid."""
+    dims = list(data["dims"])
+    if n_dim not in dims or not np.isclose(data["alphas"], alpha).any():
+        return np.full(len(data["seeds"]), np.nan)
+    return data[variant]["final_loss"][alpha_row(data["alphas"], alpha), dims.index(n_dim)]
+
+
+def computed(x, y):
+    """The points of a curve that are computed (finite): a partial sweep still draws connected curves."""
+    x, y = np.asarray(x), np.asarray(y)
+    ok = np.isfinite(y)
+    return x[ok], y[ok]
+
+
+# ------------------------------------------------------------------------------------------ figure-script plumbing
+
+def preset(cfg):
+    """A SweepConfig as a figure preset dict (its fields, documented in ``sweep.SweepConfig``)."""
+    out = {f.name: getattr(cfg, f.name) for f in fields(cfg)}
+    if cached_only():
+        # the number of cached cell files joins the settings, so the figure cache of a partial sweep is keyed by how
+        # far the sweep had got (and never stands for the full figure)
+        out["cached_only"] = len(list(cfg.folder.glob("*/*.npz")))
+    return out
+
+
+def cached_only():
+    return os.environ.get(CACHED_ONLY_ENV) == "1"
+
+
+def notes(lines):
+    """A figure's notes, plus a warning when it is drawn from a partial cache."""
+    if cached_only():
+        lines = lines + [f"drawn with {CACHED_ONLY_ENV}=1 from the sweep cells cached so far: missing cells are "
+                         "NaN (gaps in curves; claims that read them do not hold)"]
+    return lines
+
+
+def sweep_data(cfg, ctx, variants):
+    """Compute the missing cells of the sweep described by preset ``cfg`` (unless cached-only), then gather them."""
+    settings = sweep.SweepConfig(**{k: tuple(v) if isinstance(v, (list, np.ndarray)) else v
+                                    for k, v in cfg.items() if k != "cached_only"})
+    if ctx.seed:   # --seed offsets every seed of the grid (and the trace cell's)
+        settings = replace(settings, seeds=tuple(s + ctx.seed for s in settings.seeds),
+                           trace_seed=settings.trace_seed + ctx.seed)
+    if "cached_only" not in cfg:
+        sweep.run_sweep(settings, variants, device=ctx.device, progress=ctx.progress)
+    data = sweep.gather(settings, variants)
+    data["done_fraction"] = np.array(np.mean([data[v]["done"].mean() for v in variants]))
+    return data

@@ -1,0 +1,504 @@
+"""The scaling-law sweep of the Geometry model (spec: fig10_fig11_fig18_scaling.md §1-2), fast and resumable.
+
+Every run is GM-CE with K tasks, p_k ∝ k^-alpha, a batch of B task draws per step (multinomial counts from the
+counter-based RNG), lr 0.01 and x0 = 0; ``losses[t]`` is the exact population loss after t updates. Three variants:
+
+* ``adam`` and ``signgd`` (non-modular): ``random_unit`` task vectors in R^d;
+* ``modular``: ``basis_zero`` vectors: task k <= d owns coordinate k, tasks k > d stay at skill 1/2.
+
+The grid is alpha x n_dim x seed. A *grid cell* is one (seed, n_dim) point; it holds every variant and alpha, and each
+variant of it is cached in its own file ``results/sweep/<settings hash>/<variant>/seed<s>_d<dddd>.npz``, written
+atomically, so an interrupted sweep resumes where it stopped. ``--shard k/n`` takes every n-th cell.
+
+Why it is fast (the model is exactly ``geometry.train_geometry`` with ``gradient='autograd', loss='ce'``, tested):
+
+* runs that share task vectors (same seed and n_dim: every alpha, both non-modular optimizers) are rows of one
+  matrix X, so a step is two matmuls, X V^T and W V, for all of them; cells of equal n_dim are stacked further (bmm);
+* the batch enters only through per-task counts, drawn once per (seed, alpha) and step and shared by every n_dim
+  and optimizer (the RNG is counter-based, so this equals drawing them run by run);
+* the modular variant needs no matmul: its logits are z_k = x_k for k <= d and 0 beyond, its gradient is the weight
+  vector masked to k <= d; all its cells run as one element-wise program;
+* the loss is recorded only on a schedule (every step where a figure reads it, log-spaced elsewhere).
+"""
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import torch
+
+from . import paths
+from .figure import CacheError, load_arrays, save_arrays
+from .geometry import population_loss
+from .optim import Adam
+from .rng import CounterRNG
+from .tasks import check_choice, power_law_frequencies, task_vectors
+
+VARIANTS = ("adam", "signgd", "modular")
+NONMODULAR = ("adam", "signgd")
+BETAS = {"adam": (0.9, 0.999), "signgd": (0.0, 0.0), "modular": (0.0, 0.0)}   # SignGD = Adam with betas (0, 0)
+FIT_DIMS = (40, 220)          # the paper's two-point alpha_N window: these cells are computed early
+FIT_STEPS = (80, 200)         # the paper's two-point alpha_S window (read from the trace cell)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Settings of the sweep (defaults: the paper's grid, spec §2).
+
+    The fields above ``variants`` change what a cell file contains and name its cache folder; ``variants``,
+    ``dims`` and ``seeds`` only choose which cells exist.
+    """
+
+    alphas: tuple = (0.5, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0)   # frequency exponents (every variant)
+    n_tasks: int = 1000            # K
+    batch_size: int = 1024         # B task draws per step
+    lr: float = 0.01               # Adam and SignGD
+    steps: int = 99_000            # updates; the final loss is losses[steps] (the original's last record)
+    dense_until: int = 250         # every cell records every step up to here (fit points t = 80, 200)
+    n_log: int = 300               # plus this many log-spaced records up to ``steps``
+    trace_dim: int = 100           # the loss-vs-steps cell (d = 100, seed 0) records every step ...
+    trace_seed: int = 0
+    trace_until: int = 20_000      # ... up to here
+    variants: tuple = VARIANTS
+    dims: tuple = tuple(range(20, 1001, 20))
+    seeds: tuple = (0, 1, 2, 3)
+
+    def __post_init__(self):
+        for v in self.variants:
+            check_choice("variant", v, VARIANTS)
+        if not all(0 < d <= self.n_tasks for d in self.dims):
+            raise ValueError(f"dims must lie in [1, n_tasks={self.n_tasks}], got {self.dims}")
+        if not all(a >= 0 for a in self.alphas):
+            raise ValueError(f"alphas must be >= 0, got {self.alphas}")
+        if not (self.steps > 0 and self.batch_size > 0 and self.lr > 0):
+            raise ValueError("steps, batch_size and lr must be positive")
+
+    def key(self):
+        """Hash of the fields that change a cell's content: the name of its cache folder."""
+        content = {k: v for k, v in asdict(self).items() if k not in ("variants", "dims", "seeds")}
+        return hashlib.sha1(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
+
+    @property
+    def folder(self):
+        return paths.RESULTS / "sweep" / self.key()
+
+
+def record_steps(cfg, seed, n_dim):
+    """Record indices of one cell: every step to ``dense_until``, log-spaced to ``steps``, every step to
+    ``trace_until`` in the trace cell; always includes ``steps`` (the final loss)."""
+    log = np.unique(np.round(np.geomspace(1, cfg.steps, cfg.n_log)).astype(np.int64))
+    dense = np.arange(min(cfg.dense_until, cfg.steps) + 1)
+    parts = [dense, log, [cfg.steps]]
+    if (seed, n_dim) == (cfg.trace_seed, cfg.trace_dim):
+        parts.append(np.arange(min(cfg.trace_until, cfg.steps) + 1))
+    return np.unique(np.concatenate(parts))
+
+
+def _rank(cfg, cell):
+    """0: the trace cell; 1: the alpha_N window (d = 40, 220); 2: the rest of the trace dimension; 3: the largest
+    n_dim (the d = 1000 "cliff" claim); 4: a coarse grid (every fifth n_dim), so that the loss-vs-n_dim curves take
+    shape early; 5: the others."""
+    if cell == (cfg.trace_seed, cfg.trace_dim):
+        return 0
+    d = cell[1]
+    if d in FIT_DIMS:
+        return 1
+    if d == cfg.trace_dim:
+        return 2
+    if d == max(cfg.dims):
+        return 3
+    return 4 if d in cfg.dims[::5] else 5
+
+
+def grid_cells(cfg):
+    """Every (seed, n_dim) cell, ordered so that the cells the claims read come first: the trace cell, the alpha_N
+    window (d = 40, 220, every seed), the rest of the trace dimension, the largest n_dim, a coarse grid, then the
+    others by n_dim."""
+    cells = [(s, d) for d in cfg.dims for s in cfg.seeds]
+    return sorted(cells, key=lambda c: (_rank(cfg, c), c[1], c[0]))
+
+
+def parse_shard(text):
+    """'k/n' -> (k, n) with 0 <= k < n."""
+    try:
+        k, n = (int(part) for part in str(text).split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like K/N (e.g. 3/16), got {text!r}") from None
+    if not 0 <= k < n:
+        raise ValueError(f"--shard K/N needs 0 <= K < N, got {text!r}")
+    return k, n
+
+
+def cell_path(cfg, variant, seed, n_dim):
+    return cfg.folder / variant / f"seed{seed}_d{n_dim:04d}.npz"
+
+
+def is_cached(cfg, variant, seed, n_dim):
+    return cell_path(cfg, variant, seed, n_dim).exists()
+
+
+# ----------------------------------------------------------------------------------------------------------- engine
+
+class BatchCounts:
+    """Per-task counts of the batch of every (seed, alpha) at a step, equal to ``CounterRNG.categorical_counts``.
+
+    The uniforms of a seed are drawn once and shared by its alphas. ``torch.searchsorted`` of every draw costs more
+    than the rest of a small step, so the inverse CDF is read from a table first: the draw u lies in bucket
+    j = floor(u M), and count(u) = #{k: cdf_k <= u} lies between the counts at the bucket's two ends; where they
+    agree (almost every draw) that is the answer, elsewhere an exact binary search between them decides.
+    """
+
+    buckets = 2 ** 16
+
+    def __init__(self, seeds, alphas, n_tasks, batch_size, device):
+        self.rng = CounterRNG(list(seeds), device)
+        p = torch.as_tensor(np.stack([power_law_frequencies(n_tasks, a) for a in alphas]), device=device)
+        cdf = torch.cumsum(p, dim=1)
+        self.cdf = (cdf / cdf[:, -1:]).contiguous()                                  # (A, K) float64, as in rng
+        self.p = p                                                                    # (A, K) float64
+        edges = torch.arange(self.buckets + 1, device=device, dtype=torch.float64) / self.buckets
+        table = torch.searchsorted(self.cdf, edges.expand(len(alphas), -1).contiguous(), right=True)
+        # (M + 1, A): a draw reads one short row (index_select along dim 0 is many times faster than along dim 1)
+        self.table = table.T.contiguous().to(torch.int16 if n_tasks < 2 ** 15 else torch.int32)
+        self.offset = (torch.arange(len(alphas), device=device) * n_tasks)[:, None]  # row a of the flat cdf
+        self.shape = (len(alphas), len(seeds), n_tasks)
+        self.batch_size = batch_size
+
+    def indices(self, step):
+        """Task index of every draw, (A, S * B) int64: ``searchsorted(cdf, u, right=True)`` clamped to K - 1."""
+        u = self.rng.uniform("batch", step, self.batch_size, torch.float64).view(-1)    # (S * B,)
+        j = (u * self.buckets).long()                                                  # exact: M is a power of 2
+        lo = self.table.index_select(0, j).T.contiguous().long()                       # (A, S * B)
+        hi = self.table.index_select(0, j + 1).T.contiguous().long()
+        unsure = (lo != hi).view(-1)
+        where = unsure.nonzero()[:, 0]
+        if where.numel():
+            flat_lo = lo.view(-1)
+            value = u.take(where % u.numel())
+            row = self.offset.view(-1)[where // u.numel()]
+            low, high = flat_lo[where], hi.view(-1)[where]
+            cdf = self.cdf.view(-1)
+            while bool((low < high).any()):                                            # invariant: low <= count <= high
+                mid = (low + high + 1) // 2
+                below = cdf.take(row + mid - 1) <= value                               # count >= mid
+                low, high = torch.where(below, mid, low), torch.where(below, high, mid - 1)
+            flat_lo[where] = low
+        return lo.clamp_(max=self.shape[2] - 1)
+
+    def counts(self, step):
+        """(S, A, K) float32 counts, each row summing to B."""
+        A, S, K = self.shape
+        idx = self.indices(step).view(A * S, self.batch_size)
+        counts = torch.zeros((A * S, K), dtype=torch.float32, device=idx.device)
+        counts.scatter_add_(1, idx, torch.ones(idx.shape, dtype=torch.float32, device=idx.device))
+        return counts.view(A, S, K).transpose(0, 1)
+
+
+class _SignGD:
+    """``optim.Adam`` with betas (0, 0) in five operations instead of fifteen, bit for bit: its m is g, its v is g * g
+    and both bias corrections are 1, so its update is x - (lr * g) / (sqrt(g * g) + eps)."""
+
+    def __init__(self, x, lr, eps=1e-8):
+        self.lr = torch.tensor(lr, dtype=x.dtype, device=x.device)
+        self.eps = eps
+
+    def step(self, x, g):
+        return x - (self.lr * g) / (torch.sqrt(g * g) + self.eps)
+
+
+def _optimizer(x, variants, n_alpha, lr):
+    """The optimizer of the stacked rows (cell-major, then variant, then alpha): Adam with each row's betas (SignGD
+    rows have betas (0, 0)), or the short form of SignGD when every row is SignGD."""
+    if all(BETAS[v] == (0.0, 0.0) for v in variants):
+        return _SignGD(x, lr)
+    betas = np.repeat(np.array([BETAS[v] for v in variants]), n_alpha, axis=0)
+    return Adam(x, lr, betas=np.tile(betas, (x.shape[0] // len(betas), 1)))
+
+
+def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active):
+    """The shared step loop of one group of cells.
+
+    ``logits(x)`` -> z (G, R, active) of the first ``active`` tasks (the others have z = 0 and no gradient) and
+    ``gradient(w)`` -> g (G * R, width) define the variant family; rows are (variant, alpha) per cell.
+    Returns {(variant, seed, n_dim): cell data}.
+    """
+    A, K, G = len(cfg.alphas), cfg.n_tasks, len(cells)
+    R = len(variants) * A
+    seeds = sorted({s for s, _ in cells})
+    batches = BatchCounts(seeds, cfg.alphas, K, cfg.batch_size, device)
+    which_seed = torch.as_tensor([seeds.index(s) for s, _ in cells], device=device)
+    p = batches.p.repeat(len(variants), 1)                                          # (R, K) float64
+
+    schedules = [record_steps(cfg, s, d) for s, d in cells]
+    wanted = {}                                                                      # step -> cells recording it
+    for g, sched in enumerate(schedules):
+        for t in sched:
+            wanted.setdefault(int(t), []).append(g)
+    losses = [np.empty((R, len(sched)), np.float32) for sched in schedules]
+    position = [0] * G
+
+    x = torch.zeros((G * R, width), dtype=torch.float32, device=device)
+    opt = _optimizer(x, variants, A, cfg.lr)
+    def all_tasks(z):
+        return torch.nn.functional.pad(z, (0, K - active)) if active < K else z
+
+    chunk = 0
+    for t in range(cfg.steps + 1):
+        z = logits(x)
+        rows = wanted.get(t)
+        if rows is not None:
+            sel = rows if len(rows) < G else slice(None)
+            loss = population_loss(all_tasks(z[sel]), p, "ce").cpu().numpy()        # (g, R) float64
+            for i, g in enumerate(rows):
+                losses[g][:, position[g]] = loss[i]
+                position[g] += 1
+        if t == cfg.steps:
+            break
+        counts = batches.counts(t)[which_seed, :, :active]                           # (G, A, active)
+        counts = counts.repeat(1, len(variants), 1)                                  # (G, R, active)
+        # autograd_ce: d/dz of mean_b -log sigmoid(z_{k_b}) is -(n_k / B) sigmoid(-z_k); written as in geometry.py
+        w = -1.0 * (counts / float(cfg.batch_size)) * torch.sigmoid(-z)
+        x = opt.step(x, gradient(w))
+        chunk += 1
+        if chunk == 1000 or t == cfg.steps - 1:
+            bar.update(chunk * G)
+            chunk = 0
+
+    z = all_tasks(z)
+    final_loss = population_loss(z, p, "ce").cpu().numpy()                          # (G, R)
+    final_skills = torch.sigmoid(z).cpu().numpy()                                   # (G, R, K)
+    out = {}
+    for g, (seed, d) in enumerate(cells):
+        for v, variant in enumerate(variants):
+            rows = slice(v * A, (v + 1) * A)
+            out[(variant, seed, d)] = {
+                "alphas": np.asarray(cfg.alphas, float), "steps": schedules[g],
+                "loss": losses[g][rows], "final_loss": final_loss[g, rows], "final_skills": final_skills[g, rows]}
+    return out
+
+
+def simulate_nonmodular(cfg, cells, variants=NONMODULAR, device="cpu", bar=None):
+    """Non-modular cells (``random_unit`` vectors drawn with each cell's seed), all alphas and the given optimizers,
+    as one tensor program: z = X V^T and g = W V by batched matmul.
+
+    Cells of different n_dim are padded with zero columns to the largest (exact: a coordinate whose gradient is
+    always 0 never moves under Adam or SignGD).
+
+    Returns {(variant, seed, n_dim): {'alphas', 'steps', 'loss' (A, T), 'final_loss' (A,), 'final_skills' (A, K)}}.
+    """
+    width = max(d for _, d in cells)
+    G, R = len(cells), len(variants) * len(cfg.alphas)
+    V = torch.zeros((G, cfg.n_tasks, width), dtype=torch.float32)
+    for g, (seed, d) in enumerate(cells):
+        V[g, :, :d] = task_vectors("random_unit", cfg.n_tasks, d, seed=seed)
+    V = V.to(device)                                                                 # (G, K, width)
+    Vt = V.transpose(1, 2)
+
+    def logits(x):
+        return torch.bmm(x.view(G, R, width), Vt)
+
+    def gradient(w):
+        return torch.bmm(w, V).view(G * R, width)
+
+    return _simulate(cfg, cells, variants, device, bar or _NoBar(), logits, gradient, width, cfg.n_tasks)
+
+
+def simulate_modular(cfg, cells, device="cpu", bar=None):
+    """Modular cells (``basis_zero`` vectors), any n_dims, as one element-wise program.
+
+    Task k < d has logit z_k = x_k exactly (= x @ eye(K, d).T), tasks k >= d have z_k = 0, and the gradient is the
+    weight vector w of tasks k < d (= w @ eye(K, d)). The runs of a job share x of the largest n_dim, D; a run of
+    dimension d < D keeps its coordinates k >= d at 0 by masking their gradient (Adam and SignGD leave a coordinate
+    with zero gradient in place).
+    """
+    A, G = len(cfg.alphas), len(cells)
+    width = max(d for _, d in cells)
+    owned = torch.arange(width, device=device)[None, :] < torch.as_tensor([d for _, d in cells], device=device)[:, None]
+    mask = owned[:, None, :].expand(G, A, width).to(torch.float32)                  # (G, A, D)
+
+    def logits(x):
+        return x.view(G, A, width)
+
+    def gradient(w):
+        return (w * mask).view(G * A, width)
+
+    return _simulate(cfg, cells, ("modular",), device, bar or _NoBar(), logits, gradient, width, width)
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+
+# ------------------------------------------------------------------------------------------------------------ sweep
+
+def _fits(cells, cell, max_cells, max_columns, padding, slack):
+    """Whether ``cell`` may join a non-modular job: at most ``max_cells`` cells and ``max_columns`` padded columns
+    (bigger jobs gain nothing: the per-step cost that does not grow with n_dim is shared already, and a job is
+    cached only when it ends), and padding every cell to the largest n_dim costs at most ``padding`` times the
+    unpadded work plus ``slack`` columns per cell (the per-step cost that does not grow with n_dim, such as the
+    batch draws, is paid once per job)."""
+    dims = [d for _, d in cells] + [cell[1]]
+    padded = len(dims) * max(dims)
+    return len(dims) <= max_cells and padded <= max_columns and padded <= padding * sum(dims) + slack * len(dims)
+
+
+def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, padding=1.25, modular_cells=50,
+         modular_columns=25_000):
+    """The jobs that compute the missing cells of a shard, in priority order.
+
+    Returns a list of (family, cells, variants). A job holds cells that miss the same variants, consecutive in
+    priority order while padding stays cheap (``_fits``); a non-modular job keeps to one priority rank
+    (``grid_cells``), so that the claim cells are cached early; modular cells are cheap (no matmul), so their jobs
+    may be larger (``modular_cells``, ``modular_columns``) and span ranks.
+    """
+    variants = tuple(v for v in (variants or cfg.variants) if v in cfg.variants)
+    k, n = shard
+    mine = grid_cells(cfg)[k::n]
+    rank = {c: _rank(cfg, c) for c in mine}
+    jobs = []
+    for family, members in (("nonmodular", NONMODULAR), ("modular", ("modular",))):
+        todo = [(c, tuple(v for v in members if v in variants and not is_cached(cfg, v, *c))) for c in mine]
+        todo = [(c, vs) for c, vs in todo if vs]
+        while todo:
+            first, vs = todo[0]
+            cells, rest = [], []
+            for c, w in todo:
+                # a modular step is cheap per column, so a shared batch draw is worth more padding
+                limits = (modular_cells, modular_columns, padding, 400) if family == "modular" else (
+                    max_cells, max_columns, padding, 100)
+                same_rank = family == "modular" or rank[c] == rank[first]    # modular cells are cheap anyway
+                joins = w == vs and same_rank and (not cells or (not rest and _fits(cells, c, *limits)))
+                (cells.append(c) if joins else rest.append((c, w)))
+            jobs.append((mine.index(first), family, cells, vs))
+            todo = rest
+    jobs.sort(key=lambda job: (job[0], job[1] == "modular"))
+    return [job[1:] for job in jobs]
+
+
+def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True):
+    """Compute and cache every missing cell of the shard (``variants`` default: ``cfg.variants``).
+
+    Returns the number of cell files written.
+    """
+    from .figure import progress as progress_bar
+    jobs = plan(cfg, variants, shard)
+    total = sum(len(cells) * cfg.steps for _, cells, _ in jobs)
+    written = 0
+    with progress_bar(total=total, desc=f"sweep ({len(jobs)} jobs)", enabled=progress and total > 0) as bar:
+        for family, cells, vs in jobs:
+            if family == "modular":
+                result = simulate_modular(cfg, cells, device, bar)
+            else:
+                result = simulate_nonmodular(cfg, cells, vs, device, bar)
+            for (variant, seed, d), data in result.items():
+                save_arrays(cell_path(cfg, variant, seed, d), data)
+                written += 1
+    return written
+
+
+def load_cell(cfg, variant, seed, n_dim):
+    """A cached cell's arrays, or None if it is not computed yet."""
+    path = cell_path(cfg, variant, seed, n_dim)
+    if not path.exists():
+        return None
+    data = load_arrays(path)
+    if not np.allclose(data["alphas"], cfg.alphas):
+        raise CacheError(f"cache file {path} holds alphas {data['alphas']}, expected {cfg.alphas}")
+    return data
+
+
+def gather(cfg, variants=None):
+    """Collect the cache into the tables the figures read; missing cells are NaN.
+
+    Returns
+    -------
+    dict with 'alphas' (A,), 'dims' (D,), 'seeds' (S,), 'trace_steps' (T,) and per variant a dict:
+    'final_loss' (A, D, S), 'median_loss' (A, D) (median over seeds, NaN if a seed is missing), 'trace' (A, T)
+    (loss of the trace cell at every step to ``trace_until``), 'fit_loss' (A, D, S, 2) (the loss at the alpha_S
+    fit steps ``FIT_STEPS`` of every cell), 'early' (A, S, T0) (every seed's loss at n_dim = ``trace_dim`` at the
+    steps 'early_steps' = 0 .. ``dense_until``, which every cell records), 'done' (D, S) bool.
+    """
+    variants = variants or cfg.variants
+    A, D, S = len(cfg.alphas), len(cfg.dims), len(cfg.seeds)
+    trace_steps = np.arange(min(cfg.trace_until, cfg.steps) + 1)
+    early_steps = np.arange(min(cfg.dense_until, cfg.steps) + 1)
+    out = {"alphas": np.asarray(cfg.alphas, float), "dims": np.asarray(cfg.dims), "seeds": np.asarray(cfg.seeds),
+           "trace_steps": trace_steps, "early_steps": early_steps}
+    for v in variants:
+        final = np.full((A, D, S), np.nan)
+        fit = np.full((A, D, S, len(FIT_STEPS)), np.nan)
+        done = np.zeros((D, S), bool)
+        trace = np.full((A, len(trace_steps)), np.nan)
+        early = np.full((A, S, len(early_steps)), np.nan)
+        for i, d in enumerate(cfg.dims):
+            for j, s in enumerate(cfg.seeds):
+                cell = load_cell(cfg, v, s, d)
+                if cell is None:
+                    continue
+                final[:, i, j], done[i, j] = cell["final_loss"], True
+                at = np.isin(cell["steps"], FIT_STEPS)
+                if at.sum() == len(FIT_STEPS):
+                    fit[:, i, j] = cell["loss"][:, at]
+                if d == cfg.trace_dim:
+                    early[:, j] = cell["loss"][:, np.searchsorted(cell["steps"], early_steps)]
+                if (s, d) == (cfg.trace_seed, cfg.trace_dim):
+                    trace = cell["loss"][:, np.searchsorted(cell["steps"], trace_steps)]
+        out[v] = {"final_loss": final, "median_loss": np.median(final, axis=2), "trace": trace, "fit_loss": fit,
+                  "early": early, "done": done}
+    return out
+
+
+def sweep_config(**overrides):
+    """A SweepConfig with the paper's defaults and the given fields replaced (lists become tuples)."""
+    return replace(SweepConfig(), **{k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()})
+
+
+PAPER = SweepConfig()
+# reduced grid for smoke tests: the paper's K, B and lr, 3 alphas, the fit dimensions, 2 seeds, 600 steps
+QUICK = SweepConfig(alphas=(1.0, 1.6, 2.0), dims=(20, 40, 100, 220), seeds=(0, 1), steps=600, n_log=60,
+                    trace_until=600)
+
+
+def sweep_cli(argv=None):
+    """``python -m skill_physics.sweep`` / ``scripts/sweep.py``: compute (and cache) the sweep or one shard of it."""
+    import argparse
+    import sys
+    import time
+    parser = argparse.ArgumentParser(prog="sweep.py", description="Run the scaling-law sweep of the Geometry model "
+                                     "(Figs 10, 18); every finished cell is cached in results/sweep/.")
+    parser.add_argument("--quick", action="store_true", help="the reduced grid of the figure scripts' --quick")
+    parser.add_argument("--shard", default="0/1", help="K/N: run every N-th grid cell, starting at cell K")
+    parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), help=f"subset of {' '.join(VARIANTS)}")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--plan", action="store_true", help="only list the jobs that would run")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+    try:
+        for v in args.variants:
+            check_choice("--variants", v, VARIANTS)
+        shard = parse_shard(args.shard)
+        if args.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError("--device cuda was requested but torch sees no CUDA device")
+        torch.set_num_threads(args.threads)
+        cfg = QUICK if args.quick else PAPER
+        jobs = plan(cfg, args.variants, shard)
+        cells = len(grid_cells(cfg)[shard[0]::shard[1]])
+        print(f"sweep {cfg.folder.relative_to(paths.ROOT)}: shard {args.shard} holds {cells} of "
+              f"{len(grid_cells(cfg))} grid cells; {len(jobs)} jobs to run", flush=True)
+        if args.plan:
+            for family, job_cells, vs in jobs:
+                print(f"  {family:10s} {'+'.join(vs):12s} {len(job_cells):3d} cells: {job_cells}")
+            return 0
+        start = time.perf_counter()
+        written = run_sweep(cfg, args.variants, shard, args.device, progress=not args.no_progress)
+    except (ValueError, CacheError) as err:
+        print(f"sweep: error: {err}", file=sys.stderr)
+        return 2
+    print(f"sweep: wrote {written} cell files in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(sweep_cli())

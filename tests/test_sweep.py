@@ -1,0 +1,146 @@
+"""The sweep engine against train_geometry, its RNG shortcut against CounterRNG, caching, sharding, and the two figure
+scripts under --quick."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from skill_physics import paths, power_law_frequencies, task_vectors, train_geometry
+from skill_physics.rng import CounterRNG
+from skill_physics.sweep import (
+    QUICK,
+    BatchCounts,
+    gather,
+    grid_cells,
+    parse_shard,
+    plan,
+    record_steps,
+    run_sweep,
+    simulate_modular,
+    simulate_nonmodular,
+    sweep_config,
+)
+
+SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=120, dense_until=120, n_log=5,
+                     dims=(10, 20), seeds=(0, 1), trace_dim=10, trace_until=120)
+
+
+def reference(kind, n_dim, seed, optimizer, cfg=SMALL):
+    """The same runs through the general engine: autograd CE gradient, one call per (cell, optimizer)."""
+    p = np.stack([power_law_frequencies(cfg.n_tasks, a) for a in cfg.alphas])
+    V = task_vectors(kind, cfg.n_tasks, n_dim, seed=seed)
+    return train_geometry(V, p, steps=cfg.steps, lr=cfg.lr, optimizer=optimizer, loss="ce", gradient="autograd",
+                          batch_size=cfg.batch_size, seeds=seed, record=np.arange(cfg.steps + 1))
+
+
+def test_nonmodular_cells_equal_train_geometry():
+    # two n_dims in one job: the smaller is padded with zero columns
+    result = simulate_nonmodular(SMALL, [(0, 20), (1, 10)])
+    for seed, d in [(0, 20), (1, 10)]:
+        for opt in ("adam", "signgd"):
+            ref, cell = reference("random_unit", d, seed, opt), result[(opt, seed, d)]
+            np.testing.assert_array_equal(cell["steps"], np.arange(SMALL.steps + 1))
+            np.testing.assert_allclose(cell["loss"], ref.loss.T, atol=1e-5)
+            np.testing.assert_allclose(cell["final_loss"], ref.loss[-1], atol=1e-5)
+            np.testing.assert_allclose(cell["final_skills"], ref.skills[-1], atol=1e-5)
+
+
+def test_modular_cells_equal_train_geometry():
+    result = simulate_modular(SMALL, [(0, 10), (1, 20)])
+    for seed, d in [(0, 10), (1, 20)]:
+        ref, cell = reference("basis_zero", d, seed, "signgd"), result[("modular", seed, d)]
+        np.testing.assert_allclose(cell["loss"], ref.loss.T, atol=1e-6)
+        np.testing.assert_array_equal(cell["final_skills"], ref.skills[-1])     # element-wise: bit for bit
+        assert np.all(cell["final_skills"][:, d:] == 0.5)                        # tasks beyond d are never learned
+
+
+def test_batch_counts_equal_counter_rng_at_paper_size():
+    alphas, seeds = (0.5, 1.0, 2.0), [0, 3]
+    batches = BatchCounts(seeds, alphas, 1000, 1024, "cpu")
+    p = torch.as_tensor(np.stack([power_law_frequencies(1000, a) for a in alphas]))
+    for i, seed in enumerate(seeds):
+        rng = CounterRNG([seed] * len(alphas))
+        for step in (0, 1, 17, 5000):
+            expected = rng.categorical_counts(step, torch.cumsum(p, 1), 1024).float()
+            assert torch.equal(batches.counts(step)[i], expected)
+
+
+def test_record_schedule_keeps_the_fit_points_and_the_trace():
+    cfg = sweep_config()
+    steps = record_steps(cfg, 1, 40)
+    assert {0, 80, 200, cfg.steps} <= set(steps.tolist()) and len(steps) < 600
+    trace = record_steps(cfg, cfg.trace_seed, cfg.trace_dim)
+    assert set(range(cfg.trace_until + 1)) <= set(trace.tolist())
+
+
+def test_claim_cells_come_first_and_shards_partition_the_grid():
+    cfg = sweep_config()
+    cells = grid_cells(cfg)
+    assert cells[0] == (0, 100) and set(cells[1:9]) == {(s, d) for s in range(4) for d in (40, 220)}
+    shards = [set(grid_cells(cfg)[k::7]) for k in range(7)]
+    assert set().union(*shards) == set(cells) and sum(map(len, shards)) == len(cells) == 200
+    assert parse_shard("3/8") == (3, 8)
+    for bad in ("8/8", "x", "1/0"):
+        with pytest.raises(ValueError, match="shard"):
+            parse_shard(bad)
+
+
+def test_sweep_caches_resumes_and_shards(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    assert run_sweep(SMALL, shard=(1, 2), progress=False) == 3 * 2          # 2 of 4 cells, 3 variants each
+    half = gather(SMALL)
+    assert half["adam"]["done"].sum() == 2
+    assert np.isnan(half["adam"]["final_loss"]).sum() == 2 * 2              # 2 alphas x 2 missing cells
+    assert run_sweep(SMALL, variants=["modular"], progress=False) == 2       # only what is missing
+    assert run_sweep(SMALL, progress=False) == 2 * 2
+    assert run_sweep(SMALL, progress=False) == 0 and plan(SMALL) == []       # resumed: nothing left
+    full = gather(SMALL)
+    for v in ("adam", "signgd", "modular"):
+        assert full[v]["done"].all() and np.isfinite(full[v]["median_loss"]).all()
+        assert np.isfinite(full[v]["trace"]).all()
+    # a sweep in one call gives the same cells as the sharded one (the RNG does not depend on the grouping)
+    alone = simulate_nonmodular(SMALL, [(1, 10)])
+    np.testing.assert_allclose(full["signgd"]["final_loss"][:, 0, 1], alone[("signgd", 1, 10)]["final_loss"],
+                               atol=1e-6)
+
+
+def test_modular_loss_floor():
+    # after training, the modular loss is the floor ln 2 * sum_{k > d} p_k (tasks beyond d stay at 1/2) plus what the
+    # owned tasks have left; it can never go below the floor
+    cfg = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=256, steps=1500, n_log=5, trace_seed=-1, dims=(10,))
+    cell = simulate_modular(cfg, [(0, 10)])[("modular", 0, 10)]
+    floor = [np.log(2) * power_law_frequencies(50, a)[10:].sum() for a in cfg.alphas]
+    assert np.all(cell["final_loss"] >= np.array(floor) - 1e-7)
+    np.testing.assert_allclose(cell["final_loss"], floor, rtol=0.01)
+
+
+def test_bad_config_is_refused():
+    with pytest.raises(ValueError, match="variant"):
+        sweep_config(variants=("adamw",))
+    with pytest.raises(ValueError, match="dims"):
+        sweep_config(dims=(2000,))
+
+
+def test_quick_preset_is_small():
+    assert len(grid_cells(QUICK)) <= 8 and QUICK.steps <= 1000
+
+
+@pytest.mark.parametrize("script", ["Fig10_scaling_laws.py", "Fig18_modularity_scaling.py"])
+def test_figure_scripts_quick(run_script, script, tmp_path):
+    proc, out = run_script(script, "--quick")
+    assert proc.returncode == 0, proc.stderr
+    name = script[:-3]
+    report = json.loads((out / f"{name}.json").read_text())
+    assert report["preset"] == "quick" and report["claims"]
+    for output in report["outputs"]:
+        assert (out / f"{output}.png").exists() and (out / f"{output}.pdf").exists()
+    rows = {r["name"]: r for r in report["claims"]}
+    if name.startswith("Fig18"):
+        # the modular model is slower early (ratio < 1), then overtakes (d = 100, alpha = 2)
+        lowest, t_min = rows["S_speedup_min_a2.0"]["ours"]
+        assert lowest < 1 and rows["S_speedup_cross_a2.0"]["ours"] > t_min
+    else:
+        # alpha_S grows with alpha (steeper power laws are learned faster), for both optimizers
+        for opt in ("signgd", "adam"):
+            assert rows[f"alphaS_{opt}_a2.0"]["ours"] > rows[f"alphaS_{opt}_a1.0"]["ours"] > 0
