@@ -3,7 +3,8 @@
 The models: ``tasks`` (frequencies, task vectors), ``geometry`` (the Geometry-model engine), ``resource`` (the
 Resource model), ``domino`` (the Domino model). Their machinery: ``optim`` (element-wise optimizers on stacked runs),
 ``rng`` (per-run counter-based random numbers), ``batching`` (padding runs into one stack), ``measure`` (crossing
-times, slopes), ``fits`` (Geometry vs Resource model, the N0 fit). The experiments of the paper's other figures:
+times, slopes), ``fits`` (Geometry vs Resource model, the N0 fit), ``mlp`` (stacked MLP initialisation). The
+experiments of the paper's other figures:
 ``sparse_parity`` (Figs 2, 16), ``quadratic`` (Fig 12), ``grokking`` (Fig 13), ``modularity`` (Fig 19), ``sweep``
 (Figs 10, 18). The figure scripts' toolkit: ``figure``, ``panels``, ``paths``.
 """

@@ -10,7 +10,6 @@ and run r's loss depends only on run r's parameters). Each run draws its initial
 ``torch.Generator`` seeded with the run's seed, in the order PyTorch's ``nn.Linear`` would, so a run does not depend
 on what it is stacked with and equals a single ``nn.Sequential`` built and trained the same way.
 """
-import math
 
 import numpy as np
 import torch
@@ -18,23 +17,7 @@ import torch.nn.functional as F
 
 from .figure import progress
 from .measure import crossing_times
-
-
-def linear_init(fan_in, fan_out, generator):
-    """PyTorch's default ``nn.Linear`` initialisation drawn from ``generator``.
-
-    The weight is drawn as nn.Linear stores it, (out, in), by kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
-    1/sqrt(fan_in)), then the bias from the same bound.
-
-    Returns
-    -------
-    weight : tensor (in, out), float32 (transposed for x @ W)
-    bias : tensor (out,), float32
-    """
-    bound = 1 / math.sqrt(fan_in)
-    weight = torch.empty(fan_out, fan_in).uniform_(-bound, bound, generator=generator)
-    bias = torch.empty(fan_out).uniform_(-bound, bound, generator=generator)
-    return weight.T.contiguous(), bias
+from .mlp import stacked_linear_init
 
 
 def block_masks(widths, n_modules):
@@ -74,13 +57,8 @@ def init_mlps(widths, seeds):
     params : list of [weight (R, in, out), bias (R, out)] per layer, float32, requires_grad
     generators : list of R generators, advanced past the initialisation (draw the run's data from them next)
     """
-    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
-    per_run = [[linear_init(a, b, g) for a, b in zip(widths[:-1], widths[1:])] for g in generators]
-    params = []
-    for layer in range(len(widths) - 1):
-        params.append([torch.stack([run[layer][0] for run in per_run]).requires_grad_(),
-                       torch.stack([run[layer][1] for run in per_run]).requires_grad_()])
-    return params, generators
+    weights, biases, generators = stacked_linear_init(seeds, widths, torch.float32)
+    return [[w.requires_grad_(), b.requires_grad_()] for w, b in zip(weights, biases)], generators
 
 
 def mlp_forward(params, x, masks=None):

@@ -22,6 +22,7 @@ import torch
 
 from .figure import claim
 from .figure import progress as progress_bar
+from .mlp import stacked_linear_init
 
 N_BITS = 32            # input bits per sample
 N_SAMPLES = 10_000     # data set size of the paper
@@ -108,17 +109,8 @@ def init_mlp(seeds, widths, dtype=torch.float64):
     params : list [W1 (R, w0, w1), b1 (R, 1, w1), W2 (R, w1, w2), b2 (R, 1, w2), ...], on the CPU
     generators : list of R torch.Generator, positioned right after the initialisation (they go on to draw subsets)
     """
-    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
-    layers = []
-    for g in generators:
-        run = []
-        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
-            bound = 1 / np.sqrt(fan_in)
-            w = torch.empty(fan_out, fan_in, dtype=dtype).uniform_(-bound, bound, generator=g)
-            b = torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=g)
-            run += [w.T, b[None, :]]
-        layers.append(run)
-    params = [torch.stack(p).contiguous() for p in zip(*layers)]
+    weights, biases, generators = stacked_linear_init(seeds, widths, dtype)
+    params = [t for w, b in zip(weights, biases) for t in (w, b[:, None, :].contiguous())]
     return params, generators
 
 

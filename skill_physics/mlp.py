@@ -1,0 +1,35 @@
+"""Stacked multilayer perceptrons: R independent MLPs as batched tensors (the MLP experiments of Figs 2, 16, 19)."""
+import math
+
+import torch
+
+
+def stacked_linear_init(seeds, widths, dtype=torch.float32):
+    """PyTorch's default ``nn.Linear`` initialisation of R MLPs, run r drawn from ``Generator().manual_seed(seeds[r])``.
+
+    Layer by layer each run draws the weight as nn.Linear stores it, (out, in), then the bias, both
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)): the numbers ``torch.manual_seed(seed)`` followed by building the nn.Linear
+    layers would give.
+
+    Parameters
+    ----------
+    seeds : sequence of int, length R
+    widths : sequence of int
+        Layer widths, input first.
+    dtype : torch dtype
+
+    Returns
+    -------
+    weights : list of tensors (R, in, out), one per layer (transposed for x @ W)
+    biases : list of tensors (R, out)
+    generators : list of R generators, advanced past the initialisation (a run draws its data from them next)
+    """
+    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    weights, biases = [], []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        bound = 1 / math.sqrt(fan_in)
+        draws = [(torch.empty(fan_out, fan_in, dtype=dtype).uniform_(-bound, bound, generator=g),
+                  torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=g)) for g in generators]
+        weights.append(torch.stack([w.T for w, _ in draws]).contiguous())
+        biases.append(torch.stack([b for _, b in draws]))
+    return weights, biases, generators
