@@ -28,7 +28,7 @@ test-slow: setup          ## paper-scale checks
 	$(PY) -m pytest -m slow
 
 notebooks: setup          ## re-execute the three notebooks in place (outputs committed)
-	$(PY) -m jupyter nbconvert --to notebook --execute --inplace geometry_model.ipynb resource_model.ipynb domino_model.ipynb
+	$(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.iopub_timeout=60 geometry_model.ipynb resource_model.ipynb domino_model.ipynb
 
 lint: setup
 	$(VENV)/bin/ruff check skill_physics scripts tests

@@ -31,7 +31,9 @@ def results():
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(paths.ROOT),
                                                                                os.environ.get("PYTHONPATH")])),
                        OMP_NUM_THREADS="1", MPLBACKEND="module://matplotlib_inline.backend_inline")
-            NotebookClient(nb, timeout=120, kernel_name="python3",
+            # a loaded machine can deliver a cell's output seconds after the cell's reply: nbclient's default is to
+            # wait 4 s and then drop that output silently; wait longer, and fail loudly instead of dropping it
+            NotebookClient(nb, timeout=120, kernel_name="python3", iopub_timeout=60, raise_on_iopub_timeout=True,
                            resources={"metadata": {"path": str(paths.ROOT)}}).execute(env=env)
             lines = [line[len(PREFIX):] for cell in nb.cells if cell.cell_type == "code"
                      for out in cell.outputs if out.output_type == "stream"
