@@ -16,6 +16,7 @@ from skill_physics import (
     train_geometry,
 )
 from skill_physics.figure import FigureScript, claim, in_range, main, within
+from skill_physics.fits import mean_squared_difference
 from skill_physics.panels import plot_skills
 
 PAPER = {
@@ -51,8 +52,7 @@ def compute(cfg, ctx):
 def fit_errors(data, cfg):
     """Mean squared difference experiment vs theory over record indices 0..fit_steps-1 and all tasks, per N0."""
     T = cfg["fit_steps"]
-    diff = data["theory"][:T] - data["experiment"][:T, None, :].astype(float)
-    return np.mean(diff ** 2, axis=(0, 2))
+    return mean_squared_difference(data["experiment"][:T, None, :], data["theory"][:T], axis=(0, 2))
 
 
 def plot(data, cfg):

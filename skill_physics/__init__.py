@@ -4,9 +4,9 @@ The models: ``tasks`` (frequencies, task vectors), ``geometry`` (the Geometry-mo
 Resource model), ``domino`` (the Domino model). Their machinery: ``optim`` (element-wise optimizers on stacked runs),
 ``rng`` (per-run counter-based random numbers), ``batching`` (padding runs into one stack), ``measure`` (crossing
 times, slopes), ``fits`` (Geometry vs Resource model, the N0 fit), ``mlp`` (stacked MLP initialisation). The
-experiments of the paper's other figures:
-``sparse_parity`` (Figs 2, 16), ``quadratic`` (Fig 12), ``grokking`` (Fig 13), ``modularity`` (Fig 19), ``sweep`` and ``scaling``
-(Figs 10, 18). The figure scripts' toolkit: ``figure``, ``panels``, ``paths``.
+experiments of the paper's other figures: ``sparse_parity`` (Figs 2, 16), ``quadratic`` (Fig 12), ``grokking``
+(Fig 13), ``modularity`` (Fig 19), ``sweep`` and ``scaling`` (Figs 10, 18). The figure scripts' toolkit: ``figure``,
+``panels``, ``paths``.
 """
 from .domino import domino_skills, parallel_skills
 from .geometry import GeometryRecord, train_geometry

@@ -81,7 +81,7 @@ def all_exponents(data, variants, trace_dim):
         aS, aS_lsq = exponents(data["trace_steps"], data[v]["trace"], FIT_STEPS)
         dims = list(data["dims"])
         fit = data[v]["fit_loss"][:, dims.index(trace_dim)] if trace_dim in dims else np.full((len(aS), 1, 2), np.nan)
-        seeds = np.log(fit[..., 0] / fit[..., 1]) / np.log(t2 / t1)
+        seeds = two_point_slope([t1, t2], np.moveaxis(fit, -1, 0), t1, t2)   # fit[..., 0] = L(t1), [..., 1] = L(t2)
         out[v] = {"alphaN": aN, "alphaN_lsq": aN_lsq, "alphaS": aS, "alphaS_lsq": aS_lsq, "alphaS_seeds": seeds}
     return out
 
