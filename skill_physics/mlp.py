@@ -33,3 +33,27 @@ def stacked_linear_init(seeds, widths, dtype=torch.float32):
         weights.append(torch.stack([w.T for w, _ in draws]).contiguous())
         biases.append(torch.stack([b for _, b in draws]))
     return weights, biases, generators
+
+
+def stacked_forward(layers, x, activation, masks=None):
+    """R stacked MLPs: Linear -> activation -> ... -> Linear, one batched matrix product per layer.
+
+    Parameters
+    ----------
+    layers : sequence of (weight (R, in, out), bias (R, out) or (R, 1, out))
+    x : tensor (R, n, in)
+    activation : callable applied after every layer but the last (e.g. ``torch.relu``)
+    masks : sequence of (in, out) or (R, in, out) 0/1 tensors, optional
+        Fixed weight masks, multiplied in the forward pass (so masked weights get zero gradient); biases are unmasked.
+
+    Returns
+    -------
+    tensor (R, n, out)
+    """
+    for i, (weight, bias) in enumerate(layers):
+        if masks is not None:
+            weight = weight * masks[i]
+        x = torch.baddbmm(bias.view(bias.shape[0], 1, -1), x, weight)
+        if i < len(layers) - 1:
+            x = activation(x)
+    return x

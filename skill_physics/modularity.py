@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from .figure import progress
 from .measure import crossing_times
-from .mlp import stacked_linear_init
+from .mlp import stacked_forward, stacked_linear_init
 
 
 def block_masks(widths, n_modules):
@@ -62,26 +62,9 @@ def init_mlps(widths, seeds):
 
 
 def mlp_forward(params, x, masks=None):
-    """Batched MLP with SiLU after every hidden layer.
-
-    Parameters
-    ----------
-    params : list of (weight (R, in, out), bias (R, out))
-    x : tensor (R, B, in)
-    masks : list of tensors (R, in, out) or (in, out), optional
-        Fixed 0/1 weight masks applied in the forward pass (masked weights get zero gradient); biases are unmasked.
-
-    Returns
-    -------
-    tensor (R, B, out)
-    """
-    for layer, (weight, bias) in enumerate(params):
-        if masks is not None:
-            weight = weight * masks[layer]
-        x = torch.baddbmm(bias[:, None, :], x, weight)
-        if layer < len(params) - 1:
-            x = F.silu(x)
-    return x
+    """Batched MLP with SiLU after every hidden layer: ``mlp.stacked_forward`` of params [(weight (R, in, out),
+    bias (R, out)), ...] on x (R, B, in) with the optional fixed 0/1 weight masks -> (R, B, out)."""
+    return stacked_forward(params, x, F.silu, masks)
 
 
 def two_task_data(generator, n_samples=1000, frequent_fraction=0.99):

@@ -22,7 +22,7 @@ import torch
 
 from .figure import claim
 from .figure import progress as progress_bar
-from .mlp import stacked_linear_init
+from .mlp import stacked_forward, stacked_linear_init
 
 N_BITS = 32            # input bits per sample
 N_SAMPLES = 10_000     # data set size of the paper
@@ -116,12 +116,7 @@ def init_mlp(seeds, widths, dtype=torch.float64):
 
 def mlp_forward(params, x):
     """Raw outputs of the stacked MLPs, Linear -> ReLU -> ... -> Linear: x (R, n, w0) -> (R, n, w_last)."""
-    h = x
-    for i in range(0, len(params), 2):
-        h = torch.baddbmm(params[i + 1], h, params[i])
-        if i + 2 < len(params):
-            h = torch.relu(h)
-    return h
+    return stacked_forward(list(zip(params[0::2], params[1::2])), x, torch.relu)
 
 
 # --------------------------------------------------------------------------------------------- task frequencies
