@@ -157,13 +157,29 @@ def cache_path(fig, preset, cfg, ctx):
     return paths.RESULTS / fig.name / f"{preset}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
 
 
-def cached(path, compute, recompute=False):
-    """``compute()`` unless ``path`` holds its result already; the result is written to ``path``."""
+def code_version(fig):
+    """Hash of the code that computes a figure: the package's modules and the figure's script.
+
+    Stored in the cache file; a cache written by other code is still used (a figure is then re-plotted in seconds,
+    whatever the code edit was) but the run says so and the JSON records it.
+    """
+    import inspect
+    sources = sorted(Path(__file__).parent.glob("*.py")) + [Path(inspect.getsourcefile(fig.compute))]
+    digest = hashlib.sha1()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cached(path, compute, recompute=False, version=""):
+    """``compute()`` unless ``path`` holds its result already; the result is written to ``path``, stamped with
+    ``version``. Returns (data, whether the cached data was computed by ``version``)."""
     if path.exists() and not recompute:
-        return load_arrays(path)
+        data = load_arrays(path)
+        return data, str(data.pop("_code_version", "")) == version
     data = compute()
-    save_arrays(path, data)
-    return data
+    save_arrays(path, {**data, "_code_version": np.asarray(version)})
+    return data, True
 
 
 # ---------------------------------------------------------------------------------------------------------- output
@@ -226,7 +242,10 @@ def main(fig, argv=None):
         cfg = dict(fig.presets[preset])
         ctx = Context(device=args.device, seed=args.seed, progress=not args.no_progress)
         path = cache_path(fig, preset, cfg, ctx)
-        data = cached(path, lambda: fig.compute(cfg, ctx), args.recompute)
+        data, current = cached(path, lambda: fig.compute(cfg, ctx), args.recompute, code_version(fig))
+        if not current:
+            print(f"{fig.name}: note: {path} was computed by another version of the code; "
+                  "run with --recompute to refresh it", file=sys.stderr)
         figures = fig.plot(data, cfg)
         rows = fig.claims(data, cfg)
     except (ValueError, CacheError) as err:
@@ -241,7 +260,7 @@ def main(fig, argv=None):
     write_json(out / f"{fig.name}.json", {
         "figure": fig.number, "slug": fig.slug, "preset": preset, "seed": args.seed, "device": args.device,
         "runtime_s": round(runtime, 2), "cache": str(path.relative_to(paths.ROOT)) if path.is_relative_to(
-            paths.ROOT) else str(path),
+            paths.ROOT) else str(path), "cache_matches_code": current,
         "outputs": [fig.name + (f"_{s}" if s else "") for s in figures], "notes": fig.notes, "claims": rows})
     n_hold = sum(r["holds"] for r in rows)
     print(f"{fig.name} ({preset}): {n_hold}/{len(rows)} claims hold, {runtime:.1f} s "

@@ -51,6 +51,22 @@ def test_damaged_cache_exits_nonzero_then_recompute_heals(run_script, tmp_path):
     assert proc.returncode == 0
 
 
+def test_cache_from_other_code_is_used_but_reported(run_script, tmp_path):
+    proc, _ = run_script("Fig9_domino.py", "--quick")
+    report = json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())
+    assert report["cache_matches_code"] is True
+    cache = paths.ROOT / report["cache"]
+    stale = load_arrays(cache)
+    assert len(str(stale["_code_version"])) == 12
+    save_arrays(cache, {**stale, "_code_version": np.asarray("older")})
+    proc, _ = run_script("Fig9_domino.py", "--quick")
+    assert proc.returncode == 0 and "another version of the code" in proc.stderr
+    assert json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())["cache_matches_code"] is False
+    proc, _ = run_script("Fig9_domino.py", "--quick", "--recompute")
+    assert proc.returncode == 0 and "another version" not in proc.stderr
+    assert json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())["cache_matches_code"] is True
+
+
 def test_reproduce_writes_gallery_and_claims_table(tmp_path):
     sys.path.insert(0, str(paths.SCRIPTS))
     import reproduce
