@@ -19,6 +19,7 @@ TITLES = {"signgd": "SignGD", "adam": "Adam"}
 ALPHA_S_PAPER = {"signgd": (0.178, 0.296, 0.446, 0.619, 0.813, 1.029), "adam": (0.162, 0.240, 0.336, 0.455, 0.584,
                                                                                    0.708)}
 ALPHA_S_GRID = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
+COLLAPSE_BELOW = 1e-4   # "collapsed to ~0": the level below which the paper's loss-vs-n_dim plot ends
 ALPHA_N_PAPER = {("signgd", 1.0): 0.349, ("adam", 1.0): 0.349, ("signgd", 2.0): 0.964, ("adam", 2.0): 1.129}
 
 
@@ -158,6 +159,19 @@ def claims(data, cfg):
     cliff = (max(float(data[v]["median_loss"][row, dims.index(1000)]) for v in VARIANTS)
              if row is not None and 1000 in dims else np.nan)
     rows.append(claim("cliff_a1.0", "< 1e-4 (off-plot)", cliff, "< 1e-3 (both optimizers)", cliff < 1e-3))
+    # spec §3.6 (reference values, not the claims table): for alpha <= 1.6 the loss collapses to ~0 between d ~ 550
+    # and ~ 650; SignGD alpha = 1.8, 2.0 do not collapse (jitter floor ~ 6e-4 - 1e-3 at d = 1000)
+    low = [a for a in data["alphas"] if a <= 1.6 + 1e-9]
+    for v in VARIANTS:
+        where = scaling.collapse_dims(data["dims"], data[v]["median_loss"], COLLAPSE_BELOW)
+        ours = {f"{a:.1f}": float(where[scaling.alpha_row(data["alphas"], a)]) for a in low}
+        rows.append(claim(f"collapse_d_{v}", "550 - 650 for every alpha <= 1.6", ours,
+                          f"median final loss < {COLLAPSE_BELOW:g} from n_dim in [540, 660] on (one grid step)",
+                          bool(low) and all(540 <= d <= 660 for d in ours.values())))
+    floor = [float(np.median(scaling.final_over_seeds(data, "signgd", a, 1000))) for a in (1.8, 2.0)]
+    rows.append(claim("no_collapse_signgd_a1.8_a2.0", "~6e-4 - 1e-3 / ~8e-4", floor,
+                      f"median final loss at d = 1000 stays >= {COLLAPSE_BELOW:g}",
+                      all(f >= COLLAPSE_BELOW for f in floor)))
     return rows
 
 

@@ -101,6 +101,21 @@ def final_over_seeds(data, variant, alpha, n_dim):
     return data[variant]["final_loss"][alpha_row(data["alphas"], alpha), dims.index(n_dim)]
 
 
+def collapse_dims(dims, median_loss, threshold):
+    """Per alpha, the smallest n_dim from which the median final loss stays below ``threshold`` up to the largest
+    n_dim (the "cliff" of the loss-vs-n_dim curves); NaN where it never does. A missing cell counts as not below.
+
+    dims (D,), median_loss (A, D) -> (A,)
+    """
+    below = np.asarray(median_loss) < threshold                     # NaN (missing) compares False
+    out = np.full(len(below), np.nan)
+    for a, row in enumerate(below):
+        if row[-1]:
+            first_above = np.flatnonzero(~row)
+            out[a] = dims[first_above[-1] + 1] if first_above.size else dims[0]
+    return out
+
+
 def computed(x, y):
     """The points of a curve that are computed (finite): a partial sweep still draws connected curves."""
     x, y = np.asarray(x), np.asarray(y)

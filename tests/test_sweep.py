@@ -115,6 +115,16 @@ def test_modular_loss_floor():
     np.testing.assert_allclose(cell["final_loss"], floor, rtol=0.01)
 
 
+def test_collapse_dims_finds_where_the_loss_stays_below_threshold():
+    from skill_physics.scaling import collapse_dims
+    dims = np.array([100, 200, 300, 400])
+    median = np.array([[0.3, 1e-5, 0.2, 1e-6],         # dips early, collapses for good at 400
+                       [1e-5, 1e-6, 1e-7, 1e-8],       # below from the first n_dim
+                       [0.3, 0.2, 0.1, 5e-4],          # never below 1e-4
+                       [0.3, np.nan, 1e-6, 1e-7]])     # a missing cell before the cliff does not hide it
+    np.testing.assert_array_equal(collapse_dims(dims, median, 1e-4), [400, 100, np.nan, 300])
+
+
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="variant"):
         sweep_config(variants=("adamw",))
