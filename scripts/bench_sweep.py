@@ -6,6 +6,8 @@ every step, one run after another in Python. The engine (skill_physics.sweep) ru
 optimizers of 4 seeds of one n_dim as one tensor program, and the modular variant element-wise.
 
 Usage: python scripts/bench_sweep.py [--dims 20 100 500 1000] [--steps 200] [--threads 1]
+It also times the matmuls of one cell-step three ways (dense float32 as the engine, only the sampled tasks, dense
+bfloat16): the evidence for why the engine stays dense float32 (README, "The scaling-law sweep").
 Rates are per second of this process's CPU time (time.process_time), so that other programs on a shared machine
 inflate them less than wall-clock rates would (caches and memory bandwidth are still shared: say so when you quote
 them); the projection is in CPU-hours of one core.
@@ -17,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from skill_physics.sweep import NONMODULAR, SweepConfig, simulate_modular, simulate_nonmodular
+from skill_physics.sweep import NONMODULAR, BatchCounts, SweepConfig, simulate_modular, simulate_nonmodular
 from skill_physics.tasks import power_law_frequencies, task_vectors
 
 
@@ -69,6 +71,39 @@ def time_modular(steps, n_cells=50):
     return len(cells) * len(cfg.alphas) * steps / (time.process_time() - start)
 
 
+def time_alternatives(n_dim, steps=50, alphas=SweepConfig().alphas, n_tasks=1000, batch_size=1024):
+    """The matmuls of one cell-step three ways, in microseconds: as the engine does them (14 runs x all K tasks in
+    float32), only over the tasks each (seed, alpha) sampled at that step (gathered rows, 2 runs per alpha), and
+    dense in bfloat16 (inputs rounded to 8 significant bits). Also returns the sampled fraction sum_a D_a / (A K)."""
+    V = task_vectors("random_unit", n_tasks, n_dim, seed=0)
+    R = len(NONMODULAR) * len(alphas)
+    X, W = torch.randn(R, n_dim), torch.randn(R, n_tasks)
+    counts = BatchCounts([0], alphas, n_tasks, batch_size, "cpu").counts(0)[0]          # (A, K)
+    sampled = [c.nonzero()[:, 0] for c in counts]
+
+    def dense():
+        return X @ V.T, W @ V
+
+    def sparse():
+        for a, idx in enumerate(sampled):
+            rows = V.index_select(0, idx)
+            rows @ X[2 * a:2 * a + 2].T, W[2 * a:2 * a + 2, idx] @ rows
+
+    V16 = V.bfloat16()
+
+    def bf16():
+        return X.bfloat16() @ V16.T, W.bfloat16() @ V16
+
+    def micros(f):
+        f()
+        start = time.process_time()
+        for _ in range(steps):
+            f()
+        return (time.process_time() - start) / steps * 1e6
+
+    return micros(dense), micros(sparse), micros(bf16), sum(len(i) for i in sampled) / (len(alphas) * n_tasks)
+
+
 def project_paper_sweep(rates, dims_measured, modular_rate, cfg=None):
     """CPU-hours for the paper grid: non-modular time per run-step interpolated linearly in n_dim; modular runs as
     measured on a job of 50 cells (their cost grows with n_dim too: this is the mean over the grid's n_dims)."""
@@ -99,6 +134,11 @@ def main():
     plain_mod = time_plain(100, args.steps)
     print(f"modular (50 cells x 7 alphas, any n_dim): {modular:.0f} run-steps/s "
           f"({modular / plain_mod:.0f}x the plain loop at n_dim = 100)")
+    print("matmuls of one cell-step (14 runs), microseconds: dense float32 (the engine) | only the sampled tasks "
+          "(gathered rows) | dense bfloat16")
+    for d in args.dims:
+        dense, sparse, bf16, fraction = time_alternatives(d)
+        print(f"{d:>6} {dense:>9.0f} {sparse:>9.0f} ({fraction:.0%} of the tasks sampled) {bf16:>9.0f}")
     if len(rates) >= 2:
         hours_nm, hours_mod = project_paper_sweep(rates, sorted(rates), modular)
         print(f"projected paper sweep: non-modular {hours_nm:.2f} + modular {hours_mod:.2f} = "
