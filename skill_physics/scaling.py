@@ -8,9 +8,11 @@ import os
 from dataclasses import fields, replace
 
 import numpy as np
+import torch
 
 from . import sweep
 from .measure import loglog_slope, two_point_slope
+from .tasks import power_law_frequencies, task_vectors
 
 FIT_DIMS = sweep.FIT_DIMS          # alpha_N window: d = 40 -> 220
 FIT_STEPS = sweep.FIT_STEPS        # alpha_S window: t = 80 -> 200
@@ -116,6 +118,40 @@ def collapse_dims(dims, median_loss, threshold):
     return out
 
 
+def loss_minima(V, p):
+    """min over x of the population CE loss sum_k p_k softplus(-v_k . x) for every stack of task vectors: the
+    capacity-limited plateau that the non-modular runs approach when n_dim < K. L-BFGS in float64 on the sum over
+    the stack: the loss is convex in x and separable across the stack, so its minimiser minimises every term.
+
+    V (S, K, d), p (K,) -> (S,)
+    """
+    V, p = torch.as_tensor(V, dtype=torch.float64), torch.as_tensor(p, dtype=torch.float64)
+    x = torch.zeros(V.shape[0], V.shape[2], 1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([x], max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
+                            line_search_fn="strong_wolfe")
+
+    def terms():
+        return (p * torch.nn.functional.softplus(-torch.bmm(V, x)[..., 0])).sum(dim=1)
+
+    def loss():
+        opt.zero_grad()
+        value = terms().sum()
+        value.backward()
+        return value
+
+    for _ in range(3):     # L-BFGS stops early on flat stretches; restarting is cheap and makes the minimum exact
+        opt.step(loss)
+    with torch.no_grad():
+        return terms().numpy()
+
+
+def minima_over_draws(n_dim, alpha, n_tasks, seeds):
+    """``loss_minima`` of the ``random_unit`` task vectors drawn with each seed (the spread of the plateau over
+    task-vector draws, which the sweep's 4 seeds sample only thinly): (len(seeds),)."""
+    V = torch.stack([task_vectors("random_unit", n_tasks, n_dim, seed=s) for s in seeds])
+    return loss_minima(V, power_law_frequencies(n_tasks, alpha))
+
+
 def computed(x, y):
     """The points of a curve that are computed (finite): a partial sweep still draws connected curves."""
     x, y = np.asarray(x), np.asarray(y)
@@ -149,8 +185,9 @@ def notes(lines):
 
 def sweep_data(cfg, ctx, variants):
     """Compute the missing cells of the sweep described by preset ``cfg`` (unless cached-only), then gather them."""
+    names = {f.name for f in fields(sweep.SweepConfig)}
     settings = sweep.SweepConfig(**{k: tuple(v) if isinstance(v, (list, np.ndarray)) else v
-                                    for k, v in cfg.items() if k != "cached_only"})
+                                    for k, v in cfg.items() if k in names})
     if ctx.seed:   # --seed offsets every seed of the grid (and the trace cell's)
         settings = replace(settings, seeds=tuple(s + ctx.seed for s in settings.seeds),
                            trace_seed=settings.trace_seed + ctx.seed)

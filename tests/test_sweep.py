@@ -125,6 +125,21 @@ def test_collapse_dims_finds_where_the_loss_stays_below_threshold():
     np.testing.assert_array_equal(collapse_dims(dims, median, 1e-4), [400, 100, np.nan, 300])
 
 
+def test_loss_minima_is_the_plateau_of_training_and_separable():
+    from skill_physics.scaling import loss_minima, minima_over_draws
+    minima = minima_over_draws(10, 1.0, 50, seeds=(0, 1, 2))
+    alone = [float(minima_over_draws(10, 1.0, 50, seeds=(s,))[0]) for s in (0, 1, 2)]
+    np.testing.assert_allclose(minima, alone, rtol=1e-9)          # stacking draws does not change any minimum
+    assert len(set(np.round(minima, 6))) == 3 and np.all(minima < np.log(2))
+    # full-gradient Adam on the same population loss comes down to the minimum, never below it
+    p = power_law_frequencies(50, 1.0)
+    V = task_vectors("random_unit", 50, 10, seed=1)
+    run = train_geometry(V, p, steps=4000, lr=0.01, optimizer="adam", loss="ce", gradient="full_expectation",
+                         record=[4000], dtype=torch.float64)
+    assert minima[1] - 1e-9 <= run.loss[-1, 0] <= minima[1] + 1e-4
+    assert loss_minima(V[None], p)[0] == pytest.approx(minima[1], rel=1e-9)
+
+
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="variant"):
         sweep_config(variants=("adamw",))
