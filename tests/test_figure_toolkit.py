@@ -30,6 +30,13 @@ def test_bad_device_exits_nonzero_with_message(run_script):
     assert not (out / "Fig9_domino.json").exists()
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_cuda_without_a_gpu_exits_nonzero_with_message(run_script):
+    proc, out = run_script("Fig9_domino.py", "--quick", "--device", "cuda")
+    assert proc.returncode == 2 and "torch sees no CUDA device" in proc.stderr
+    assert not (out / "Fig9_domino.json").exists()
+
+
 def test_cache_roundtrip_and_damaged_file(tmp_path):
     data = {"a": np.arange(3), "group": {"b": np.ones((2, 2))}}
     save_arrays(tmp_path / "x.npz", data)

@@ -147,6 +147,16 @@ def test_bad_config_is_refused():
         sweep_config(dims=(2000,))
 
 
+def test_sweep_cli_refuses_bad_input(capsys):
+    from skill_physics.sweep import sweep_cli
+    assert sweep_cli(["--quick", "--plan", "--shard", "3/2"]) == 2
+    assert "0 <= K < N" in capsys.readouterr().err
+    assert sweep_cli(["--quick", "--plan", "--variants", "adamw"]) == 2
+    if not torch.cuda.is_available():
+        assert sweep_cli(["--quick", "--plan", "--device", "cuda"]) == 2
+        assert "no CUDA device" in capsys.readouterr().err
+
+
 def test_quick_preset_is_small():
     assert len(grid_cells(QUICK)) <= 8 and QUICK.steps <= 1000
 
