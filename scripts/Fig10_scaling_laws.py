@@ -167,20 +167,17 @@ def claims(data, cfg):
         rows.append(claim(f"{name}_draw_quantile", ref, float(np.mean(minima < ref)), "the paper's value lies within "
                           f"the 5-95 % range of the loss minimum over {len(minima)} task-vector draws (ours: the "
                           "fraction of draws below it)", in_range(ref, *np.quantile(minima, [0.05, 0.95]))))
-    dims = list(data["dims"])
-    cliff = (max(float(data[v]["median_loss"][row, dims.index(1000)]) for v in VARIANTS)
-             if row is not None and 1000 in dims else np.nan)
+    cliff = max(scaling.median_final(data, v, 1.0, 1000) for v in VARIANTS)
     rows.append(claim("cliff_a1.0", "< 1e-4 (off-plot)", cliff, "< 1e-3 (both optimizers)", cliff < 1e-3))
     # spec §3.6 (reference values, not the claims table): for alpha <= 1.6 the loss collapses to ~0 between d ~ 550
     # and ~ 650; SignGD alpha = 1.8, 2.0 do not collapse (jitter floor ~ 6e-4 - 1e-3 at d = 1000)
-    low = [a for a in data["alphas"] if a <= 1.6 + 1e-9]
     for v in VARIANTS:
         where = scaling.collapse_dims(data["dims"], data[v]["median_loss"], COLLAPSE_BELOW)
-        ours = {f"{a:.1f}": float(where[scaling.alpha_row(data["alphas"], a)]) for a in low}
+        ours = {f"{a:.1f}": float(d) for a, d in zip(data["alphas"], where) if a <= 1.6 + 1e-9}
         rows.append(claim(f"collapse_d_{v}", "550 - 650 for every alpha <= 1.6", ours,
                           f"median final loss < {COLLAPSE_BELOW:g} from n_dim in [540, 660] on (one grid step)",
-                          bool(low) and all(540 <= d <= 660 for d in ours.values())))
-    floor = [float(np.median(scaling.final_over_seeds(data, "signgd", a, 1000))) for a in (1.8, 2.0)]
+                          bool(ours) and all(540 <= d <= 660 for d in ours.values())))
+    floor = [scaling.median_final(data, "signgd", a, 1000) for a in (1.8, 2.0)]
     rows.append(claim("no_collapse_signgd_a1.8_a2.0", "~6e-4 - 1e-3 / ~8e-4", floor,
                       f"median final loss at d = 1000 stays >= {COLLAPSE_BELOW:g}",
                       all(f >= COLLAPSE_BELOW for f in floor)))

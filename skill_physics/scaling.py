@@ -103,6 +103,11 @@ def final_over_seeds(data, variant, alpha, n_dim):
     return data[variant]["final_loss"][alpha_row(data["alphas"], alpha), dims.index(n_dim)]
 
 
+def median_final(data, variant, alpha, n_dim):
+    """Median over the seeds of ``final_over_seeds`` (= gather's 'median_loss'); NaN where a cell is missing."""
+    return float(np.median(final_over_seeds(data, variant, alpha, n_dim)))
+
+
 def collapse_dims(dims, median_loss, threshold):
     """Per alpha, the smallest n_dim from which the median final loss stays below ``threshold`` up to the largest
     n_dim (the "cliff" of the loss-vs-n_dim curves); NaN where it never does. A missing cell counts as not below.
