@@ -57,6 +57,7 @@ class FigureScript:
     claims: Callable
     notes: list = field(default_factory=list)   # differences from the paper's figure, written into the JSON
     threads: int = 1                             # torch threads: tiny tensor programs run fastest on one
+    stochastic: bool = True                      # draws random numbers (JSON "rng": the preset's, else 'counter')
 
     @property
     def name(self):
@@ -215,6 +216,9 @@ def parse_args(fig, argv=None):
     parser.add_argument("--recompute", action="store_true", help="ignore the cache in results/")
     parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
     parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (default 0)")
+    parser.add_argument("--rng", choices=("original", "counter"), default=None,
+                        help="random streams of a seeded figure: 'original' (the paper code's generators and order "
+                             "of draws; the default of the paper presets) or 'counter' (runs like the paper's)")
     parser.add_argument("--out", type=Path, default=None,
                         help=f"output folder (default {paths.FIGURES}; with --quick {paths.QUICK_FIGURES})")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -240,6 +244,10 @@ def main(fig, argv=None):
         _check_device(args.device)
         torch.set_num_threads(fig.threads)
         cfg = dict(fig.presets[preset])
+        if args.rng is not None:
+            if "rng" not in cfg:
+                raise ValueError(f"--rng: figure {fig.number} draws no random numbers, or only counter-based ones")
+            cfg["rng"] = args.rng
         ctx = Context(device=args.device, seed=args.seed, progress=not args.no_progress)
         path = cache_path(fig, preset, cfg, ctx)
         data, current = cached(path, lambda: fig.compute(cfg, ctx), args.recompute, code_version(fig))
@@ -259,6 +267,7 @@ def main(fig, argv=None):
     runtime = time.perf_counter() - start
     write_json(out / f"{fig.name}.json", {
         "figure": fig.number, "slug": fig.slug, "preset": preset, "seed": args.seed, "device": args.device,
+        "rng": cfg.get("rng", "counter" if fig.stochastic else None),
         "runtime_s": round(runtime, 2), "cache": str(path.relative_to(paths.ROOT)) if path.is_relative_to(
             paths.ROOT) else str(path), "cache_matches_code": current,
         "outputs": [fig.name + (f"_{s}" if s else "") for s in figures], "notes": fig.notes, "claims": rows})
