@@ -46,3 +46,17 @@ def random_unit_vectors(seed, n_tasks, n_dim):
     gen = torch.Generator().manual_seed(int(seed))
     u = torch.randn(int(n_tasks), int(n_dim), generator=gen, dtype=torch.float32)
     return u / torch.norm(u, dim=1, keepdim=True)
+
+
+def power_law(n_tasks, alpha):
+    """The original's task frequencies, ``1 / k**alpha`` normalised by their sum (k = 1..K), float64 (K,).
+
+    Equal to ``tasks.power_law_frequencies`` up to rounding; replaying ``choice`` needs the same bits."""
+    prob = 1 / (np.arange(int(n_tasks)) + 1) ** float(alpha)
+    return prob / np.sum(prob)
+
+
+def population_loss_ce(z, p):
+    """The original's recorded CE loss, sum_k p_k (-log sigmoid(z_k)): sigmoid and log in the dtype of ``z``
+    (float32: a skill that rounds to 1 adds exactly 0), the weighted sum in float64. z (..., K), p (..., K) -> (...)."""
+    return (-torch.log(torch.sigmoid(z))).double().mul(p).sum(-1)

@@ -1,7 +1,10 @@
-"""The scaling-law sweep of the Geometry model (spec: fig10_fig11_fig18_scaling.md §1-2), fast and resumable.
+"""The scaling-law sweep of the Geometry model (arXiv 2501.12391, Sec. 5 and Figs 10, 11, 18), fast and resumable.
 
-Every run is GM-CE with K tasks, p_k ∝ k^-alpha, a batch of B task draws per step (multinomial counts from the
-counter-based RNG), lr 0.01 and x0 = 0; ``losses[t]`` is the exact population loss after t updates. Three variants:
+Every run is GM-CE with K tasks, p_k ∝ k^-alpha, a batch of B task draws per step, lr 0.01 and x0 = 0;
+``losses[t]`` is the population loss after t updates, computed as the paper's code does (sigmoid and log in
+float32, the p-weighted sum in float64). The random numbers are the paper code's own (``rng='original'``: per seed,
+task vectors from PyTorch's generator, batches from NumPy's legacy ``choice``), or counter-based ones
+(``rng='counter'``). Three variants:
 
 * ``adam`` and ``signgd`` (non-modular): ``random_unit`` task vectors in R^d;
 * ``modular``: ``basis_zero`` vectors: task k <= d owns coordinate k, tasks k > d stay at skill 1/2.
@@ -15,7 +18,7 @@ Why it is fast (the model is exactly ``geometry.train_geometry`` with ``gradient
 * runs that share task vectors (same seed and n_dim: every alpha, both non-modular optimizers) are rows of one
   matrix X, so a step is two matmuls, X V^T and W V, for all of them; cells of equal n_dim are stacked further (bmm);
 * the batch enters only through per-task counts, drawn once per (seed, alpha) and step and shared by every n_dim
-  and optimizer (the RNG is counter-based, so this equals drawing them run by run);
+  and optimizer (in the paper's code the uniforms of a step depend on the seed only; the counter RNG likewise);
 * the modular variant needs no matmul: its logits are z_k = x_k for k <= d and 0 beyond, its gradient is the weight
   vector masked to k <= d; all its cells run as one element-wise program;
 * the loss is recorded only on a schedule (every step where a figure reads it, log-spaced elsewhere).
@@ -29,8 +32,8 @@ import torch
 
 from . import paths
 from .figure import CacheError, load_arrays, save_arrays
-from .geometry import population_loss
 from .optim import Adam
+from .replay import check_rng, choice_cdf, population_loss_ce, power_law, random_unit_vectors
 from .rng import CounterRNG
 from .tasks import check_choice, power_law_frequencies, task_vectors
 
@@ -59,11 +62,13 @@ class SweepConfig:
     trace_dim: int = 100           # the loss-vs-steps cell (d = 100, seed 0) records every step ...
     trace_seed: int = 0
     trace_until: int = 20_000      # ... up to here
+    rng: str = "original"          # 'original': the paper code's streams (replay); 'counter': rng.CounterRNG
     variants: tuple = VARIANTS
     dims: tuple = tuple(range(20, 1001, 20))
     seeds: tuple = (0, 1, 2, 3)
 
     def __post_init__(self):
+        check_rng(self.rng)
         for v in self.variants:
             check_choice("variant", v, VARIANTS)
         if not all(0 < d <= self.n_tasks for d in self.dims):
@@ -140,22 +145,40 @@ def is_cached(cfg, variant, seed, n_dim):
 # ----------------------------------------------------------------------------------------------------------- engine
 
 class BatchCounts:
-    """Per-task counts of the batch of every (seed, alpha) at a step, equal to ``CounterRNG.categorical_counts``.
+    """Per-task counts of the batch of every (seed, alpha) at a step.
 
-    The uniforms of a seed are drawn once and shared by its alphas. ``torch.searchsorted`` of every draw costs more
-    than the rest of a small step, so the inverse CDF is read from a table first: the draw u lies in bucket
-    j = floor(u M), and count(u) = #{k: cdf_k <= u} lies between the counts at the bucket's two ends; where they
-    agree (almost every draw) that is the answer, elsewhere an exact binary search between them decides.
+    ``rng='original'``: the paper code's draws. Each seed has its own NumPy legacy stream (``np.random.seed(s)``)
+    and each step takes ``choice(K, B, p)`` from it: B uniforms of ``random_sample``, placed in cumsum(p) /
+    cumsum(p)[-1]. The uniforms depend on the seed only, so every alpha, n_dim and optimizer of a seed shares them.
+    They are drawn in blocks of ``block`` steps, so steps must be asked for in order.
+    ``rng='counter'``: equal to ``CounterRNG.categorical_counts`` of each seed.
+
+    ``torch.searchsorted`` of every draw costs more than the rest of a small CPU step, so the inverse CDF is read from
+    a table first: the draw u lies in bucket j = floor(u M), and count(u) = #{k: cdf_k <= u} lies between the counts
+    at the bucket's two ends; where they agree (almost every draw) that is the answer, elsewhere an exact binary
+    search between them decides. On CUDA one ``searchsorted`` kernel does it all, without a host round-trip.
     """
 
     buckets = 2 ** 16
+    block = 500
 
-    def __init__(self, seeds, alphas, n_tasks, batch_size, device):
-        self.rng = CounterRNG(list(seeds), device)
-        p = torch.as_tensor(np.stack([power_law_frequencies(n_tasks, a) for a in alphas]), device=device)
-        cdf = torch.cumsum(p, dim=1)
-        self.cdf = (cdf / cdf[:, -1:]).contiguous()                                  # (A, K) float64, as in rng
-        self.p = p                                                                    # (A, K) float64
+    def __init__(self, seeds, alphas, n_tasks, batch_size, device, rng="counter"):
+        check_rng(rng)
+        self.rng = rng
+        self.seeds = [int(s) for s in seeds]
+        self.device = torch.device(device)
+        if rng == "original":
+            p = np.stack([power_law(n_tasks, a) for a in alphas])
+            cdf = np.stack([choice_cdf(q) for q in p])
+            self.states = [np.random.RandomState(s) for s in self.seeds]
+            self.next_block = 0
+        else:
+            p = np.stack([power_law_frequencies(n_tasks, a) for a in alphas])
+            cdf = torch.cumsum(torch.as_tensor(p), dim=1)                             # as CounterRNG's callers
+            cdf = cdf / cdf[:, -1:]
+            self.counter = CounterRNG(self.seeds, device)
+        self.p = torch.as_tensor(p, device=device)                                   # (A, K) float64
+        self.cdf = torch.as_tensor(cdf, device=device).contiguous()                   # (A, K) float64
         edges = torch.arange(self.buckets + 1, device=device, dtype=torch.float64) / self.buckets
         table = torch.searchsorted(self.cdf, edges.expand(len(alphas), -1).contiguous(), right=True)
         # (M + 1, A): a draw reads one short row (index_select along dim 0 is many times faster than along dim 1)
@@ -164,9 +187,27 @@ class BatchCounts:
         self.shape = (len(alphas), len(seeds), n_tasks)
         self.batch_size = batch_size
 
+    def uniforms(self, step):
+        """The batch uniforms of every seed at ``step``, (S, B) float64."""
+        if self.rng == "counter":
+            return self.counter.uniform("batch", step, self.batch_size, torch.float64)
+        first = self.next_block - self.block
+        if not first <= step < self.next_block:
+            if step != self.next_block:
+                raise ValueError(f"rng='original' draws steps in order: step {step} asked after block "
+                                 f"{first}..{self.next_block - 1}")
+            u = np.stack([state.random_sample((self.block, self.batch_size)) for state in self.states], axis=1)
+            self._block = torch.as_tensor(u, device=self.device)                      # (block, S, B)
+            self.next_block += self.block
+            first = step
+        return self._block[step - first]
+
     def indices(self, step):
         """Task index of every draw, (A, S * B) int64: ``searchsorted(cdf, u, right=True)`` clamped to K - 1."""
-        u = self.rng.uniform("batch", step, self.batch_size, torch.float64).view(-1)    # (S * B,)
+        u = self.uniforms(step).reshape(-1)                                            # (S * B,)
+        if self.device.type == "cuda":
+            flat = u.expand(self.shape[0], -1).contiguous()
+            return torch.searchsorted(self.cdf, flat, right=True).clamp_(max=self.shape[2] - 1)
         j = (u * self.buckets).long()                                                  # exact: M is a power of 2
         lo = self.table.index_select(0, j).T.contiguous().long()                       # (A, S * B)
         hi = self.table.index_select(0, j + 1).T.contiguous().long()
@@ -225,7 +266,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
     A, K, G = len(cfg.alphas), cfg.n_tasks, len(cells)
     R = len(variants) * A
     seeds = sorted({s for s, _ in cells})
-    batches = BatchCounts(seeds, cfg.alphas, K, cfg.batch_size, device)
+    batches = BatchCounts(seeds, cfg.alphas, K, cfg.batch_size, device, cfg.rng)
     which_seed = torch.as_tensor([seeds.index(s) for s, _ in cells], device=device)
     p = batches.p.repeat(len(variants), 1)                                          # (R, K) float64
 
@@ -248,7 +289,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
         rows = wanted.get(t)
         if rows is not None:
             sel = rows if len(rows) < G else slice(None)
-            loss = population_loss(all_tasks(z[sel]), p, "ce").cpu().numpy()        # (g, R) float64
+            loss = population_loss_ce(all_tasks(z[sel]), p).cpu().numpy()            # (g, R) float64
             for i, g in enumerate(rows):
                 losses[g][:, position[g]] = loss[i]
                 position[g] += 1
@@ -265,7 +306,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
             chunk = 0
 
     z = all_tasks(z)
-    final_loss = population_loss(z, p, "ce").cpu().numpy()                          # (G, R)
+    final_loss = population_loss_ce(z, p).cpu().numpy()                            # (G, R)
     final_skills = torch.sigmoid(z).cpu().numpy()                                   # (G, R, K)
     out = {}
     for g, (seed, d) in enumerate(cells):
@@ -290,7 +331,8 @@ def simulate_nonmodular(cfg, cells, variants=NONMODULAR, device="cpu", bar=None)
     G, R = len(cells), len(variants) * len(cfg.alphas)
     V = torch.zeros((G, cfg.n_tasks, width), dtype=torch.float32)
     for g, (seed, d) in enumerate(cells):
-        V[g, :, :d] = task_vectors("random_unit", cfg.n_tasks, d, seed=seed)
+        V[g, :, :d] = (random_unit_vectors(seed, cfg.n_tasks, d) if cfg.rng == "original" else
+                       task_vectors("random_unit", cfg.n_tasks, d, seed=seed))
     V = V.to(device)                                                                 # (G, K, width)
     Vt = V.transpose(1, 2)
 
