@@ -1,4 +1,4 @@
-"""The figure-script toolkit (DESIGN.md §3): CLI, presets, cache, claims JSON, pdf + png output.
+"""The figure-script toolkit: CLI, presets, cache, claims JSON, pdf + png output.
 
 A figure script describes itself with a ``FigureScript`` and calls ``main``:
 
@@ -9,16 +9,18 @@ A figure script describes itself with a ``FigureScript`` and calls ``main``:
 
 ``compute(cfg, ctx) -> dict`` of arrays (cached in results/), ``plot(data, cfg) -> Figure`` or ``{suffix: Figure}``
 (suffix '' is the paper panel, others are supplements), ``claims(data, cfg) -> list`` of ``claim(...)`` dicts.
+
+Where a run writes: only the paper preset with the paper's seeds and random streams writes ``figures/``; ``--quick``,
+``--seed K`` and ``--rng R`` write to ``figures/<variant>/`` (``output_folder``), so no such run overwrites a
+committed figure. The outputs are byte-stable: no creation date in the PDF, the cache named relative to the results
+folder, and the runtime is the compute time stored in the cache (a re-plot from the cache rewrites the same bytes).
 """
 import argparse
 import hashlib
 import json
 import math
-import os
 import sys
-import tempfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,20 +31,20 @@ matplotlib.use("Agg")  # headless: scripts and tests never need a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+# cache I/O and progress bars live in store (the experiment modules use them too); re-exported for the scripts
 from . import paths  # noqa: E402
-
-
-class CacheError(RuntimeError):
-    """A cache file exists but cannot be read."""
+from .store import CacheError, atomic_write, cached, load_arrays, progress, save_arrays  # noqa: E402, F401
 
 
 @dataclass
 class Context:
-    """Run-time settings of one invocation: torch device, seed offset, whether to show progress bars."""
+    """Run-time settings of one invocation: torch device, seed offset, whether to show progress bars, whether to
+    recompute rather than read cached or committed results."""
 
     device: str = "cpu"
     seed: int = 0
     progress: bool = True
+    recompute: bool = False
 
 
 @dataclass
@@ -95,6 +97,14 @@ def within(ours, paper, abs=None, rel=None):
     return bool(np.all(np.abs(ours - paper) <= bound))
 
 
+def replayed(name, paper, ours, decimals):
+    """The tight claim of a run that replays the paper's run: ``ours`` equals ``paper`` to its ``decimals`` printed
+    digits (row '<name>_exact')."""
+    tol = 0.5 * 10.0 ** -decimals
+    return claim(f"{name}_exact", paper, ours, f"±{tol:g} (replayed run: the paper's printed digits)",
+                 within(ours, paper, abs=tol))
+
+
 def in_range(ours, low, high):
     """True where low <= ours <= high; NaN never holds."""
     ours = np.asarray(ours, float)
@@ -102,55 +112,6 @@ def in_range(ours, low, high):
 
 
 # ----------------------------------------------------------------------------------------------------------- cache
-
-def _flatten(data, prefix=""):
-    flat = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}/"))
-        else:
-            flat[f"{prefix}{key}"] = np.asarray(value)
-    return flat
-
-
-def _unflatten(flat):
-    data = {}
-    for key, value in flat.items():
-        *parents, leaf = key.split("/")
-        node = data
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return data
-
-
-def _atomic(path, write):
-    """Call write(file object) on a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def save_arrays(path, data):
-    """Write a (nested) dict of arrays to ``path`` (.npz) atomically."""
-    _atomic(path, lambda f: np.savez_compressed(f, **_flatten(data)))
-
-
-def load_arrays(path):
-    """Read what ``save_arrays`` wrote; raise CacheError if the file is damaged."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return _unflatten({k: z[k] for k in z.files})
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
-        raise CacheError(f"cache file {path} is damaged ({err}); delete it or run with --recompute") from err
-
 
 def cache_path(fig, preset, cfg, ctx):
     """results/<FigN_slug>/<preset>-<hash of settings>.npz."""
@@ -172,39 +133,45 @@ def code_version(fig):
     return digest.hexdigest()[:12]
 
 
-def cached(path, compute, recompute=False, version=""):
-    """``compute()`` unless ``path`` holds its result already; the result is written to ``path``, stamped with
-    ``version``. Returns (data, whether the cached data was computed by ``version``)."""
-    if path.exists() and not recompute:
-        data = load_arrays(path)
-        return data, str(data.pop("_code_version", "")) == version
-    data = compute()
-    save_arrays(path, {**data, "_code_version": np.asarray(version)})
-    return data, True
-
-
 # ---------------------------------------------------------------------------------------------------------- output
 
 def task_colors(n_tasks):
-    """The spec's "viridis index colouring": task i (0-based) gets viridis(i / (K - 1)), task 1 dark purple."""
+    """The paper's task colours: task i (0-based) gets viridis(i / (K - 1)), task 1 dark purple."""
     return plt.cm.viridis(np.linspace(0, 1, n_tasks)) if n_tasks > 1 else plt.cm.viridis([0.0])
 
 
+# what the image files embed besides the drawing: no creation date, so that unchanged results give unchanged bytes
+IMAGE_METADATA = {"pdf": {"CreationDate": None}, "png": {}}
+
+
 def save_figure(fig, stem):
-    """Write ``stem``.pdf and ``stem``.png atomically and close the figure."""
-    for ext, kw in ((".pdf", {}), (".png", {"dpi": 150})):
-        _atomic(Path(str(stem) + ext), lambda f: fig.savefig(f, format=ext[1:], bbox_inches="tight", **kw))
+    """Write ``stem``.pdf and ``stem``.png atomically (byte-stable, see ``IMAGE_METADATA``) and close the figure."""
+    for fmt, kw in (("pdf", {}), ("png", {"dpi": 150})):
+        atomic_write(Path(f"{stem}.{fmt}"), lambda f: fig.savefig(f, format=fmt, bbox_inches="tight",
+                                                                   metadata=IMAGE_METADATA[fmt], **kw))
     plt.close(fig)
 
 
 def write_json(path, payload):
-    _atomic(path, lambda f: f.write((json.dumps(_plain(payload), indent=2) + "\n").encode()))
+    atomic_write(path, lambda f: f.write((json.dumps(_plain(payload), indent=2) + "\n").encode()))
 
 
-def progress(iterable=None, total=None, desc=None, enabled=True):
-    """A tqdm progress bar (on stderr), or the bare iterable when disabled."""
-    from tqdm.auto import tqdm
-    return tqdm(iterable, total=total, desc=desc, disable=not enabled, mininterval=0.5, leave=False)
+def output_folder(quick=False, seed=0, rng=None, root=None):
+    """The default output folder of a run: ``figures/`` for the paper settings, else ``figures/<variant>/``.
+
+    The variant names every non-paper option given, joined by '-': 'quick', 'seed<K>' (K != 0), 'rng-<R>' (any
+    ``--rng``), e.g. ``figures/seed1/``, ``figures/quick-rng-counter/``.
+
+    Parameters
+    ----------
+    quick : bool        the smoke-test preset
+    seed : int          offset added to the paper's seeds
+    rng : str or None   the ``--rng`` option, if given
+    root : Path         the paper folder (default ``paths.FIGURES``)
+    """
+    root = paths.FIGURES if root is None else Path(root)
+    parts = (["quick"] if quick else []) + ([f"seed{seed}"] if seed else []) + ([f"rng-{rng}"] if rng else [])
+    return root / "-".join(parts) if parts else root
 
 
 # ------------------------------------------------------------------------------------------------------------- CLI
@@ -220,7 +187,8 @@ def parse_args(fig, argv=None):
                         help="random streams of a seeded figure: 'original' (the paper code's generators and order "
                              "of draws; the default of the paper presets) or 'counter' (runs like the paper's)")
     parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default {paths.FIGURES}; with --quick {paths.QUICK_FIGURES})")
+                        help=f"output folder (default {paths.FIGURES} for the paper settings; --quick, --seed K and "
+                             "--rng R write to figures/quick/, figures/seedK/, figures/rng-R/ and combinations)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     return parser.parse_args(argv)
 
@@ -233,25 +201,53 @@ def _check_device(device):
         raise ValueError("--device cuda was requested but torch sees no CUDA device")
 
 
+def _output_folder_ready(out):
+    """Create ``out`` (before any compute, so a bad --out costs nothing); ValueError if it cannot be a folder."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is an existing file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:   # a file in the way higher up, or no permission
+        raise ValueError(f"--out {out} cannot be created as a folder ({err})") from err
+    return out
+
+
+def _report(fig, args, preset, cfg, path, stamps, version, figures, rows):
+    """The figure's JSON: settings, the compute time, the cache (relative to the results folder) and the claims."""
+    compute_s = stamps["compute_s"]
+    return {"figure": fig.number, "slug": fig.slug, "preset": preset, "seed": args.seed, "device": args.device,
+            "rng": cfg.get("rng", "counter" if fig.stochastic else None),
+            # the seconds the cached arrays took to compute (null for a cache older than this stamp): a re-plot from
+            # the cache reports the cost of a run from scratch, and rewrites the same bytes
+            "runtime_s": None if compute_s is None else round(compute_s, 2),
+            "cache": path.relative_to(paths.RESULTS).as_posix(),
+            "cache_matches_code": stamps["code_version"] == version,
+            "outputs": [fig.name + (f"_{s}" if s else "") for s in figures], "notes": fig.notes, "claims": rows}
+
+
 def main(fig, argv=None):
     """Run a figure script: compute (or load), plot, write pdf/png/json, print a summary. Returns the exit code."""
     args = parse_args(fig, argv)
     preset = "quick" if args.quick else "paper"
-    out = args.out or (paths.QUICK_FIGURES if args.quick else paths.FIGURES)
     start = time.perf_counter()
+    if paths.foreign_package():
+        print(f"{fig.name}: note: writing into the checkout {paths.ROOT}, but skill_physics is imported from "
+              f"{paths.PACKAGE_DIR}; run `pip install -e .` in this checkout (or scripts/reproduce.py, which uses this "
+              "checkout's package) to compute with this checkout's code", file=sys.stderr)
     try:
         import torch
         _check_device(args.device)
+        out = _output_folder_ready(args.out or output_folder(args.quick, args.seed, args.rng))
         torch.set_num_threads(fig.threads)
         cfg = dict(fig.presets[preset])
         if args.rng is not None:
             if "rng" not in cfg:
                 raise ValueError(f"--rng: figure {fig.number} draws no random numbers, or only counter-based ones")
             cfg["rng"] = args.rng
-        ctx = Context(device=args.device, seed=args.seed, progress=not args.no_progress)
-        path = cache_path(fig, preset, cfg, ctx)
-        data, current = cached(path, lambda: fig.compute(cfg, ctx), args.recompute, code_version(fig))
-        if not current:
+        ctx = Context(device=args.device, seed=args.seed, progress=not args.no_progress, recompute=args.recompute)
+        path, version = cache_path(fig, preset, cfg, ctx), code_version(fig)
+        data, stamps = cached(path, lambda: fig.compute(cfg, ctx), args.recompute, version)
+        if stamps["code_version"] != version:
             print(f"{fig.name}: note: {path} was computed by another version of the code; "
                   "run with --recompute to refresh it", file=sys.stderr)
         figures = fig.plot(data, cfg)
@@ -261,19 +257,13 @@ def main(fig, argv=None):
         return 2
     if not isinstance(figures, dict):
         figures = {"": figures}
-    out.mkdir(parents=True, exist_ok=True)
     for suffix, f in figures.items():
         save_figure(f, out / (fig.name + (f"_{suffix}" if suffix else "")))
-    runtime = time.perf_counter() - start
-    write_json(out / f"{fig.name}.json", {
-        "figure": fig.number, "slug": fig.slug, "preset": preset, "seed": args.seed, "device": args.device,
-        "rng": cfg.get("rng", "counter" if fig.stochastic else None),
-        "runtime_s": round(runtime, 2), "cache": str(path.relative_to(paths.ROOT)) if path.is_relative_to(
-            paths.ROOT) else str(path), "cache_matches_code": current,
-        "outputs": [fig.name + (f"_{s}" if s else "") for s in figures], "notes": fig.notes, "claims": rows})
+    write_json(out / f"{fig.name}.json", _report(fig, args, preset, cfg, path, stamps, version, figures, rows))
     n_hold = sum(r["holds"] for r in rows)
-    print(f"{fig.name} ({preset}): {n_hold}/{len(rows)} claims hold, {runtime:.1f} s "
-          f"-> {out / fig.name}.{{pdf,png,json}}")
+    compute_s = "unknown" if stamps["compute_s"] is None else f"{stamps['compute_s']:.1f} s"
+    print(f"{fig.name} ({preset}): {n_hold}/{len(rows)} claims hold, {time.perf_counter() - start:.1f} s "
+          f"(compute {compute_s}) -> {out / fig.name}.{{pdf,png,json}}")
     for r in rows:
         print(f"  {'ok  ' if r['holds'] else 'MISS'} {r['name']}: ours {r['ours']} | paper {r['paper']} "
               f"({r['tolerance']})")

@@ -1,11 +1,66 @@
-"""Every path of the repository comes from here."""
+"""Every path of the repository comes from here.
+
+``ROOT`` is the checkout being worked in, which need not be the one the package was imported from: with
+``pip install -e`` in one clone, the scripts of a second clone import the first clone's package, yet must write
+into the second clone. So ``ROOT`` is, in this order,
+
+1. the checkout of the running script, when it is ``<checkout>/scripts/<name>.py``;
+2. the checkout around the current working directory (notebooks, tests, ``python -c``);
+3. the checkout the package lives in;
+4. the current working directory (an installed package used outside any checkout).
+
+A checkout is a folder holding ``pyproject.toml`` and ``skill_physics/__init__.py``.
+"""
 import os
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+MARKERS = ("pyproject.toml", "skill_physics/__init__.py")
+
+
+def is_checkout(folder):
+    """True if ``folder`` holds this project (``MARKERS``)."""
+    return all((Path(folder) / m).is_file() for m in MARKERS)
+
+
+def enclosing_checkout(path):
+    """The nearest checkout at or above ``path``, or None."""
+    path = Path(path).resolve()
+    return next((f for f in (path, *path.parents) if is_checkout(f)), None)
+
+
+def find_root(main_file=None, cwd=None, package_dir=PACKAGE_DIR):
+    """The checkout being worked in (the order is in this module's docstring).
+
+    Parameters
+    ----------
+    main_file : path-like or None   the running script (``__main__.__file__``), if any
+    cwd : path-like or None         the working directory (default: the current one)
+    package_dir : Path              where the imported ``skill_physics`` lives
+    """
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    if main_file is not None:
+        script_dir = Path(main_file).resolve().parent
+        if script_dir.name == "scripts" and is_checkout(script_dir.parent):
+            return script_dir.parent
+    return enclosing_checkout(cwd) or enclosing_checkout(package_dir) or cwd.resolve()
+
+
+def _main_file():
+    return getattr(sys.modules.get("__main__"), "__file__", None)
+
+
+ROOT = find_root(_main_file())
 FIGURES = ROOT / "figures"          # committed paper-preset outputs (pdf, png, json) and figures/README.md
 QUICK_FIGURES = FIGURES / "quick"   # --quick outputs (git-ignored), so a smoke test never overwrites a paper figure
 # cache of computed arrays (git-ignored); SKILL_PHYSICS_RESULTS moves it (the tests use a fresh one, so that a stale
 # cache can never stand in for the code under test)
 RESULTS = Path(os.environ.get("SKILL_PHYSICS_RESULTS", ROOT / "results"))
 SCRIPTS = ROOT / "scripts"
+DATA = ROOT / "data"                # committed compact results of long computations (the sweep's summary)
+
+
+def foreign_package():
+    """True when the imported package is not the working checkout's own (see the module docstring)."""
+    return PACKAGE_DIR.parent != ROOT

@@ -1,13 +1,16 @@
-"""The figure toolkit: Fig 9 end to end, the cache, bad input, and reproduce.py."""
+"""The figure toolkit: Fig 9 end to end, the cache, bad input, where runs write, byte-stable outputs."""
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from skill_physics import paths
-from skill_physics.figure import CacheError, load_arrays, save_arrays
+from skill_physics.figure import CacheError, load_arrays, output_folder, save_arrays
+from skill_physics.paths import find_root
 
 
 def test_fig9_quick_writes_outputs_and_claims_hold(run_script):
@@ -50,7 +53,7 @@ def test_cache_roundtrip_and_damaged_file(tmp_path):
 
 def test_damaged_cache_exits_nonzero_then_recompute_heals(run_script, tmp_path):
     proc, _ = run_script("Fig9_domino.py", "--quick")
-    cache = paths.ROOT / json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())["cache"]
+    cache = paths.RESULTS / json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())["cache"]
     cache.write_bytes(b"garbage")
     proc, _ = run_script("Fig9_domino.py", "--quick")
     assert proc.returncode == 2 and "damaged" in proc.stderr
@@ -62,7 +65,7 @@ def test_cache_from_other_code_is_used_but_reported(run_script, tmp_path):
     proc, _ = run_script("Fig9_domino.py", "--quick")
     report = json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())
     assert report["cache_matches_code"] is True
-    cache = paths.ROOT / report["cache"]
+    cache = paths.RESULTS / report["cache"]
     stale = load_arrays(cache)
     assert len(str(stale["_code_version"])) == 12
     save_arrays(cache, {**stale, "_code_version": np.asarray("older")})
@@ -96,3 +99,92 @@ def test_root_readme_table_is_rewritten_between_markers(tmp_path):
     text = readme.read_text()
     assert "STALE ROW" not in text and text.startswith("intro") and text.endswith("outro\n")
     assert "| [9](figures/Fig9_domino.png) | `scripts/Fig9_domino.py` | 0 s | 1/2 |" in text
+
+
+# ----------------------------------------------------------------------------- where runs write, and what they write
+
+def fake_checkout(folder, scripts=("Fig9_domino.py",)):
+    """A second checkout: the project markers and some scripts, but no package of its own (like a second clone whose
+    scripts import the first clone's ``pip install -e`` package)."""
+    (folder / "skill_physics").mkdir(parents=True)
+    (folder / "skill_physics" / "__init__.py").write_text("")
+    (folder / "pyproject.toml").write_text("")
+    (folder / "scripts").mkdir()
+    for name in scripts:
+        (folder / "scripts" / name).write_text((paths.SCRIPTS / name).read_text())
+    return folder
+
+
+def run_in(checkout, name, *args, env=None):
+    """Run ``checkout``/scripts/``name`` from inside ``checkout``, with the installed package and no --out."""
+    return subprocess.run([sys.executable, str(checkout / "scripts" / name), "--no-progress", *args],
+                          capture_output=True, text=True, cwd=checkout, env=env)
+
+
+def test_output_folder_names_every_non_paper_setting(tmp_path):
+    assert output_folder(root=tmp_path) == tmp_path
+    assert output_folder(quick=True, root=tmp_path) == tmp_path / "quick"
+    assert output_folder(seed=1, root=tmp_path) == tmp_path / "seed1"
+    assert output_folder(rng="counter", root=tmp_path) == tmp_path / "rng-counter"
+    assert output_folder(True, 2, "original", root=tmp_path) == tmp_path / "quick-seed2-rng-original"
+    assert output_folder(quick=True) == paths.QUICK_FIGURES
+
+
+def test_root_is_the_running_checkout_not_the_installed_package(tmp_path):
+    first, second = fake_checkout(tmp_path / "first"), fake_checkout(tmp_path / "second")
+    package = first / "skill_physics"
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert find_root(second / "scripts" / "Fig9_domino.py", cwd=outside, package_dir=package) == second
+    assert find_root(None, cwd=second / "scripts", package_dir=package) == second
+    assert find_root(tmp_path / "venv" / "pytest" / "__main__.py", cwd=second, package_dir=package) == second
+    assert find_root(None, cwd=outside, package_dir=package) == first
+    assert find_root(None, cwd=outside, package_dir=outside / "site-packages" / "skill_physics") == outside
+
+
+def test_second_checkout_writes_its_own_figures_and_only_paper_settings_write_figures(tmp_path):
+    second = fake_checkout(tmp_path / "second")
+    for args, folder in ((("--seed", "1"), "figures/seed1"), (("--quick", "--seed", "1"), "figures/quick-seed1"),
+                         (("--quick",), "figures/quick"), ((), "figures")):
+        proc = run_in(second, "Fig9_domino.py", *args)
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads((second / folder / "Fig9_domino.json").read_text())
+        assert report["seed"] == (1 if "--seed" in args else 0)
+        assert "is imported from" in proc.stderr          # it says whose code computed this checkout's figure
+    assert sorted(p.name for p in (second / "figures").glob("*.json")) == ["Fig9_domino.json"]
+
+
+def test_out_pointing_at_a_file_fails_before_computing(tmp_path):
+    results = tmp_path / "results"
+    (tmp_path / "taken").write_text("")
+    proc = subprocess.run([sys.executable, str(paths.SCRIPTS / "Fig9_domino.py"), "--quick", "--no-progress",
+                           "--out", str(tmp_path / "taken")], capture_output=True, text=True,
+                          env={**os.environ, "SKILL_PHYSICS_RESULTS": str(results)})
+    assert proc.returncode == 2 and "is an existing file" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not results.exists()   # nothing was computed (or cached)
+
+
+def test_rerun_writes_identical_bytes_and_a_relative_cache(run_script, tmp_path):
+    first, second, fresh = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, args in ((first, ()), (second, ()), (fresh, ("--recompute",))):
+        proc, _ = run_script("Fig9_domino.py", "--quick", *args, out=out)
+        assert proc.returncode == 0, proc.stderr
+    for name in ("Fig9_domino.pdf", "Fig9_domino.png", "Fig9_domino.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    for name in ("Fig9_domino.pdf", "Fig9_domino.png"):     # recomputed: the same drawing, the same bytes
+        assert (first / name).read_bytes() == (fresh / name).read_bytes(), name
+    assert b"/CreationDate" not in (first / "Fig9_domino.pdf").read_bytes()
+    cache = json.loads((first / "Fig9_domino.json").read_text())["cache"]
+    assert not Path(cache).is_absolute() and (paths.RESULTS / cache).is_file()
+
+
+def test_replot_from_cache_reports_the_compute_time(run_script, tmp_path):
+    proc, out = run_script("Fig9_domino.py", "--quick")
+    report = json.loads((out / "Fig9_domino.json").read_text())
+    cache = paths.RESULTS / report["cache"]
+    stored = load_arrays(cache)
+    save_arrays(cache, {**stored, "_compute_s": np.asarray(123.4)})   # as if the compute had taken 123.4 s
+    proc, out = run_script("Fig9_domino.py", "--quick")
+    assert proc.returncode == 0
+    assert json.loads((out / "Fig9_domino.json").read_text())["runtime_s"] == 123.4
