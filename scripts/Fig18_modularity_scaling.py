@@ -8,13 +8,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics import power_law_frequencies, scaling, sweep
-from skill_physics.figure import FigureScript, claim, in_range, main, within
+from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
 
 PAPER = scaling.preset(sweep.PAPER)    # the paper's grid: see sweep.SweepConfig for every field
 QUICK = scaling.preset(sweep.QUICK)    # alphas 1.0, 1.6, 2.0; d 20, 40, 100, 220; seeds 0, 1; 600 steps
 VARIANTS = ("signgd", "modular")
 TITLES = {"signgd": "Non-modular", "modular": "Modular"}
 ALPHAS = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)    # the figure's alphas (alpha = 0.5 is in the sweep but not plotted)
+# the original code's S speed-up at d = 100, seed 0, per alpha in ALPHAS: the dip (ratio, step), the first step with
+# ratio >= 1, the ratio at t = 20 000
+DIP_PAPER = ((0.912, 39), (0.782, 54), (0.615, 72), (0.448, 88), (0.312, 110), (0.212, 128))
+CROSS_PAPER = (103, 158, 220, 289, 358, 432)
+LATE_PAPER = (1.679, 1.906, 2.144, 2.380, 2.600, 2.843)
 
 
 def compute(cfg, ctx):
@@ -88,6 +93,32 @@ def _row(data, alpha):
         return None
 
 
+def dip_and_cross(ratio, t, r):
+    """S speed-up of alpha row ``r``: its minimum over t in [10, 20 000], the step of the minimum, and the first step
+    after it where the ratio is >= 1 (NaN where missing). ratio (A, T), t (T,)."""
+    if r is None:
+        return np.nan, np.nan, np.nan
+    window = (t >= 10) & (t <= 20_000)
+    i_min = np.flatnonzero(window)[np.nanargmin(ratio[r, window])]
+    lowest, t_min = float(ratio[r, i_min]), int(t[i_min])
+    after = np.flatnonzero((t >= t_min) & (ratio[r] >= 1))
+    return lowest, t_min, int(t[after[0]]) if after.size else np.nan
+
+
+def replayed_speedups(ratio, data):
+    """Tight claims of the replayed d = 100, seed-0 runs: every alpha's dip, crossing and late ratio, as printed."""
+    rows, t = [], data["trace_steps"]
+    for a, (dip, t_dip), cross, late in zip(ALPHAS, DIP_PAPER, CROSS_PAPER, LATE_PAPER):
+        r = _row(data, a)
+        lowest, t_min, t_cross = dip_and_cross(ratio, t, r)
+        rows.append(replayed(f"S_speedup_min_a{a:.1f}", dip, lowest, decimals=3))
+        rows.append(replayed(f"S_speedup_min_step_a{a:.1f}", t_dip, t_min, decimals=0))
+        rows.append(replayed(f"S_speedup_cross_a{a:.1f}", cross, t_cross, decimals=0))
+        at = float(ratio[r, 20_000]) if r is not None and t[-1] >= 20_000 else np.nan
+        rows.append(replayed(f"S_speedup_late_a{a:.1f}", late, at, decimals=3))
+    return rows
+
+
 def claims(data, cfg):
     rows = []
     dims, t = list(data["dims"]), data["trace_steps"]
@@ -112,14 +143,7 @@ def claims(data, cfg):
         rows.append(claim(f"S_speedup_late_a{a:.1f}_seed_range", ref, span, "paper value within our seeds' range "
                           "(final losses)", in_range(ref, *span)))
     r = _row(data, 2.0)
-    window = (t >= 10) & (t <= 20_000)
-    if r is not None:
-        i_min = np.flatnonzero(window)[np.nanargmin(ratio[r, window])]
-        lowest, t_min = float(ratio[r, i_min]), int(t[i_min])
-        after = np.flatnonzero((t >= t_min) & (ratio[r] >= 1))
-        cross = int(t[after[0]]) if after.size else np.nan
-    else:
-        lowest, t_min, cross = np.nan, np.nan, np.nan
+    lowest, t_min, cross = dip_and_cross(ratio, t, r)
     rows.append(claim("S_speedup_min_a2.0", [0.212, 128], [lowest, t_min], "±15 % (t ±15 %)",
                       within(lowest, 0.212, rel=0.15) and within(t_min, 128, rel=0.15)))
     # the dip is a property of the task-vector draw: its depth for every seed at d = 100 (each cell records every
@@ -134,6 +158,8 @@ def claims(data, cfg):
     rows.append(claim("S_speedup_min_a2.0_seed_range", 0.212, span, "paper value within our seeds' range",
                       in_range(0.212, *span)))
     rows.append(claim("S_speedup_cross_a2.0", 432, cross, "±10 %", within(cross, 432, rel=0.10)))
+    if cfg["rng"] == "original":
+        rows += replayed_speedups(ratio, data)
     r = _row(data, 1.0)
     n_ratio = (float(data["signgd"]["median_loss"][r, d100] / data["modular"]["median_loss"][r, d100])
                if r is not None and d100 is not None else np.nan)

@@ -189,15 +189,17 @@ def notes(lines):
 
 
 def sweep_data(cfg, ctx, variants):
-    """Compute the missing cells of the sweep described by preset ``cfg`` (unless cached-only), then gather them."""
+    """The gathered sweep described by preset ``cfg``: the committed summary overlaid with the cache, after computing
+    the cells that neither holds (unless cached-only). ``ctx.recompute`` ignores the summary."""
     names = {f.name for f in fields(sweep.SweepConfig)}
     settings = sweep.SweepConfig(**{k: tuple(v) if isinstance(v, (list, np.ndarray)) else v
                                     for k, v in cfg.items() if k in names})
     if ctx.seed:   # --seed offsets every seed of the grid (and the trace cell's)
         settings = replace(settings, seeds=tuple(s + ctx.seed for s in settings.seeds),
                            trace_seed=settings.trace_seed + ctx.seed)
+    use_summary = not getattr(ctx, "recompute", False)
     if "cached_only" not in cfg:
-        sweep.run_sweep(settings, variants, device=ctx.device, progress=ctx.progress)
-    data = sweep.gather(settings, variants)
+        sweep.run_sweep(settings, variants, device=ctx.device, progress=ctx.progress, use_summary=use_summary)
+    data = sweep.gather(settings, variants, use_summary)
     data["done_fraction"] = np.array(np.mean([data[v]["done"].mean() for v in variants]))
     return data

@@ -31,10 +31,10 @@ import numpy as np
 import torch
 
 from . import paths
-from .figure import CacheError, load_arrays, save_arrays
 from .optim import Adam
 from .replay import check_rng, choice_cdf, population_loss_ce, power_law, random_unit_vectors
 from .rng import CounterRNG
+from .store import CacheError, load_arrays, save_arrays
 from .tasks import check_choice, power_law_frequencies, task_vectors
 
 VARIANTS = ("adam", "signgd", "modular")
@@ -139,7 +139,24 @@ def cell_path(cfg, variant, seed, n_dim):
 
 
 def is_cached(cfg, variant, seed, n_dim):
-    return cell_path(cfg, variant, seed, n_dim).exists()
+    """Whether the cell's file exists and can be read. A damaged file is set aside (renamed ``*.damaged``, with a
+    message on stderr), so that the cell counts as missing and is computed again."""
+    path = cell_path(cfg, variant, seed, n_dim)
+    if not path.exists():
+        return False
+    try:
+        load_arrays(path)
+    except CacheError as err:
+        import sys
+        path.replace(path.with_name(path.name + ".damaged"))
+        print(f"sweep: {err}; set aside as {path.name}.damaged, the cell will be computed again", file=sys.stderr)
+        return False
+    return True
+
+
+def shown(path):
+    """``path`` relative to the repository when it lies inside it, else absolute (a cluster's shared results)."""
+    return path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
 
 
 # ----------------------------------------------------------------------------------------------------------- engine
@@ -386,7 +403,7 @@ def _fits(cells, cell, max_cells, max_columns, padding, slack):
 
 
 def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, padding=1.25, modular_cells=50,
-         modular_columns=25_000):
+         modular_columns=25_000, use_summary=True):
     """The jobs that compute the missing cells of a shard, in priority order.
 
     Returns a list of (family, cells, variants). A job holds cells that miss the same variants, consecutive in
@@ -400,7 +417,8 @@ def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, paddi
     rank = {c: _rank(cfg, c) for c in mine}
     jobs = []
     for family, members in (("nonmodular", NONMODULAR), ("modular", ("modular",))):
-        todo = [(c, tuple(v for v in members if v in variants and not is_cached(cfg, v, *c))) for c in mine]
+        done = {v: done_cells(cfg, v, use_summary) for v in members if v in variants}
+        todo = [(c, tuple(v for v in done if c not in done[v])) for c in mine]
         todo = [(c, vs) for c, vs in todo if vs]
         while todo:
             first, vs = todo[0]
@@ -418,13 +436,14 @@ def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, paddi
     return [job[1:] for job in jobs]
 
 
-def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True):
-    """Compute and cache every missing cell of the shard (``variants`` default: ``cfg.variants``).
+def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True, use_summary=True):
+    """Compute and cache every cell of the shard (``variants`` default: ``cfg.variants``) that is in neither the
+    cache nor (when ``use_summary``) the committed summary.
 
     Returns the number of cell files written.
     """
-    from .figure import progress as progress_bar
-    jobs = plan(cfg, variants, shard)
+    from .store import progress as progress_bar
+    jobs = plan(cfg, variants, shard, use_summary=use_summary)
     total = sum(len(cells) * cfg.steps for _, cells, _ in jobs)
     written = 0
     with progress_bar(total=total, desc=f"sweep ({len(jobs)} jobs)", enabled=progress and total > 0) as bar:
@@ -444,51 +463,135 @@ def load_cell(cfg, variant, seed, n_dim):
     path = cell_path(cfg, variant, seed, n_dim)
     if not path.exists():
         return None
-    data = load_arrays(path)
+    try:
+        data = load_arrays(path)
+    except CacheError as err:
+        raise CacheError(f"sweep cell {path} is damaged ({err.__cause__}); run scripts/sweep.py (it sets damaged "
+                         "cells aside and computes them again)") from err
     if not np.allclose(data["alphas"], cfg.alphas):
         raise CacheError(f"cache file {path} holds alphas {data['alphas']}, expected {cfg.alphas}")
     return data
 
 
-def gather(cfg, variants=None):
-    """Collect the cache into the tables the figures read; missing cells are NaN.
+def at_steps(cell, steps):
+    """A cell's losses (A, len(steps)) at exactly these record steps; CacheError if the cell did not record one."""
+    recorded = cell["steps"]
+    at = np.searchsorted(recorded, steps).clip(max=len(recorded) - 1)
+    if not np.array_equal(recorded[at], steps):
+        missing = np.setdiff1d(steps, recorded)
+        raise CacheError(f"a sweep cell lacks the record steps {missing[:5].tolist()}{' ...' * (len(missing) > 5)}")
+    return cell["loss"][:, at]
+
+
+TABLES = ("final_loss", "fit_loss", "trace", "early", "done")   # what ``gather`` collects of a variant
+
+
+def _blank_tables(cfg):
+    A, D, S = len(cfg.alphas), len(cfg.dims), len(cfg.seeds)
+    T, T0 = min(cfg.trace_until, cfg.steps) + 1, min(cfg.dense_until, cfg.steps) + 1
+    return {"final_loss": np.full((A, D, S), np.nan), "fit_loss": np.full((A, D, S, len(FIT_STEPS)), np.nan),
+            "trace": np.full((A, T), np.nan), "early": np.full((A, S, T0), np.nan), "done": np.zeros((D, S), bool)}
+
+
+def gather(cfg, variants=None, use_summary=True):
+    """Collect the sweep into the tables the figures read: the committed summary (``load_summary``, unless
+    ``use_summary`` is False), overlaid with every cell of the cache; missing cells are NaN.
 
     Returns
     -------
-    dict with 'alphas' (A,), 'dims' (D,), 'seeds' (S,), 'trace_steps' (T,) and per variant a dict:
+    dict with 'alphas' (A,), 'dims' (D,), 'seeds' (S,), 'trace_steps' (T,), 'early_steps' (T0,), 'from_summary'
+    (how many cell files the summary stood in for) and per variant a dict:
     'final_loss' (A, D, S), 'median_loss' (A, D) (median over seeds, NaN if a seed is missing), 'trace' (A, T)
     (loss of the trace cell at every step to ``trace_until``), 'fit_loss' (A, D, S, 2) (the loss at the alpha_S
     fit steps ``FIT_STEPS`` of every cell), 'early' (A, S, T0) (every seed's loss at n_dim = ``trace_dim`` at the
     steps 'early_steps' = 0 .. ``dense_until``, which every cell records), 'done' (D, S) bool.
     """
     variants = variants or cfg.variants
-    A, D, S = len(cfg.alphas), len(cfg.dims), len(cfg.seeds)
     trace_steps = np.arange(min(cfg.trace_until, cfg.steps) + 1)
     early_steps = np.arange(min(cfg.dense_until, cfg.steps) + 1)
     out = {"alphas": np.asarray(cfg.alphas, float), "dims": np.asarray(cfg.dims), "seeds": np.asarray(cfg.seeds),
            "trace_steps": trace_steps, "early_steps": early_steps}
+    summary = load_summary(cfg) if use_summary else None
+    from_summary = 0
     for v in variants:
-        final = np.full((A, D, S), np.nan)
-        fit = np.full((A, D, S, len(FIT_STEPS)), np.nan)
-        done = np.zeros((D, S), bool)
-        trace = np.full((A, len(trace_steps)), np.nan)
-        early = np.full((A, S, len(early_steps)), np.nan)
+        tables = {k: summary[v][k].copy() for k in TABLES} if summary and v in summary else _blank_tables(cfg)
         for i, d in enumerate(cfg.dims):
             for j, s in enumerate(cfg.seeds):
                 cell = load_cell(cfg, v, s, d)
                 if cell is None:
+                    from_summary += int(tables["done"][i, j])
                     continue
-                final[:, i, j], done[i, j] = cell["final_loss"], True
-                at = np.isin(cell["steps"], FIT_STEPS)
-                if at.sum() == len(FIT_STEPS):
-                    fit[:, i, j] = cell["loss"][:, at]
+                tables["final_loss"][:, i, j], tables["done"][i, j] = cell["final_loss"], True
+                if max(FIT_STEPS) <= cfg.steps:
+                    tables["fit_loss"][:, i, j] = at_steps(cell, FIT_STEPS)
                 if d == cfg.trace_dim:
-                    early[:, j] = cell["loss"][:, np.searchsorted(cell["steps"], early_steps)]
+                    tables["early"][:, j] = at_steps(cell, early_steps)
                 if (s, d) == (cfg.trace_seed, cfg.trace_dim):
-                    trace = cell["loss"][:, np.searchsorted(cell["steps"], trace_steps)]
-        out[v] = {"final_loss": final, "median_loss": np.median(final, axis=2), "trace": trace, "fit_loss": fit,
-                  "early": early, "done": done}
+                    tables["trace"] = at_steps(cell, trace_steps)
+        out[v] = {**tables, "median_loss": np.median(tables["final_loss"], axis=2)}
+    out["from_summary"] = np.asarray(from_summary)
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------- summary
+
+CELL_CODE = ("sweep.py", "replay.py", "rng.py", "optim.py", "tasks.py")   # the modules a cell's numbers depend on
+
+
+def code_stamp():
+    """Hash of the modules that compute a cell (``CELL_CODE``)."""
+    from pathlib import Path
+    digest = hashlib.sha1()
+    for name in CELL_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def summary_path(cfg):
+    """data/sweep_<settings hash>.npz: what Figs 10 and 18 read of a complete sweep, committed."""
+    return paths.DATA / f"sweep_{cfg.key()}.npz"
+
+
+def export_summary(cfg):
+    """Write ``gather(cfg)`` (the committed summary overlaid with the cache) to ``summary_path(cfg)``, stamped with the
+    settings hash and ``code_stamp()``: the final loss of every run, the loss at the fit steps and the trace, not the
+    final skills (~3 MB instead of ~40 MB). Cells not computed yet stay NaN with done = False, so a partial sweep
+    can be committed and resumed elsewhere. Returns (path, cells done, cells in the grid)."""
+    data = gather(cfg)
+    data.pop("from_summary")
+    done = sum(int(data[v]["done"].sum()) for v in cfg.variants)
+    path = summary_path(cfg)
+    save_arrays(path, {**data, "settings_key": np.asarray(cfg.key()), "code": np.asarray(code_stamp())})
+    return path, done, len(cfg.variants) * len(grid_cells(cfg))
+
+
+def load_summary(cfg):
+    """The committed summary of the sweep ``cfg`` as ``gather`` returns it, or None if there is none for this grid.
+    Its 'code' entry says which code computed it (compare with ``code_stamp()``)."""
+    path = summary_path(cfg)
+    if not path.exists():
+        return None
+    data = load_arrays(path)
+    if str(data.pop("settings_key")) != cfg.key():
+        raise CacheError(f"{path} holds another sweep than its name says")
+    same_grid = all(np.array_equal(data[k], np.asarray(getattr(cfg, k))) for k in ("alphas", "dims", "seeds"))
+    return data if same_grid else None
+
+
+def done_cells(cfg, variant, use_summary=True):
+    """The (seed, n_dim) cells of ``variant`` that are computed: in the cache or in the committed summary."""
+    summary = load_summary(cfg) if use_summary else None
+    if summary and variant in summary:
+        done = summary[variant]["done"]
+        from_summary = {(s, d) for i, d in enumerate(cfg.dims) for j, s in enumerate(cfg.seeds) if done[i, j]}
+    else:
+        from_summary = set()
+    return from_summary | {c for c in grid_cells(cfg) if c not in from_summary and is_cached(cfg, variant, *c)}
+
+
+def is_complete(cfg, variants=None, use_summary=True):
+    """Whether every cell of ``variants`` (default all) is computed (cache or summary)."""
+    return all(len(done_cells(cfg, v, use_summary)) == len(grid_cells(cfg)) for v in (variants or cfg.variants))
 
 
 def sweep_config(**overrides):
@@ -515,6 +618,8 @@ def sweep_cli(argv=None):
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), help=f"subset of {' '.join(VARIANTS)}")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--plan", action="store_true", help="only list the jobs that would run")
+    parser.add_argument("--export-summary", action="store_true",
+                        help="write the summary of the complete cache to data/ (what Figs 10 and 18 read; committed)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     try:
@@ -527,8 +632,12 @@ def sweep_cli(argv=None):
         cfg = QUICK if args.quick else PAPER
         jobs = plan(cfg, args.variants, shard)
         cells = len(grid_cells(cfg)[shard[0]::shard[1]])
-        print(f"sweep {cfg.folder.relative_to(paths.ROOT)}: shard {args.shard} holds {cells} of "
+        print(f"sweep {shown(cfg.folder)}: shard {args.shard} holds {cells} of "
               f"{len(grid_cells(cfg))} grid cells; {len(jobs)} jobs to run", flush=True)
+        if args.export_summary:
+            path, done, total = export_summary(cfg)
+            print(f"sweep: wrote {shown(path)}: {done} of {total} cells computed")
+            return 0
         if args.plan:
             for family, job_cells, vs in jobs:
                 print(f"  {family:10s} {'+'.join(vs):12s} {len(job_cells):3d} cells: {job_cells}")

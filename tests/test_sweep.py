@@ -1,6 +1,7 @@
 """The sweep engine against train_geometry, its RNG shortcut against CounterRNG, caching, sharding, and the two figure
 scripts under --quick."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -8,22 +9,32 @@ import torch
 
 from skill_physics import paths, power_law_frequencies, task_vectors, train_geometry
 from skill_physics.rng import CounterRNG
+from skill_physics.store import CacheError, save_arrays
 from skill_physics.sweep import (
     QUICK,
     BatchCounts,
+    cell_path,
+    code_stamp,
+    done_cells,
+    export_summary,
     gather,
     grid_cells,
+    is_complete,
+    load_cell,
+    load_summary,
     parse_shard,
     plan,
     record_steps,
     run_sweep,
     simulate_modular,
     simulate_nonmodular,
+    sweep_cli,
     sweep_config,
 )
 
 SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=120, dense_until=120, n_log=5,
-                     dims=(10, 20), seeds=(0, 1), trace_dim=10, trace_until=120)
+                     dims=(10, 20), seeds=(0, 1), trace_dim=10, trace_until=120, rng="counter")
+ORIGINAL = sweep_config(**{**SMALL.__dict__, "rng": "original", "steps": 300, "dense_until": 300, "trace_until": 300})
 
 
 def reference(kind, n_dim, seed, optimizer, cfg=SMALL):
@@ -64,6 +75,73 @@ def test_batch_counts_equal_counter_rng_at_paper_size():
         for step in (0, 1, 17, 5000):
             expected = rng.categorical_counts(step, torch.cumsum(p, 1), 1024).float()
             assert torch.equal(batches.counts(step)[i], expected)
+
+
+def original_loop(cfg, seed, n_dim, alpha, betas, modular=False):
+    """The paper code's run, written out plainly: global seeds, torch.randn task vectors, torch.optim.Adam, one
+    np.random.choice batch and one (zero-weighted) torch.randn noise draw per step; the loss recorded before each
+    update from float32 skills."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    K = cfg.n_tasks
+    prob = 1 / (np.arange(K) + 1) ** alpha
+    prob /= np.sum(prob)
+    u = torch.randn(K, n_dim)
+    V = u / torch.norm(u, dim=1, keepdim=True)
+    if modular:
+        V = torch.zeros(K, n_dim)
+        V[:n_dim] = torch.eye(n_dim)
+    x = torch.nn.Parameter(torch.zeros(n_dim))
+    opt = torch.optim.Adam([x], lr=cfg.lr, betas=betas)
+    losses = []
+    for i in range(cfg.steps + 1):
+        opt.zero_grad()
+        skill = torch.sigmoid(V @ x)
+        losses.append(np.sum(-np.log(skill.detach().numpy()) * prob))
+        if i == cfg.steps:
+            return np.array(losses)
+        batch = np.random.choice(K, cfg.batch_size, p=prob)
+        torch.mean(-torch.log(skill[batch])).backward()
+        x.grad.data += 0.0 * torch.randn(n_dim)
+        opt.step()
+
+
+def test_sweep_replays_the_original_runs():
+    # 300 steps of every variant; stacked cells of two n_dims (the smaller padded). The engine's gradient is the
+    # same formula in another order of float32 operations, so the runs agree to rounding, not bit for bit.
+    cells = [(0, 20), (1, 10)]
+    nonmodular, modular = simulate_nonmodular(ORIGINAL, cells), simulate_modular(ORIGINAL, cells)
+    for seed, d in cells:
+        for i, alpha in enumerate(ORIGINAL.alphas):
+            for variant, betas in (("adam", (0.9, 0.999)), ("signgd", (0.0, 0.0)), ("modular", (0.0, 0.0))):
+                ref = original_loop(ORIGINAL, seed, d, alpha, betas, modular=variant == "modular")
+                cell = (modular if variant == "modular" else nonmodular)[(variant, seed, d)]
+                np.testing.assert_allclose(cell["loss"][i], ref, rtol=5e-6, err_msg=f"{variant} {seed} {d} {alpha}")
+
+
+def test_original_batches_are_numpy_choice_per_seed():
+    # the original run of (seed, alpha) seeds NumPy with its seed and calls choice(K, B, p) once per step
+    alphas, seeds = (0.5, 2.0), [3, 0]
+    batches = BatchCounts(seeds, alphas, 1000, 1024, "cpu", rng="original")
+    alone = BatchCounts([0], alphas, 1000, 1024, "cpu", rng="original")
+    runs = {(s, a): np.random.RandomState(s) for s in seeds for a in alphas}
+    prob = {a: 1 / (np.arange(1000) + 1) ** a for a in alphas}
+    for step in range(BatchCounts.block + 3):                 # crosses a block of pre-drawn uniforms
+        counts, counts_alone = batches.counts(step), alone.counts(step)
+        for i, seed in enumerate(seeds):
+            for j, alpha in enumerate(alphas):
+                drawn = runs[(seed, alpha)].choice(1000, 1024, p=prob[alpha] / np.sum(prob[alpha]))
+                np.testing.assert_array_equal(counts[i, j].numpy(), np.bincount(drawn, minlength=1000))
+        assert torch.equal(counts[1], counts_alone[0])         # a seed's draws do not depend on the others stacked
+    with pytest.raises(ValueError, match="in order"):
+        batches.counts(0)
+
+
+def test_original_task_vectors_are_torch_randn():
+    from skill_physics.replay import random_unit_vectors
+    torch.manual_seed(2)
+    u = torch.randn(1000, 60)
+    assert torch.equal(random_unit_vectors(2, 1000, 60), u / torch.norm(u, dim=1, keepdim=True))
 
 
 def test_record_schedule_keeps_the_fit_points_and_the_trace():
@@ -179,3 +257,75 @@ def test_figure_scripts_quick(run_script, script, tmp_path):
         # alpha_S grows with alpha (steeper power laws are learned faster), for both optimizers
         for opt in ("signgd", "adam"):
             assert rows[f"alphaS_{opt}_a2.0"]["ours"] > rows[f"alphaS_{opt}_a1.0"]["ours"] > 0
+
+
+
+def test_damaged_cell_is_set_aside_and_computed_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)          # outside the checkout, like a cluster's shared folder
+    run_sweep(SMALL, variants=["modular"], progress=False)
+    path = cell_path(SMALL, "modular", 1, 10)
+    good = load_cell(SMALL, "modular", 1, 10)
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(CacheError, match="run scripts/sweep.py"):      # the advice given must work
+        gather(SMALL, ["modular"])
+    assert sweep_cli(["--plan", "--quick"]) == 0                       # prints the folder outside the checkout
+    assert run_sweep(SMALL, variants=["modular"], progress=False) == 1
+    assert "set aside" in capsys.readouterr().err and path.with_name(path.name + ".damaged").exists()
+    np.testing.assert_array_equal(load_cell(SMALL, "modular", 1, 10)["loss"], good["loss"])
+
+
+def _sweep_into(folder):
+    paths.RESULTS = folder
+    run_sweep(SMALL, variants=["modular"], progress=False)
+
+
+def test_two_processes_writing_the_same_cells_leave_whole_files(tmp_path, monkeypatch):
+    import multiprocessing
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_sweep_into, args=(tmp_path,)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=300)
+        assert w.exitcode == 0
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    assert not list(tmp_path.rglob("*.tmp"))
+    alone = simulate_modular(SMALL, [(0, 10)])[("modular", 0, 10)]
+    np.testing.assert_array_equal(load_cell(SMALL, "modular", 0, 10)["loss"], alone["loss"])
+    assert gather(SMALL, ["modular"])["modular"]["done"].all()
+
+
+def test_gather_reads_exactly_the_steps_it_asks_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    run_sweep(SMALL, variants=["modular"], progress=False)
+    cell = load_cell(SMALL, "modular", 0, 10)
+    keep = cell["steps"] != 80                                 # a schedule that lost one fit step
+    damaged = {**cell, "steps": cell["steps"][keep], "loss": cell["loss"][:, keep]}
+    save_arrays(cell_path(SMALL, "modular", 0, 10), damaged)
+    with pytest.raises(CacheError, match="80"):
+        gather(SMALL, ["modular"])
+
+
+def test_summary_stands_in_for_the_cache_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    run_sweep(SMALL, variants=["modular"], shard=(0, 2), progress=False)
+    path, done, total = export_summary(SMALL)                 # a partial sweep: 2 of 4 modular cells
+    assert (done, total) == (2, 12) and path.stat().st_size < 100_000
+    shutil.rmtree(tmp_path / "results")                        # a fresh clone: the summary only
+    assert not is_complete(SMALL) and len(done_cells(SMALL, "modular")) == 2
+    assert run_sweep(SMALL, progress=False) == 2 + 2 * 4       # resumes: only the cells the summary lacks
+    assert is_complete(SMALL) and plan(SMALL) == [] and len(plan(SMALL, use_summary=False)) > 0
+    merged, cache_only = gather(SMALL), gather(SMALL, use_summary=False)
+    assert merged["from_summary"] == 2 and cache_only["from_summary"] == 0
+    assert cache_only["modular"]["done"].sum() == 2 and merged["modular"]["done"].all()
+    full = simulate_modular(SMALL, [(s, d) for s, d in grid_cells(SMALL)])
+    for i, d in enumerate(SMALL.dims):
+        for j, s in enumerate(SMALL.seeds):
+            expected = full[("modular", s, d)]["final_loss"]
+            np.testing.assert_array_equal(merged["modular"]["final_loss"][:, i, j], expected)
+    export_summary(SMALL)
+    summary = load_summary(SMALL)
+    assert summary["code"] == code_stamp()
+    for key in ("final_loss", "trace", "fit_loss", "early", "done"):
+        np.testing.assert_array_equal(summary["adam"][key], merged["adam"][key])
