@@ -1,30 +1,53 @@
 """Regenerate every figure: run each scripts/Fig*_*.py, then write figures/README.md (gallery + claims table).
 
-    python scripts/reproduce.py            # paper settings -> figures/
-    python scripts/reproduce.py --quick    # smoke-test sizes -> figures/quick/
-    python scripts/reproduce.py --only 9 12  # some figures only (README then lists every JSON present)
+    python scripts/reproduce.py                # paper settings -> figures/, one script per CPU core, longest first
+    python scripts/reproduce.py --quick        # smoke-test sizes -> figures/quick/
+    python scripts/reproduce.py --seed 1       # the paper presets, seeds offset by 1 -> figures/seed1/
+    python scripts/reproduce.py --only 9 12    # some figures only (README then lists every JSON present)
+    python scripts/reproduce.py --skip 10 18   # every figure but some
+    python scripts/reproduce.py --jobs 1       # one script at a time
+    python scripts/reproduce.py --check        # regenerate into a temporary folder, compare claims with figures/
     python scripts/reproduce.py --readme-only  # rewrite figures/README.md from the JSONs present
+
+Figures 10 and 18 read the same sweep cells: they run one after the other, never side by side, and for the paper's
+seeds and streams the sweep's missing cells are first computed by ``scripts/sweep.py`` shards on every job slot.
+Each script runs with this checkout's package first on its path, whatever package is installed.
 """
 import argparse
+import importlib.util
 import json
+import math
+import os
 import re
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from skill_physics import paths  # noqa: E402
+from skill_physics.figure import output_folder  # noqa: E402
+
+SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
+CHECK_REL = 1e-6           # --check: relative difference of a claim value beyond float noise
+CHECK_ABS = 1e-12          # ... and the absolute one, for values that are zero up to round-off
 
 
-def figure_scripts(only=None):
-    """scripts/Fig<N>_<slug>.py in figure order (optionally only the numbers in ``only``)."""
+def figure_scripts(only=None, skip=()):
+    """scripts/Fig<N>_<slug>.py in figure order: the numbers in ``only`` (default all), less those in ``skip``."""
     found = []
     for path in paths.SCRIPTS.glob("Fig*_*.py"):
         m = re.match(r"Fig(\d+)_", path.name)
-        if m and (not only or int(m.group(1)) in only):
+        if m and (not only or int(m.group(1)) in only) and int(m.group(1)) not in skip:
             found.append((int(m.group(1)), path))
     return [p for _, p in sorted(found)]
+
+
+def figure_number(script):
+    return int(re.match(r"Fig(\d+)_", Path(script).name).group(1))
 
 
 def _fmt(value):
@@ -33,6 +56,10 @@ def _fmt(value):
     if isinstance(value, list):
         return ", ".join(_fmt(v) for v in value)
     return "never" if value is None else str(value)
+
+
+def _runtime(r):
+    return "?" if r.get("runtime_s") is None else f"{r['runtime_s']:.0f} s"
 
 
 def load_results(out):
@@ -47,7 +74,7 @@ def figure_table(results):
     for r in results:
         name = f"Fig{r['figure']}_{r['slug']}"
         n = sum(c["holds"] for c in r["claims"])
-        lines.append(f"| [{r['figure']}](figures/{name}.png) | `scripts/{name}.py` | {r['runtime_s']:.0f} s | "
+        lines.append(f"| [{r['figure']}](figures/{name}.png) | `scripts/{name}.py` | {_runtime(r)} | "
                      f"{n}/{len(r['claims'])} |")
     return "\n".join(lines)
 
@@ -69,7 +96,7 @@ def write_readme(out):
     for r in results:
         n = sum(c["holds"] for c in r["claims"])
         lines.append(f"| [Fig {r['figure']}](Fig{r['figure']}_{r['slug']}.pdf) | {r['preset']} | "
-                     f"{r['runtime_s']:.0f} s | {n}/{len(r['claims'])} |")
+                     f"{_runtime(r)} | {n}/{len(r['claims'])} |")
     lines += ["", "## Gallery", ""]
     for r in results:
         for name in r["outputs"]:
@@ -85,25 +112,226 @@ def write_readme(out):
     (out / "README.md").write_text("\n".join(lines) + "\n")
 
 
-def main(argv=None):
+# ------------------------------------------------------------------------------------------------------ scheduling
+
+def known_runtime(script, folders):
+    """The runtime_s of ``script``'s JSON in the first of ``folders`` that holds one (None if none does)."""
+    for folder in folders:
+        path = Path(folder) / f"{Path(script).stem}.json"
+        if path.is_file():
+            runtime = json.loads(path.read_text()).get("runtime_s")
+            if runtime is not None:
+                return float(runtime)
+    return None
+
+
+def plan(scripts, runtimes):
+    """Group the scripts into tasks and order them longest first.
+
+    Parameters
+    ----------
+    scripts : list of Path          the figure scripts to run
+    runtimes : dict Path -> float   expected seconds (None: unknown, scheduled first, as it may be long)
+
+    Returns
+    -------
+    list of lists of Path: each task runs its scripts one after the other; the sweep figures form one task, so that
+    they never compute the same cells side by side.
+    """
+    sweep = [s for s in scripts if figure_number(s) in SWEEP_FIGURES]
+    tasks = [[s] for s in scripts if s not in sweep] + ([sweep] if sweep else [])
+
+    def cost(task):
+        known = [runtimes.get(s) for s in task]
+        return math.inf if None in known else sum(known)
+    return sorted(tasks, key=cost, reverse=True)
+
+
+def run_tasks(tasks, commands, jobs, env):
+    """Run ``tasks`` (lists of keys into ``commands``) on ``jobs`` slots; returns the keys whose command failed.
+
+    With one slot the output streams through; with several, each command's output is printed whole when it ends.
+    """
+    lock, failed = threading.Lock(), []
+
+    def run_one(key):
+        start = time.perf_counter()
+        if jobs == 1:
+            print(f"== {key}", flush=True)
+            code = subprocess.run(commands[key], env=env).returncode
+            text = ""
+        else:
+            proc = subprocess.run(commands[key], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            code, text = proc.returncode, proc.stdout
+        with lock:
+            if jobs > 1:
+                print(f"== {key}", flush=True)
+            print(text + f"   ({'ok' if code == 0 else f'FAILED, exit {code}'}, {time.perf_counter() - start:.1f} s)",
+                  flush=True)
+            if code != 0:
+                failed.append(key)
+
+    def run_task(task):
+        for key in task:
+            run_one(key)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(run_task, tasks))
+    return failed
+
+
+def load_script(script):
+    """A figure script as a module (its FIG and constants), without running the figure."""
+    spec = importlib.util.spec_from_file_location(f"_reproduce_{Path(script).stem}", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def takes_rng(script):
+    """True if the script's paper preset has an 'rng' key (the figure accepts --rng)."""
+    return "rng" in load_script(script).FIG.presets["paper"]
+
+
+def sweep_commands(scripts, args, jobs):
+    """``scripts/sweep.py`` shards that compute the missing cells of the sweep figures on ``jobs`` slots.
+
+    Only for the paper's seeds and streams (sweep.py has no --seed or --rng; other settings compute their own cells
+    inside the figure scripts); an empty dict if no sweep figure is selected.
+    """
+    sweep_scripts = [s for s in scripts if figure_number(s) in SWEEP_FIGURES]
+    if not sweep_scripts or args.seed or args.rng:
+        return {}
+    variants = sorted({v for s in sweep_scripts for v in load_script(s).VARIANTS})
+    base = [sys.executable, str(paths.SCRIPTS / "sweep.py"), "--device", args.device, "--no-progress",
+            "--variants", *variants] + (["--quick"] if args.quick else [])
+    return {f"sweep.py --shard {k}/{jobs}": base + ["--shard", f"{k}/{jobs}"] for k in range(jobs)}
+
+
+def figure_commands(scripts, args, out, extra):
+    """The command line of each figure script, keyed by the script's file name (--rng only to seeded figures)."""
+    commands = {}
+    for script in scripts:
+        cmd = [sys.executable, str(script), "--device", args.device, "--out", str(out)]
+        cmd += (["--quick"] if args.quick else []) + (["--seed", str(args.seed)] if args.seed else [])
+        cmd += (["--rng", args.rng] if args.rng and takes_rng(script) else [])
+        commands[script.name] = cmd + (["--no-progress"] if args.jobs > 1 else []) + extra
+    return commands
+
+
+def child_env(results=None):
+    """The scripts' environment: this checkout's package first on the path (a second clone computes with its own
+    code, not with the clone that was ``pip install -e``'d); optionally another results folder."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])))
+    if results is not None:
+        env["SKILL_PHYSICS_RESULTS"] = str(results)
+    return env
+
+
+def regenerate(scripts, args, out, extra, results=None):
+    """Run the sweep shards (if any), then the figure scripts, longest first; returns the failed names."""
+    env = child_env(results)
+    failed = []
+    shards = sweep_commands(scripts, args, args.jobs)
+    if shards:
+        failed += run_tasks([[k] for k in shards], shards, args.jobs, env)
+    runtimes = {s: known_runtime(s, [out, paths.FIGURES]) for s in scripts}
+    commands = figure_commands(scripts, args, out, extra)
+    return failed + run_tasks([[s.name for s in task] for task in plan(scripts, runtimes)], commands, args.jobs, env)
+
+
+# ------------------------------------------------------------------------------------------------------------ check
+
+def same_value(a, b, rel=CHECK_REL, abs_tol=CHECK_ABS):
+    """True if two JSON values agree: numbers to ``rel`` (or ``abs_tol``), containers element by element."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y, rel, abs_tol) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k], rel, abs_tol) for k in a)
+    return a == b
+
+
+def compare_claims(committed, fresh):
+    """The differences between two JSONs of one figure, claim by claim (paper, ours, tolerance, holds).
+
+    Returns
+    -------
+    list of str, one line per difference (empty if every claim agrees beyond float noise)
+    """
+    old = {c["name"]: c for c in committed["claims"]}
+    new = {c["name"]: c for c in fresh["claims"]}
+    lines = [f"claim {n}: only in the committed JSON" for n in old if n not in new]
+    lines += [f"claim {n}: not in the committed JSON" for n in new if n not in old]
+    for name in (n for n in old if n in new):
+        for key in ("paper", "ours", "tolerance", "holds"):
+            if not same_value(old[name].get(key), new[name].get(key)):
+                lines.append(f"claim {name} {key}: committed {_fmt(old[name].get(key))}, "
+                             f"now {_fmt(new[name].get(key))}")
+    return lines
+
+
+def check(scripts, args, committed, extra):
+    """Regenerate ``scripts`` into a temporary folder, with a fresh results cache, and compare with ``committed``.
+
+    Returns the exit code: 0 if every figure ran and every claim agrees with its committed JSON.
+    """
+    with tempfile.TemporaryDirectory(prefix="reproduce_check_") as tmp:
+        out = Path(tmp) / "figures"
+        failed = regenerate(scripts, args, out, extra, results=Path(tmp) / "results")
+        report = {}
+        for script in scripts:
+            name = f"{script.stem}.json"
+            if script.name in failed or not (out / name).is_file():
+                report[script.stem] = ["the script failed"]
+            elif not (committed / name).is_file():
+                report[script.stem] = [f"no committed {committed / name}"]
+            else:
+                report[script.stem] = compare_claims(json.loads((committed / name).read_text()),
+                                                     json.loads((out / name).read_text()))
+    print(f"== check against {committed} (claims beyond rel {CHECK_REL:g})")
+    for stem, lines in report.items():
+        print(f"{stem}: " + ("same" if not lines else f"{len(lines)} difference(s)"))
+        for line in lines:
+            print(f"   {line}")
+    return 1 if any(report.values()) else 0
+
+
+def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke-test presets, written to figures/quick/")
     parser.add_argument("--only", type=int, nargs="*", help="figure numbers to run")
+    parser.add_argument("--skip", type=int, nargs="*", default=[], help="figure numbers not to run")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (-> figures/seedK/)")
+    parser.add_argument("--rng", choices=("original", "counter"), default=None,
+                        help="random streams of the seeded figures (-> figures/rng-R/)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="figure scripts run side by side (default: the CPU cores this process may use)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: as the figure scripts)")
+    parser.add_argument("--check", action="store_true",
+                        help="regenerate into a temporary folder (fresh cache) and compare every claim with the "
+                             "committed JSONs; writes nothing")
     parser.add_argument("--readme-only", action="store_true", help="only rewrite README.md from the JSONs present")
     args, extra = parser.parse_known_args(argv)
-    out = paths.QUICK_FIGURES if args.quick else paths.FIGURES
-    failed = []
-    for script in [] if args.readme_only else figure_scripts(args.only):
-        cmd = [sys.executable, str(script), "--device", args.device, "--out", str(out)] + (
-            ["--quick"] if args.quick else []) + extra
-        print(f"== {script.name}", flush=True)
-        start = time.perf_counter()
-        if subprocess.run(cmd).returncode != 0:
-            failed.append(script.name)
-        print(f"   ({time.perf_counter() - start:.1f} s)", flush=True)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    return args, extra
+
+
+def main(argv=None):
+    args, extra = parse(argv)
+    out = args.out or output_folder(args.quick, args.seed, args.rng)
+    scripts = [] if args.readme_only else figure_scripts(args.only, args.skip)
+    if args.check:
+        return check(scripts, args, out, extra)
+    failed = regenerate(scripts, args, out, extra) if scripts else []
+    out.mkdir(parents=True, exist_ok=True)
     write_readme(out)
-    if not args.quick:
+    if out == paths.FIGURES:
         update_root_readme(load_results(out))
     print(f"wrote {out / 'README.md'}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0

@@ -1,0 +1,90 @@
+"""scripts/reproduce.py: the order and grouping of the jobs, parallel runs, and --check against the committed JSONs."""
+import json
+import subprocess
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from skill_physics import paths
+
+sys.path.insert(0, str(paths.SCRIPTS))
+import reproduce  # noqa: E402
+
+REPRODUCE = str(paths.SCRIPTS / "reproduce.py")
+CHEAP_DETERMINISTIC = ("6", "9", "12", "17")   # closed forms and deterministic toy models, seconds each
+
+
+def run(*args):
+    return subprocess.run([sys.executable, REPRODUCE, *args], capture_output=True, text=True, cwd=paths.ROOT)
+
+
+def test_plan_runs_longest_first_and_the_sweep_figures_one_after_the_other():
+    s = {n: Path(f"Fig{n}_x.py") for n in (2, 9, 10, 13, 18)}
+    runtimes = {s[2]: 160.0, s[9]: 0.4, s[10]: 100.0, s[13]: 650.0, s[18]: 90.0}
+    assert reproduce.plan(list(s.values()), runtimes) == [[s[13]], [s[10], s[18]], [s[2]], [s[9]]]
+
+
+def test_plan_puts_a_figure_of_unknown_runtime_first():
+    s = {n: Path(f"Fig{n}_x.py") for n in (9, 13, 19)}
+    assert reproduce.plan(list(s.values()), {s[9]: 0.4, s[13]: 650.0, s[19]: None})[0] == [s[19]]
+
+
+def test_sweep_shards_only_for_the_paper_seeds_and_streams():
+    scripts = reproduce.figure_scripts(only=[10, 18])
+    args = Namespace(seed=0, rng=None, quick=True, device="cpu")
+    shards = reproduce.sweep_commands(scripts, args, jobs=2)
+    assert list(shards) == ["sweep.py --shard 0/2", "sweep.py --shard 1/2"]
+    cmd = shards["sweep.py --shard 1/2"]
+    assert "--quick" in cmd and cmd[cmd.index("--shard") + 1] == "1/2"
+    variants = cmd[cmd.index("--variants") + 1:cmd.index("--quick")]
+    assert sorted(variants) == sorted({*reproduce.load_script(scripts[0]).VARIANTS,
+                                       *reproduce.load_script(scripts[1]).VARIANTS})
+    assert reproduce.sweep_commands(scripts, Namespace(seed=1, rng=None, quick=True, device="cpu"), 2) == {}
+    assert reproduce.sweep_commands(reproduce.figure_scripts(only=[9]), args, 2) == {}
+
+
+def claims(**ours):
+    return {"claims": [{"name": n, "paper": 1.0, "ours": v, "tolerance": "±1", "holds": True} for n, v in ours.items()]}
+
+
+def test_compare_claims_lists_differences_beyond_float_noise():
+    committed = claims(a=0.275, b=[1.0, 2.0], c=None)
+    assert reproduce.compare_claims(committed, claims(a=0.275 * (1 + 1e-9), b=[1.0, 2.0], c=None)) == []
+    diff = reproduce.compare_claims(committed, claims(a=0.276, b=[1.0, 2.0, 3.0], c=0.0))
+    assert len(diff) == 3 and diff[0].startswith("claim a ours: committed 0.275, now 0.276")
+    assert reproduce.compare_claims(committed, claims(a=0.275, b=[1.0, 2.0])) == ["claim c: only in the committed JSON"]
+
+
+def test_check_finds_a_changed_committed_claim(tmp_path):
+    report = json.loads((paths.FIGURES / "Fig9_domino.json").read_text())
+    report["claims"][0]["ours"] += 1.0
+    (tmp_path / "Fig9_domino.json").write_text(json.dumps(report))
+    proc = run("--check", "--only", "9", "--out", str(tmp_path), "--jobs", "1")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"claim {report['claims'][0]['name']} ours: committed" in proc.stdout
+
+
+def test_committed_cheap_figures_are_what_the_code_produces():
+    """The committed JSONs of the cheap deterministic figures hold the claims the committed code computes."""
+    proc = run("--check", "--only", *CHEAP_DETERMINISTIC, "--jobs", "2")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for n in CHEAP_DETERMINISTIC:
+        assert any(line.startswith(f"Fig{n}_") and line.endswith(": same") for line in proc.stdout.splitlines())
+
+
+def test_quick_runs_side_by_side_and_writes_the_gallery(tmp_path):
+    proc = run("--quick", "--jobs", "2", "--only", "9", "12", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert {json.loads(p.read_text())["figure"] for p in tmp_path.glob("*.json")} == {9, 12}
+    assert all(json.loads(p.read_text())["preset"] == "quick" for p in tmp_path.glob("*.json"))
+    readme = (tmp_path / "README.md").read_text()
+    assert "![Fig9_domino](Fig9_domino.png)" in readme and "![Fig12_quadratic_loss]" in readme
+
+
+@pytest.mark.slow
+def test_committed_figures_but_the_sweep_are_what_the_code_produces():
+    """make test-slow: every committed figure but the sweep figures (10, 18) regenerates to the same claims."""
+    proc = run("--check", "--skip", "10", "18")
+    assert proc.returncode == 0, proc.stdout[-5000:]
