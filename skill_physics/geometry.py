@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from . import replay
 from .optim import make_optimizer
 from .rng import CounterRNG
 from .tasks import check_choice, check_positive
@@ -60,26 +61,147 @@ def skills_from_logits(z, loss):
     return z if loss == "mse" else torch.sigmoid(z)
 
 
-def population_loss(z, p, loss):
-    """sum_k p_k l_k in float64: l = (1 - z)^2 ('mse') or -log sigmoid(z) ('ce'); z, p of shape (R, K)."""
+def population_loss(z, p, loss, original=False):
+    """sum_k p_k l_k in float64: l = (1 - z)^2 ('mse') or -log sigmoid(z) ('ce'); z, p of shape (R, K).
+
+    ``original``: l_k in the dtype of z, as the original computes it from its float32 skills, then summed in float64.
+    A float32 sigmoid rounds to 1 above z ~ 17, so this loss stops at ~1e-7 (Fig 15's AdEMAMix at K = 10, sigma = 0
+    reads that floor) where the float64 loss goes on falling.
+    """
+    if original:
+        per_task = (1 - z) ** 2 if loss == "mse" else -torch.log(torch.sigmoid(z))
+        return (p * per_task.double()).sum(-1)
     z = z.double()
     per_task = (1 - z) ** 2 if loss == "mse" else torch.nn.functional.softplus(-z)
     return (p * per_task).sum(-1)
 
 
-def gradient_weights(z, p, counts, batch_size, loss, gradient):
+def gradient_weights(z, p, counts, batch_size, loss, gradient, original=False):
     """Weights w (R, K) of the gradient g = sum_k w_k v_k.
 
     'mimic' (MSE without the factor 2): w = -(n_k / B) (1 - s_k); 'autograd': the true gradient of the batch loss,
     -(2 n_k / B)(1 - s_k) for MSE and -(n_k / B)(1 - sigmoid(z_k)) for CE; 'full_expectation': the gradient of
     (1/K) sum_k p_k l_k, i.e. -(2/K) p_k (1 - s_k) (MSE) or -(1/K) p_k (1 - sigmoid(z_k)) (CE).
-    n_k are the per-task counts of the batch.
+    n_k are the per-task counts of the batch. ``original``: the CE residual 1 - sigmoid(z) as autograd forms it from
+    the float32 sigmoid (0 once sigmoid rounds to 1), not sigmoid(-z).
     """
-    residual = 1 - z if loss == "mse" else torch.sigmoid(-z)
+    if loss == "mse":
+        residual = 1 - z
+    else:
+        residual = 1 - torch.sigmoid(z) if original else torch.sigmoid(-z)
     factor = 2.0 if (loss == "mse" and gradient != "mimic") else 1.0
     if gradient == "full_expectation":
         return -(factor / z.shape[1]) * p * residual
     return -factor * (counts / batch_size) * residual
+
+
+class OriginalStreams:
+    """The original code's per-step draws of R stacked runs, each from its own generator pair.
+
+    Each step of the original's training loop draws its batch with NumPy's legacy ``choice(K, B, p=p)`` (B uniforms of
+    ``random_sample``) and then, in some figures, ``torch.randn(n)`` of gradient noise (drawn even where sigma = 0
+    or the noise is multiplied by 0). The two generators are independent, so each is read on its own, in blocks of
+    steps; runs whose generators are in the same state share their draws.
+
+    Parameters
+    ----------
+    pairs : sequence of R (torch.Generator, numpy.random.RandomState)
+        Each run's generators at the start of its training loop (after its setup draws); copied, not advanced.
+    batch_size : int or array (R,)
+        Uniforms per step of each run.
+    noise_size : int
+        Normals per step of ``torch.randn(noise_size)`` (0: the original draws no noise).
+    block : int
+        Steps drawn at once (fewer where R * B is large).
+    """
+
+    def __init__(self, pairs, batch_size, noise_size=0, block=512):
+        self.n_runs = len(pairs)
+        self.sizes = np.broadcast_to(np.asarray(batch_size, dtype=np.int64), (self.n_runs,)).copy()
+        self.noise_size = int(noise_size)
+        # at most ~2^22 uniforms (32 MiB) per block
+        self.block = max(1, min(int(block), 2 ** 22 // (self.n_runs * int(self.sizes.max()))))
+        keys = [replay.state_key(pair) for pair in pairs]
+        self.source = [keys.index(k) for k in keys]   # the first run with the same state draws for all of them
+        self.pairs = {r: replay.clone(pairs[r]) for r in set(self.source)}
+        self.start = -self.block
+        self.uniforms = self.noise = None
+
+    def _draw(self, start):
+        """Draw steps start .. start + block - 1 of every run."""
+        b_max = int(self.sizes.max())
+        uniforms = np.zeros((self.block, self.n_runs, b_max))
+        noise = np.zeros((self.block, self.n_runs, self.noise_size), dtype=np.float32)
+        drawn = {}
+        for r, src in enumerate(self.source):
+            if src not in drawn:
+                gen, state = self.pairs[src]
+                # one call per step: the same stream as the original's (block, B) draws, and torch's normals depend
+                # on the size of each call (below 16 they come from a scalar path)
+                drawn[src] = (state.random_sample((self.block, self.sizes[src])),
+                              np.stack([torch.randn(self.noise_size, generator=gen).numpy()
+                                        for _ in range(self.block)]) if self.noise_size else None)
+            u, xi = drawn[src]
+            uniforms[:, r, :self.sizes[r]] = u
+            if xi is not None:
+                noise[:, r] = xi
+        self.start, self.uniforms, self.noise = start, uniforms, noise
+
+    def _row(self, step):
+        if not self.start <= step < self.start + self.block:
+            if step != self.start + self.block:
+                raise ValueError(f"original streams are read step by step; step {step} after {self.start}")
+            self._draw(step)
+        return step - self.start
+
+    def categorical_counts(self, step, cdf, batch_size):
+        """Per-task counts (R, K) of step ``step``'s batches: the original's ``choice`` draws, counted.
+
+        ``cdf`` (R, K) must be ``replay.choice_cdf`` of each run's frequencies for the indices to equal ``choice``.
+        """
+        row = self._row(step)   # before reading self.uniforms: it may draw the next block
+        u = torch.as_tensor(self.uniforms[row], device=cdf.device)
+        idx = torch.searchsorted(cdf, u, right=True)
+        keep = (torch.arange(u.shape[1], device=cdf.device)[None, :]
+                < torch.as_tensor(self.sizes, device=cdf.device)[:, None]).to(cdf.dtype)
+        return torch.zeros_like(cdf).scatter_add_(1, idx, keep)
+
+    def normal(self, stream, step, n, dtype=torch.float32):
+        """The first n of step ``step``'s ``noise_size`` normals, shape (R, n); ``stream`` is ignored."""
+        if n > self.noise_size:
+            raise ValueError(f"the original draws {self.noise_size} normals per step, {n} were asked for")
+        row = self._row(step)
+        return torch.as_tensor(self.noise[row][:, :n]).to(dtype)
+
+def original_start(seed, kind, n_tasks, n_dim, discard=None):
+    """A run's setup as the original draws it: seed both generators, draw and discard a ``randn(*discard)``, then
+    draw the task vectors from torch's generator in float32.
+
+    Parameters
+    ----------
+    seed : int
+        ``torch.manual_seed(seed)`` and ``np.random.seed(seed)``.
+    kind : {'random_unit', 'random_scaled'}
+        'random_unit': ``u = randn(K, N)`` divided by its row norms; 'random_scaled': ``randn(K, N) / sqrt(N)``
+        with sqrt(N) a float32 tensor.
+    n_tasks, n_dim : int
+        K and N.
+    discard : tuple of int, optional
+        Shape of a Gaussian matrix the original draws first and never uses (Figs 8, 15: N x N).
+
+    Returns
+    -------
+    pair : (torch.Generator, numpy.random.RandomState), where the run's training loop starts
+    vectors : torch.Tensor, shape (K, N), float32
+    """
+    check_choice("kind", kind, ("random_unit", "random_scaled"))
+    pair = replay.generators(seed)
+    if discard:
+        torch.randn(*discard, generator=pair[0])
+    u = torch.randn(int(n_tasks), int(n_dim), generator=pair[0])
+    if kind == "random_unit":
+        return pair, u / torch.norm(u, dim=1, keepdim=True)
+    return pair, u / torch.sqrt(torch.tensor(float(n_dim)))
 
 
 def _runs(*shapes):
@@ -92,7 +214,7 @@ def _runs(*shapes):
 
 def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss="mse", gradient="mimic",
                    batch_size=128, noise=0.0, seeds=0, record=None, record_align=False, optimizer_options=None,
-                   dtype=torch.float32, device="cpu", progress=False):
+                   dtype=torch.float32, device="cpu", progress=False, rng="counter", streams=None):
     """Train R independent Geometry-model runs at once.
 
     Parameters
@@ -116,7 +238,8 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
     noise : float or array (R,)
         Gradient-noise scale sigma, >= 0: g <- g + sigma xi, xi ~ N(0, I_N).
     seeds : int or array (R,)
-        Seed of each run's batches and noise (runs with equal seeds share their random numbers).
+        Seed of each run's batches and noise under ``rng='counter'`` (runs with equal seeds share their random
+        numbers).
     record : array of int, optional
         Record indices in [0, steps]; index t is the state after t updates, taken before update t + 1.
         Default: 0 .. steps - 1 (the spec's "before each update").
@@ -127,6 +250,13 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
     dtype, device : torch dtype and device of the computation.
     progress : bool or str
         Show a progress bar (a string is its label).
+    rng : {'counter', 'original'}
+        'counter': draws from ``rng.CounterRNG`` of ``seeds``. 'original': the draws of ``streams``, the original
+        code's generators, and the original's float32 arithmetic where it shows (the CE residual 1 - sigmoid(z) and
+        the per-task loss; see ``gradient_weights`` and ``population_loss``); batch indices come from the choice cdf
+        of ``replay.choice_cdf``.
+    streams : OriginalStreams, optional
+        Each run's draws; needed by (and only by) ``rng='original'``.
 
     Returns
     -------
@@ -134,6 +264,10 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
     """
     check_choice("loss", loss, LOSSES)
     check_choice("gradient", gradient, GRADIENTS)
+    replay.check_rng(rng)
+    original = rng == "original"
+    if original != (streams is not None):
+        raise ValueError("rng='original' needs streams=OriginalStreams(...), and only it takes streams")
     if gradient == "mimic" and loss != "mse":
         raise ValueError("gradient='mimic' is defined for loss='mse' only; use gradient='autograd' for loss='ce'")
     if not (isinstance(steps, (int, np.integer)) and steps > 0):
@@ -152,12 +286,18 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
               *(np.size(a) for a in (lr, noise, seeds, batch_size)))
     K, N = V.shape[-2], V.shape[-1]
     p = p.reshape(-1, K).expand(R, K)
-    cdf = torch.cumsum(p, dim=1)
-    cdf = cdf / cdf[:, -1:]
+    if original:
+        if streams.n_runs != R:
+            raise ValueError(f"streams hold {streams.n_runs} runs, the other arguments {R}")
+        cdf = torch.as_tensor(np.stack([replay.choice_cdf(row) for row in p.cpu().numpy()]), device=device)
+    else:
+        cdf = torch.cumsum(p, dim=1)
+        cdf = cdf / cdf[:, -1:]
     sizes = torch.as_tensor(batch_size, device=device).reshape(-1).expand(R)
     sigma = torch.as_tensor(noise, dtype=dtype, device=device).reshape(-1, 1).expand(R, 1)
     noisy = bool((sigma > 0).any())
-    rng = CounterRNG(np.broadcast_to(np.asarray(seeds, dtype=np.int64), (R,)).copy(), device)
+    draws = streams if original else CounterRNG(np.broadcast_to(np.asarray(seeds, dtype=np.int64), (R,)).copy(),
+                                                device)
 
     steps_rec = np.arange(steps) if record is None else np.unique(np.asarray(record, dtype=np.int64))
     if steps_rec.size == 0 or steps_rec[0] < 0 or steps_rec[-1] > steps:
@@ -177,16 +317,16 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
         row = row_of.get(t)
         if row is not None:
             skills[row] = skills_from_logits(z, loss)
-            losses[row] = population_loss(z, p, loss)
+            losses[row] = population_loss(z, p, loss, original)
         if t == last:
             break
-        counts = None if gradient == "full_expectation" else rng.categorical_counts(t, cdf, sizes).to(dtype)
-        g = combine(V, gradient_weights(z, p.to(dtype), counts, sizes[:, None].to(dtype), loss, gradient))
+        counts = None if gradient == "full_expectation" else draws.categorical_counts(t, cdf, sizes).to(dtype)
+        g = combine(V, gradient_weights(z, p.to(dtype), counts, sizes[:, None].to(dtype), loss, gradient, original))
         if align is not None and row is not None:
             Vr = V if V.dim() == 3 else V[None]
             align[row] = ((Vr * (-g)[:, None, :]) > 0).sum(-1, dtype=torch.int32)
         if noisy:
-            g = g + sigma * rng.normal("noise", t, N, dtype)
+            g = g + sigma * draws.normal("noise", t, N, dtype)
         x = opt.step(x, g)
         bar.update()
     bar.close()

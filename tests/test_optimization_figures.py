@@ -47,4 +47,5 @@ def test_fig15_quick_writes_grid_and_scatter(run_script):
             "n_skills_gt09_K40_s02"} <= set(rows)
     losses = rows["final_loss_K40_s1"]["ours"]
     assert len(losses) == 3 and all(0 < v < 0.7 for v in losses)   # below ln 2, the loss at initialisation
+    assert rep["rng"] == "original" and "t_loss_1e-2_K10_s0_exact" in rows   # the replayed runs' tight claims
 

@@ -1,0 +1,162 @@
+"""rng='original' in the Geometry engine: the original code's runs, replayed.
+
+Each reference below writes the original's algorithm out plainly for one run: seed both generators, the setup
+draws, then a Python loop in the original's call order (skills, loss, ``np.random.choice``, autograd, noise
+``torch.randn``, optimizer step). The engine computes the same quantities in another order of float32 operations
+(counts times residuals instead of autograd's sums over the batch), so skills are compared to a stated relative
+tolerance; the draws themselves are compared bit for bit.
+"""
+import numpy as np
+import pytest
+import torch
+
+from skill_physics import replay
+from skill_physics.geometry import OriginalStreams, original_start, train_geometry
+
+
+def lion_step(x, grad, state, lr, betas=(0.9, 0.99)):
+    """Lion as the original's optimizer file updates (weight decay 0): sign of the interpolation, then momentum."""
+    m = state.setdefault("m", torch.zeros_like(x))
+    x.add_(torch.sign(m * betas[0] + grad * (1 - betas[0])), alpha=-lr)
+    m.mul_(betas[1]).add_(grad, alpha=1 - betas[1])
+
+
+def ademamix_step(x, grad, state, lr, betas=(0.9, 0.999, 0.9999), alpha=2.0, eps=1e-8):
+    """AdEMAMix as the original's optimizer file updates (no warm-ups, weight decay 0)."""
+    t = state["t"] = state.get("t", 0) + 1
+    for name in ("fast", "slow", "sq"):
+        state.setdefault(name, torch.zeros_like(x))
+    state["fast"].mul_(betas[0]).add_(grad, alpha=1 - betas[0])
+    state["slow"].mul_(betas[2]).add_(grad, alpha=1 - betas[2])
+    state["sq"].mul_(betas[1]).addcmul_(grad, grad, value=1 - betas[1])
+    denom = (state["sq"].sqrt() / np.sqrt(1 - betas[1] ** t)).add_(eps)
+    x.add_(-lr * ((state["fast"] / (1 - betas[0] ** t) + alpha * state["slow"]) / denom))
+
+
+def original_ce_run(seed, n_tasks, n_dim, alpha, batch_size, noise, lr, optimizer, steps, vector_kind):
+    """One run of the original's CE loop (Figs 8 bottom, 15). Returns skills (steps, K), loss (steps,), and the
+    batch indices and noise it drew."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    torch.randn(n_dim, n_dim)                    # drawn and never used
+    u = torch.randn(n_tasks, n_dim)
+    u = u / torch.norm(u, dim=1, keepdim=True) if vector_kind == "random_unit" else u / torch.sqrt(
+        torch.tensor(n_dim))
+    prob = 1 / (np.arange(n_tasks) + 1) ** alpha
+    prob /= np.sum(prob)
+    x = torch.nn.Parameter(torch.zeros(n_dim))
+    if optimizer == "adam":
+        opt, state = torch.optim.Adam([x], lr=lr, betas=(0.9, 0.95)), None
+    elif optimizer == "signgd":
+        opt, state = torch.optim.Adam([x], lr=lr, betas=(0.0, 0.0)), None
+    else:
+        opt, state = None, {}
+    skills, losses, ids, xis = [], [], [], []
+    for _ in range(steps):
+        if opt is not None:
+            opt.zero_grad()
+        else:
+            x.grad = None
+        s = torch.sigmoid(u @ x)
+        skills.append(s.detach().numpy())
+        losses.append(np.sum(-np.log(s.detach().numpy()) * prob))
+        idx = np.random.choice(n_tasks, batch_size, p=prob)
+        torch.mean(-torch.log(s[idx])).backward()
+        xi = torch.randn(n_dim)                 # drawn at every step, sigma = 0 included
+        x.grad.data += noise * xi
+        ids.append(idx)
+        xis.append(xi.numpy())
+        if opt is not None:
+            opt.step()
+        else:
+            with torch.no_grad():
+                (lion_step if optimizer == "lion" else ademamix_step)(x.data, x.grad, state, lr)
+    return np.array(skills), np.array(losses), np.array(ids), np.array(xis)
+
+
+def engine_ce_runs(seed, task_numbers, n_dim, alpha, batch_size, noises, lr, optimizer, steps, vector_kind):
+    """The same runs, stacked, through ``train_geometry(rng='original')``; K padded to max(task_numbers)."""
+    k_max = max(task_numbers)
+    vectors = np.zeros((len(task_numbers), k_max, n_dim), dtype=np.float32)
+    freqs = np.zeros((len(task_numbers), k_max))
+    pairs = []
+    for r, K in enumerate(task_numbers):
+        pair, v = original_start(seed, vector_kind, K, n_dim, discard=(n_dim, n_dim))
+        vectors[r, :K], freqs[r, :K] = v.numpy(), replay.power_law(K, alpha)
+        pairs.append(pair)
+    options = {"adam": {"betas": (0.9, 0.95)}, "lion": {"betas": (0.9, 0.99)}, "signgd": {},
+               "ademamix": {"betas": (0.9, 0.999, 0.9999), "alpha": 2.0}}[optimizer]
+    return train_geometry(vectors, freqs, steps=steps, lr=lr, optimizer=optimizer, loss="ce", gradient="autograd",
+                          batch_size=batch_size, noise=np.asarray(noises, dtype=float), optimizer_options=options,
+                          rng="original", streams=OriginalStreams(pairs, batch_size, noise_size=n_dim))
+
+
+FIG15 = dict(seed=7, n_dim=10, alpha=2, batch_size=128, lr=0.01, vector_kind="random_scaled")
+
+
+def test_streams_are_the_original_draws_bit_for_bit():
+    """Indices of ``choice`` and the noise of ``torch.randn(10)`` (scalar path) equal the original loop's draws."""
+    steps = 300
+    _, _, ids, xis = original_ce_run(n_tasks=10, noise=0.0, optimizer="adam", steps=steps, **FIG15)
+    pair, _ = original_start(7, "random_scaled", 10, 10, discard=(10, 10))
+    streams = OriginalStreams([pair], 128, noise_size=10, block=64)     # blocks that do not divide the steps
+    cdf = torch.as_tensor(replay.choice_cdf(replay.power_law(10, 2)))[None]
+    for t in range(steps):
+        expected = np.bincount(ids[t], minlength=10)
+        assert np.array_equal(streams.categorical_counts(t, cdf, 128)[0].numpy(), expected)
+        assert np.array_equal(streams.normal("noise", t, 10)[0].numpy(), xis[t])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "ademamix", "lion"])
+def test_engine_replays_the_original_fig15_loop(optimizer):
+    """Fig 15 (K = 10 and 40, sigma = 0.2 and 1): the engine's replay tracks the original loop over 300 steps."""
+    steps = 300
+    rec = engine_ce_runs(task_numbers=[10, 40], noises=[0.2, 1.0], optimizer=optimizer, steps=steps, **FIG15)
+    for r, (K, sigma) in enumerate([(10, 0.2), (40, 1.0)]):
+        skills, loss, _, _ = original_ce_run(n_tasks=K, noise=sigma, optimizer=optimizer, steps=steps, **FIG15)
+        # float32 rounding of two orders of summation; a different batch or noise draw moves skills by ~1e-2
+        np.testing.assert_allclose(rec.skills[:, r, :K], skills, rtol=2e-5, atol=2e-6)
+        np.testing.assert_allclose(rec.loss[:, r], loss, rtol=2e-5)
+
+
+def test_stacked_replay_equals_one_by_one_replay():
+    """Each run draws from its own generators: stacked runs (other K, sigma, padding) see the draws they see alone,
+    bit for bit, and train alike (to 1e-6: BLAS sums a (3, 40) matrix product in another order than a (1, 10) one)."""
+    args = dict(optimizer="lion", steps=200, **FIG15)
+    settings = [(10, 0.0), (40, 0.2), (40, 1.0)]
+    stacked = engine_ce_runs(task_numbers=[10, 40, 40], noises=[0.0, 0.2, 1.0], **args)
+    starts = [original_start(7, "random_scaled", K, 10, discard=(10, 10))[0] for K, _ in settings]
+    together = OriginalStreams(starts, [64, 128, 128], noise_size=10, block=50)
+    apart = [OriginalStreams([pair], B, noise_size=10, block=70) for pair, B in zip(starts, [64, 128, 128])]
+    cdf = torch.as_tensor(np.stack([replay.choice_cdf(replay.power_law(40, 2))] * 3))
+    for t in range(120):
+        counts, noise = together.categorical_counts(t, cdf, 128), together.normal("noise", t, 10)
+        for r, streams in enumerate(apart):
+            assert torch.equal(counts[r], streams.categorical_counts(t, cdf[r:r + 1], 128)[0])
+            assert torch.equal(noise[r], streams.normal("noise", t, 10)[0])
+    for r, (K, sigma) in enumerate(settings):
+        alone = engine_ce_runs(task_numbers=[K], noises=[sigma], **args)
+        np.testing.assert_allclose(stacked.skills[:, r, :K], alone.skills[:, 0], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(stacked.loss[:, r], alone.loss[:, 0], rtol=0, atol=1e-6)
+
+
+def test_advance_continues_the_stream_as_a_loop_does():
+    """A second run of a loop starts where the first left the generators (uniform blocks, per-step normals)."""
+    pair = replay.generators(3)
+    replay.advance(pair, 50, 16, 10)
+    gen, state = replay.generators(3)
+    for _ in range(50):
+        state.random_sample(16)
+        torch.randn(10, generator=gen)
+    assert replay.state_key(pair) == replay.state_key((gen, state))
+
+
+def test_original_needs_streams_and_counter_refuses_them():
+    v, p = np.eye(2, dtype=np.float32), np.array([0.5, 0.5])
+    with pytest.raises(ValueError, match="streams"):
+        train_geometry(v, p, steps=2, lr=0.1, rng="original")
+    pair = replay.generators(0)
+    with pytest.raises(ValueError, match="streams"):
+        train_geometry(v, p, steps=2, lr=0.1, streams=OriginalStreams([pair], 128))
+    with pytest.raises(ValueError, match="2 runs"):
+        train_geometry(v, p, steps=2, lr=0.1, rng="original", streams=OriginalStreams([pair, pair], 128))
