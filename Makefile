@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup figures figures-quick test test-slow notebooks lint clean
+.PHONY: setup figures figures-quick test test-slow notebooks lab lint clean
 
 setup: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-figures: setup            ## regenerate every paper figure -> figures/ (+ figures/README.md)
+figures: setup            ## regenerate every paper figure -> figures/ (+ figures/README.md), one script per CPU core
 	$(PY) scripts/reproduce.py
 
 figures-quick: setup      ## smoke-test presets -> figures/quick/
@@ -24,11 +24,14 @@ figures-quick: setup      ## smoke-test presets -> figures/quick/
 test: setup               ## the test suite (what CI runs)
 	$(PY) -m pytest
 
-test-slow: setup          ## paper-scale checks
+test-slow: setup          ## paper-scale checks, and `reproduce.py --check` of every figure but the sweep (10, 18)
 	$(PY) -m pytest -m slow
 
 notebooks: setup          ## re-execute the three notebooks in place (outputs committed)
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.iopub_timeout=60 geometry_model.ipynb resource_model.ipynb domino_model.ipynb
+
+lab: setup                ## JupyterLab on the notebooks, with the kernel of .venv (the installed package)
+	$(PY) -m jupyter lab
 
 lint: setup
 	$(VENV)/bin/ruff check skill_physics scripts tests
