@@ -1,4 +1,4 @@
-"""Fig 18: modular vs non-modular Geometry model (spec: fig10_fig11_fig18_scaling.md §5).
+"""Fig 18: modular vs non-modular Geometry model (arXiv 2501.12391, Fig. 18).
 
 Outputs: '' loss vs n_dim (Non-modular | Modular), 'steps' loss vs steps at n_dim = 100, 'speedup_N' and
 'speedup_S' the ratio L_nonmodular / L_modular, each curve paired with its own alpha.

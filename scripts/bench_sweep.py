@@ -6,6 +6,9 @@ every step, one run after another in Python. The engine (skill_physics.sweep) ru
 optimizers of 4 seeds of one n_dim as one tensor program, and the modular variant element-wise.
 
 Usage: python scripts/bench_sweep.py [--dims 20 100 500 1000] [--steps 200] [--threads 1]
+       python scripts/bench_sweep.py --device cuda [--steps 200]
+The second form times the jobs of the device's plan (on CUDA one job per family holds all 200 cells): wall-clock
+milliseconds per step, the bare float32 matmuls of the same shapes, their ratio and the projected paper sweep.
 It also times the matmuls of one cell-step three ways (dense float32 as the engine, only the sampled tasks, dense
 bfloat16): the evidence for why the engine stays dense float32 (README, "The scaling-law sweep").
 Rates are per second of this process's CPU time (time.process_time), so that other programs on a shared machine
@@ -19,7 +22,15 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from skill_physics.sweep import NONMODULAR, BatchCounts, SweepConfig, simulate_modular, simulate_nonmodular
+from skill_physics.sweep import (
+    NONMODULAR,
+    BatchCounts,
+    SweepConfig,
+    device_kind,
+    grid_cells,
+    simulate_modular,
+    simulate_nonmodular,
+)
 from skill_physics.tasks import power_law_frequencies, task_vectors
 
 
@@ -115,13 +126,66 @@ def project_paper_sweep(rates, dims_measured, modular_rate, cfg=None):
     return nonmodular / 3600, modular / 3600
 
 
+def wall(f, device):
+    """Wall-clock seconds of f(), the device's queue drained before and after."""
+    sync = torch.cuda.synchronize if device_kind(device) == "cuda" else (lambda: None)
+    sync()
+    start = time.perf_counter()
+    f()
+    sync()
+    return time.perf_counter() - start
+
+
+def time_device_plan(device, steps, warmup=20):
+    """Per-step wall time (s) of the paper grid as one job per family, as the CUDA plan runs it, by the difference
+    of two runs (warmup and warmup + steps steps: set-up and copies cancel), and the bare float32 matmuls of the
+    non-modular step. Returns {'nonmodular': s, 'modular': s, 'matmul': s, 'cells': G, 'width': D}."""
+    cfg = replace(bench_config(warmup), dense_until=warmup)
+    cells = grid_cells(cfg)
+    out = {"cells": len(cells), "width": max(d for _, d in cells)}
+    for family, run in (("nonmodular", simulate_nonmodular), ("modular", simulate_modular)):
+        short = wall(lambda: run(cfg, cells, device=device), device)
+        long = wall(lambda: run(replace(cfg, steps=warmup + steps), cells, device=device), device)
+        out[family] = (long - short) / steps
+    G, R, K, D = len(cells), len(NONMODULAR) * len(cfg.alphas), cfg.n_tasks, out["width"]
+    V, X, W = (torch.randn(shape, device=device) for shape in ((G, K, D), (G, R, D), (G, R, K)))
+
+    def matmuls():
+        for _ in range(steps):
+            torch.bmm(X, V.transpose(1, 2))
+            torch.bmm(W, V)
+    matmuls()
+    out["matmul"] = wall(matmuls, device) / steps
+    return out
+
+
+def report_device_plan(device, steps, cfg=None):
+    cfg = cfg or SweepConfig()
+    t = time_device_plan(device, steps)
+    name = torch.cuda.get_device_name() if device_kind(device) == "cuda" else "cpu"
+    print(f"{name}: the paper grid as one job per family ({t['cells']} cells, padded to n_dim = {t['width']})")
+    print(f"  non-modular step {t['nonmodular'] * 1e3:.3f} ms | its bare float32 matmuls {t['matmul'] * 1e3:.3f} ms "
+          f"| ratio {t['nonmodular'] / t['matmul']:.2f}")
+    print(f"  modular step {t['modular'] * 1e3:.3f} ms")
+    total = (t["nonmodular"] + t["modular"]) * cfg.steps
+    print(f"  projected paper sweep ({cfg.steps} steps): {total / 60:.1f} min wall "
+          f"(non-modular {t['nonmodular'] * cfg.steps / 60:.1f}, modular {t['modular'] * cfg.steps / 60:.1f})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dims", type=int, nargs="+", default=[20, 100, 500, 1000])
     parser.add_argument("--steps", type=int, default=200, help="steps timed per measurement")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--device", default=None, help="time the device plan's jobs on this torch device instead "
+                        "(cuda; cpu works but a step of 200 cells padded to n_dim = 1000 takes ~0.3 s there)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.device:
+        if device_kind(args.device) == "cuda" and not torch.cuda.is_available():
+            parser.error("--device cuda was requested but torch sees no CUDA device")
+        report_device_plan(args.device, args.steps)
+        return
     print(f"torch {torch.__version__}, {args.threads} thread(s), {args.steps} steps per measurement")
     print("run-steps per CPU-second; engine: 4 seeds x 7 alphas x 2 optimizers of one n_dim in one program")
     print(f"{'n_dim':>6} {'plain run-steps/s':>18} {'engine run-steps/s':>19} {'ratio':>7}")

@@ -1,4 +1,4 @@
-"""Scaling exponents of the sweep (spec: fig10_fig11_fig18_scaling.md §3.5) and what Figs 10 and 18 share.
+"""Scaling exponents of the sweep (arXiv 2501.12391, Figs 10, 11 and 18) and what Figs 10 and 18 share.
 
 alpha_N: loss vs model size (median final loss over seeds vs n_dim); alpha_S: loss vs steps (the trace cell, d = 100,
 seed 0). The paper's values are two-point log-log slopes over a hard-coded window; a least-squares slope over every
@@ -12,6 +12,7 @@ import torch
 
 from . import sweep
 from .measure import loglog_slope, two_point_slope
+from .replay import random_unit_vectors
 from .tasks import power_law_frequencies, task_vectors
 
 FIT_DIMS = sweep.FIT_DIMS          # alpha_N window: d = 40 -> 220
@@ -150,10 +151,11 @@ def loss_minima(V, p):
         return terms().numpy()
 
 
-def minima_over_draws(n_dim, alpha, n_tasks, seeds):
-    """``loss_minima`` of the ``random_unit`` task vectors drawn with each seed (the spread of the plateau over
-    task-vector draws, which the sweep's 4 seeds sample only thinly): (len(seeds),)."""
-    V = torch.stack([task_vectors("random_unit", n_tasks, n_dim, seed=s) for s in seeds])
+def minima_over_draws(n_dim, alpha, n_tasks, seeds, rng="counter"):
+    """``loss_minima`` of the random unit task vectors drawn with each seed, as the sweep draws them under ``rng``
+    (the spread of the plateau over task-vector draws, which the sweep's 4 seeds sample only thinly): (len(seeds),)."""
+    V = torch.stack([random_unit_vectors(s, n_tasks, n_dim) if rng == "original" else
+                     task_vectors("random_unit", n_tasks, n_dim, seed=s) for s in seeds])
     return loss_minima(V, power_law_frequencies(n_tasks, alpha))
 
 

@@ -46,7 +46,7 @@ FIT_STEPS = (80, 200)         # the paper's two-point alpha_S window (read from 
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """Settings of the sweep (defaults: the paper's grid, spec §2).
+    """Settings of the sweep (defaults: the paper's grid, arXiv 2501.12391 Figs 10 and 18).
 
     The fields above ``variants`` change what a cell file contains and name its cache folder; ``variants``,
     ``dims`` and ``seeds`` only choose which cells exist.
@@ -287,13 +287,12 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
     which_seed = torch.as_tensor([seeds.index(s) for s, _ in cells], device=device)
     p = batches.p.repeat(len(variants), 1)                                          # (R, K) float64
 
+    # every cell records on the union of the schedules, into a buffer on the device that is copied to the host once:
+    # no host round-trip inside the step loop (each would stall a GPU)
     schedules = [record_steps(cfg, s, d) for s, d in cells]
-    wanted = {}                                                                      # step -> cells recording it
-    for g, sched in enumerate(schedules):
-        for t in sched:
-            wanted.setdefault(int(t), []).append(g)
-    losses = [np.empty((R, len(sched)), np.float32) for sched in schedules]
-    position = [0] * G
+    union = np.unique(np.concatenate(schedules))
+    slot = {int(t): i for i, t in enumerate(union)}
+    records = torch.empty((len(union), G, R), dtype=torch.float64, device=device)
 
     x = torch.zeros((G * R, width), dtype=torch.float32, device=device)
     opt = _optimizer(x, variants, A, cfg.lr)
@@ -303,13 +302,9 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
     chunk = 0
     for t in range(cfg.steps + 1):
         z = logits(x)
-        rows = wanted.get(t)
-        if rows is not None:
-            sel = rows if len(rows) < G else slice(None)
-            loss = population_loss_ce(all_tasks(z[sel]), p).cpu().numpy()            # (g, R) float64
-            for i, g in enumerate(rows):
-                losses[g][:, position[g]] = loss[i]
-                position[g] += 1
+        i = slot.get(t)
+        if i is not None:
+            records[i] = population_loss_ce(all_tasks(z), p)                          # (G, R) float64
         if t == cfg.steps:
             break
         counts = batches.counts(t)[which_seed, :, :active]                           # (G, A, active)
@@ -325,13 +320,15 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
     z = all_tasks(z)
     final_loss = population_loss_ce(z, p).cpu().numpy()                            # (G, R)
     final_skills = torch.sigmoid(z).cpu().numpy()                                   # (G, R, K)
+    records = records.cpu().numpy().astype(np.float32)                              # (T, G, R)
     out = {}
     for g, (seed, d) in enumerate(cells):
+        losses = records[np.searchsorted(union, schedules[g]), g].T                 # (R, T_g)
         for v, variant in enumerate(variants):
             rows = slice(v * A, (v + 1) * A)
             out[(variant, seed, d)] = {
                 "alphas": np.asarray(cfg.alphas, float), "steps": schedules[g],
-                "loss": losses[g][rows], "final_loss": final_loss[g, rows], "final_skills": final_skills[g, rows]}
+                "loss": losses[rows], "final_loss": final_loss[g, rows], "final_skills": final_skills[g, rows]}
     return out
 
 
@@ -391,27 +388,40 @@ class _NoBar:
 
 # ------------------------------------------------------------------------------------------------------------ sweep
 
+# Limits of one job, per device kind and family: (max cells, max padded columns, max padding factor, slack columns
+# per cell). On a CPU the work grows with the padded columns, so jobs are bands of similar n_dim: bigger jobs gain
+# nothing once the per-step cost that does not grow with n_dim is shared, and a job is cached only when it ends. A
+# modular step is cheap per column, so a shared batch draw is worth more padding. On a GPU a step of small kernels
+# costs their launches, whatever their size: one job per family holds every cell (padded to the largest n_dim).
+JOB_LIMITS = {"cpu": {"nonmodular": (20, 2000, 1.25, 100), "modular": (50, 25_000, 1.25, 400)},
+              "cuda": {"nonmodular": (10_000, 10 ** 9, None, 0), "modular": (10_000, 10 ** 9, None, 0)}}
+
+
 def _fits(cells, cell, max_cells, max_columns, padding, slack):
-    """Whether ``cell`` may join a non-modular job: at most ``max_cells`` cells and ``max_columns`` padded columns
-    (bigger jobs gain nothing: the per-step cost that does not grow with n_dim is shared already, and a job is
-    cached only when it ends), and padding every cell to the largest n_dim costs at most ``padding`` times the
-    unpadded work plus ``slack`` columns per cell (the per-step cost that does not grow with n_dim, such as the
-    batch draws, is paid once per job)."""
+    """Whether ``cell`` may join a job: at most ``max_cells`` cells and ``max_columns`` padded columns, and padding
+    every cell to the largest n_dim costs at most ``padding`` (None: any) times the unpadded work plus ``slack``
+    columns per cell (the per-step cost that does not grow with n_dim, such as the batch draws, is paid once per
+    job)."""
     dims = [d for _, d in cells] + [cell[1]]
     padded = len(dims) * max(dims)
-    return len(dims) <= max_cells and padded <= max_columns and padded <= padding * sum(dims) + slack * len(dims)
+    cheap = padding is None or padded <= padding * sum(dims) + slack * len(dims)
+    return len(dims) <= max_cells and padded <= max_columns and cheap
 
 
-def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, padding=1.25, modular_cells=50,
-         modular_columns=25_000, use_summary=True):
-    """The jobs that compute the missing cells of a shard, in priority order.
+def device_kind(device):
+    """'cuda' or 'cpu': which ``JOB_LIMITS`` a torch device uses."""
+    return "cuda" if str(device).startswith("cuda") else "cpu"
+
+
+def plan(cfg, variants=None, shard=(0, 1), device="cpu", use_summary=True):
+    """The jobs that compute the missing cells of a shard on ``device``, in priority order.
 
     Returns a list of (family, cells, variants). A job holds cells that miss the same variants, consecutive in
-    priority order while padding stays cheap (``_fits``); a non-modular job keeps to one priority rank
-    (``grid_cells``), so that the claim cells are cached early; modular cells are cheap (no matmul), so their jobs
-    may be larger (``modular_cells``, ``modular_columns``) and span ranks.
+    priority order within the device's ``JOB_LIMITS`` (``_fits``); on a CPU a non-modular job keeps to one priority
+    rank (``grid_cells``), so that the claim cells are cached early.
     """
     variants = tuple(v for v in (variants or cfg.variants) if v in cfg.variants)
+    kind = device_kind(device)
     k, n = shard
     mine = grid_cells(cfg)[k::n]
     rank = {c: _rank(cfg, c) for c in mine}
@@ -420,14 +430,12 @@ def plan(cfg, variants=None, shard=(0, 1), max_cells=20, max_columns=2000, paddi
         done = {v: done_cells(cfg, v, use_summary) for v in members if v in variants}
         todo = [(c, tuple(v for v in done if c not in done[v])) for c in mine]
         todo = [(c, vs) for c, vs in todo if vs]
+        limits = JOB_LIMITS[kind][family]
         while todo:
             first, vs = todo[0]
             cells, rest = [], []
             for c, w in todo:
-                # a modular step is cheap per column, so a shared batch draw is worth more padding
-                limits = (modular_cells, modular_columns, padding, 400) if family == "modular" else (
-                    max_cells, max_columns, padding, 100)
-                same_rank = family == "modular" or rank[c] == rank[first]    # modular cells are cheap anyway
+                same_rank = family == "modular" or kind == "cuda" or rank[c] == rank[first]
                 joins = w == vs and same_rank and (not cells or (not rest and _fits(cells, c, *limits)))
                 (cells.append(c) if joins else rest.append((c, w)))
             jobs.append((mine.index(first), family, cells, vs))
@@ -443,7 +451,7 @@ def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True, use
     Returns the number of cell files written.
     """
     from .store import progress as progress_bar
-    jobs = plan(cfg, variants, shard, use_summary=use_summary)
+    jobs = plan(cfg, variants, shard, device, use_summary)
     total = sum(len(cells) * cfg.steps for _, cells, _ in jobs)
     written = 0
     with progress_bar(total=total, desc=f"sweep ({len(jobs)} jobs)", enabled=progress and total > 0) as bar:
@@ -630,7 +638,7 @@ def sweep_cli(argv=None):
             raise ValueError("--device cuda was requested but torch sees no CUDA device")
         torch.set_num_threads(args.threads)
         cfg = QUICK if args.quick else PAPER
-        jobs = plan(cfg, args.variants, shard)
+        jobs = plan(cfg, args.variants, shard, args.device)
         cells = len(grid_cells(cfg)[shard[0]::shard[1]])
         print(f"sweep {shown(cfg.folder)}: shard {args.shard} holds {cells} of "
               f"{len(grid_cells(cfg))} grid cells; {len(jobs)} jobs to run", flush=True)

@@ -329,3 +329,19 @@ def test_summary_stands_in_for_the_cache_and_resumes(tmp_path, monkeypatch):
     assert summary["code"] == code_stamp()
     for key in ("final_loss", "trace", "fit_loss", "early", "done"):
         np.testing.assert_array_equal(summary["adam"][key], merged["adam"][key])
+
+
+def test_gpu_plan_is_one_job_per_family_and_gives_the_cpu_plans_cells(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    cpu_jobs, gpu_jobs = plan(sweep_config()), plan(sweep_config(), device="cuda")
+    assert len(cpu_jobs) > 20 and [(f, len(c)) for f, c, _ in gpu_jobs] == [("nonmodular", 200), ("modular", 200)]
+    # the GPU plan's grouping, run here on the CPU, gives the cells of the CPU plan (padding is exact up to the
+    # order of float32 sums in the matmuls)
+    cfg = sweep_config(**{**ORIGINAL.__dict__, "dims": (10, 30), "steps": 150, "dense_until": 150, "trace_until": 150})
+    run_sweep(cfg, progress=False)
+    for family, cells, variants in plan(cfg, device="cuda", use_summary=False):
+        assert len(cells) == 4
+        result = simulate_modular(cfg, cells) if family == "modular" else simulate_nonmodular(cfg, cells, variants)
+        for (variant, seed, d), cell in result.items():
+            np.testing.assert_allclose(cell["loss"], load_cell(cfg, variant, seed, d)["loss"], rtol=1e-5)
