@@ -184,8 +184,8 @@ def claims(data, cfg):
                           "fraction of draws below it)", in_range(ref, *np.quantile(minima, [0.05, 0.95]))))
     cliff = max(scaling.median_final(data, v, 1.0, 1000) for v in VARIANTS)
     rows.append(claim("cliff_a1.0", "< 1e-4 (off-plot)", cliff, "< 1e-3 (both optimizers)", cliff < 1e-3))
-    # reference values of the paper's code (not a figure label): for alpha <= 1.6 the loss collapses to ~0 between d ~ 550
-    # and ~ 650; SignGD alpha = 1.8, 2.0 do not collapse (jitter floor ~ 6e-4 - 1e-3 at d = 1000)
+    # reference values of the paper's code (not a figure label): for alpha <= 1.6 the loss collapses to ~0 between
+    # d ~ 550 and ~ 650; SignGD alpha = 1.8, 2.0 do not collapse (jitter floor ~ 6e-4 - 1e-3 at d = 1000)
     for v in VARIANTS:
         where = scaling.collapse_dims(data["dims"], data[v]["median_loss"], COLLAPSE_BELOW)
         ours = {f"{a:.1f}": float(d) for a, d in zip(data["alphas"], where) if a <= 1.6 + 1e-9}
