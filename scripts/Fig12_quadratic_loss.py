@@ -1,6 +1,6 @@
 """Fig 12: SignGD vs SGD on a basis-aligned and on a rotated quadratic (the domino staircase).
 
-Spec: fig12_fig13_fig15_optimization.md §Fig 12. Deterministic: the crossing times must match the spec within ±2 steps.
+arXiv:2501.12391, Fig. 12. Deterministic: the crossing times must match those of the paper's code within ±2 steps.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -35,7 +35,7 @@ def compute(cfg, ctx):
 
 
 def short(lr):
-    """0.01 -> '0.01', 0.0003 -> '3e-4' (the spec's panel texts)."""
+    """0.01 -> '0.01', 0.0003 -> '3e-4' (the paper's panel texts)."""
     return f"{lr:g}" if lr >= 1e-3 else f"{lr:.0e}".replace("e-0", "e-")
 
 

@@ -172,8 +172,8 @@ def claims(data, cfg):
         claim("adam_final_K40_s1", 0.192, adam_k40, "±30 %", within(adam_k40, 0.192, rel=0.3)),
         claim("n_skills_gt09_K40_s02", [27, 22], n_good, "AdEMAMix >= Adam", n_good[0] >= n_good[1]),
     ]
-    # extra rows: the spec's table of final losses [Adam, AdEMAMix, Lion] in the noisy settings, with the spec's
-    # +-30 % tolerance of its two numeric claims (seed-to-seed spread unknown)
+    # extra rows: the paper code's final losses [Adam, AdEMAMix, Lion] in the noisy settings, with the
+    # +-30 % tolerance of the two numeric claims above (seed-to-seed spread unknown)
     paper = {(10, 0.2): [0.097, 0.074, 0.058], (10, 1.0): [0.197, 0.156, 0.221], (40, 0.2): [0.086, 0.057, 0.073],
              (40, 1.0): [0.192, 0.109, 0.134]}
     rows += [claim(f"final_loss_{key(K, s)}", ref, final[(K, s)], "±30 % each (Adam, AdEMAMix, Lion)",

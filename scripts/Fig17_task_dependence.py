@@ -1,10 +1,10 @@
-"""Fig 17: task dependency in the Resource model (spec: fig17_fig19_dependency_modularity §Fig 17).
+"""Fig 17: task dependency in the Resource model (arXiv:2501.12391, Fig. 17).
 
 Three dependency graphs share one model: RM-MSE with C = I, eta_eff = 1e-3, N0 = 1e-3 and clipping, where a dependent
-task's competitiveness is multiplied by a gate built from its prerequisites' residuals (models.md §2.4). Each graph is
-DATA in the preset: a rule string for ``Dependencies`` ("T5 = T1 & T2" is AND, "T6 = T3 | T4" is OR), unnormalised
-weights p, the gate exponent a, the number of steps and the panel's x range. A new graph is a new entry in "cases";
-the figure gets one panel per entry.
+task's competitiveness is multiplied by a gate built from its prerequisites' residuals (as in the paper's code).
+Each graph is DATA in the preset: a rule string for ``Dependencies`` ("T5 = T1 & T2" is AND, "T6 = T3 | T4" is OR),
+unnormalised weights p, the gate exponent a, the number of steps and the panel's x range. A new graph is a new entry
+in "cases"; the figure gets one panel per entry.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -39,11 +39,11 @@ PAPER = {
             "xlim": [0, 10000],
         },
     },
-    "threshold": 0.99,    # a task counts as learned once its skill 1 - l reaches this (>=, spec)
+    "threshold": 0.99,    # a task counts as learned once its skill 1 - l reaches this (>=, as the paper's code)
 }
 QUICK = PAPER             # about 45 000 cheap map iterations: the smoke test checks the paper numbers themselves
 
-# reference values of the spec (first record index with skill >= threshold)
+# reference values of the paper's code (first record index with skill >= threshold)
 PAPER_T05_CHAIN = [502, 1724, 3262]
 PAPER_T099 = {"chain": [1008, 2753, 4420],
               "and_tree": [2964, 4052, 2466, 3914, 6531, 6030, 8625],

@@ -1,4 +1,4 @@
-"""Fig 19: modularity removes the Domino effect in a real MLP (spec: fig17_fig19_dependency_modularity §Fig 19).
+"""Fig 19: modularity removes the Domino effect in a real MLP (arXiv:2501.12391, Fig. 19).
 
 Two regression tasks share a [2, 100, 100, 2] SiLU MLP; task 2 is seen on 1 % of the samples. Without modules the rare
 task waits for the frequent one (t2 >= 2 t1); with fixed block-diagonal weight masks (one module per task) both are

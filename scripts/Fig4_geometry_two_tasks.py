@@ -1,6 +1,6 @@
 """Fig 4: the Geometry model with two tasks; whether the Domino effect appears depends on the optimizer.
 
-Spec: fig04_to_fig09 §Fig 4. Left: 3x3 trajectory grid (SignGD / SGD / Adam x p1 in {0.5, 0.9, 0.95}, one shared
+arXiv:2501.12391, Fig. 4. Left: 3x3 trajectory grid (SignGD / SGD / Adam x p1 in {0.5, 0.9, 0.95}, one shared
 pair of orthogonal task vectors). Right: t2/t1 against p1/p2 from three sweeps over p1 (a new vector pair per p1).
 Supplement: aligned dimensions of the SGD, p1 = 0.95 grid run.
 """

@@ -1,6 +1,6 @@
 """Fig 5: the Geometry model with K power-law tasks: from parallel (alpha = 1) to sequential (alpha = 4) learning.
 
-Spec: fig04_to_fig09 §Fig 5. 15 SignGD runs (alpha in {1, 2, 4} x K in {2, 3, 4, 5, 10}, new orthogonal vectors per
+arXiv:2501.12391, Fig. 5. 15 SignGD runs (alpha in {1, 2, 4} x K in {2, 3, 4, 5, 10}, new orthogonal vectors per
 run) stacked in one engine call, every run padded to 10 tasks with zero-frequency zero rows. The figure is the
 skill grid; the aligned-dimension grid is a supplement.
 """

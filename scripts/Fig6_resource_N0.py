@@ -1,6 +1,6 @@
 """Fig 6: a Geometry-model run beside the Resource model at six values of the wasted resource N0.
 
-Spec: fig04_to_fig09 §Fig 6. Experiment: SignGD, N = 1000, K = 10, alpha = 2, B = 1024. Theory: the Resource model
+arXiv:2501.12391, Fig. 6. Experiment: SignGD, N = 1000, K = 10, alpha = 2, B = 1024. Theory: the Resource model
 (MSE form, C = I, clipping, eta_eff = 2 lr sqrt(N)) for all six N0 in one vectorised call. The GM records before
 each update, the RM after; index t of both is compared without correcting this (as in the original).
 """

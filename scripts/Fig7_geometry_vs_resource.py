@@ -1,4 +1,4 @@
-"""Fig 7: the Geometry model against the Resource model (spec: fig04_to_fig09 §Fig 7 top, §Fig 7 bottom).
+"""Fig 7: the Geometry model against the Resource model (arXiv:2501.12391, Fig. 7 top and bottom).
 
 Top ('' output): eight set-ups, each changing one setting of the default experiment (N = 1000, K = 10, alpha = 2,
 SignGD lr 3e-4, B = 1024, no noise, mimic gradient, orthogonal vectors); Geometry-model skills beside the Resource
@@ -37,7 +37,7 @@ DEFAULT = {
     "batch_size": 1024,   # B
     "betas": (0.0, 0.0),  # Adam betas; (0, 0) is SignGD
 }
-# (name, change of DEFAULT, N0 of the theory, left row label); the spec's row table, in its order
+# (name, change of DEFAULT, N0 of the theory, left row label); the rows of the paper's Fig. 7 top, in its order
 ROWS = [
     ("orig", {}, 0.003, "default setup"),
     ("alpha", {"alpha": 4.0}, 0.003, r"$\alpha=2 \to 4$"),
@@ -48,7 +48,7 @@ ROWS = [
     ("betas", {"betas": (0.9, 0.999)}, 0.08, r"betas=(0,0) $\to$ (0.9,0.999)"),
     ("bs", {"batch_size": 16}, 0.05, r"batch size=1024 $\to$ 16"),
 ]
-GOOD_ROWS = ("orig", "dim", "lr", "noise", "bs")   # where the spec finds good agreement
+GOOD_ROWS = ("orig", "dim", "lr", "noise", "bs")   # where the paper's Fig. 7 top shows good agreement
 BAD_ROWS = ("alpha", "ntask", "betas")
 SWEEPS = ("lr", "noise", "batch_size")             # bottom panels, left to right
 

@@ -1,4 +1,4 @@
-"""Fig 9: serial (Domino) learning vs parallel learning, both in closed form (spec: fig04_to_fig09 §Fig 9)."""
+"""Fig 9: serial (Domino) learning vs parallel learning, both in closed form (arXiv:2501.12391, Fig. 9)."""
 import matplotlib.pyplot as plt
 import numpy as np
 

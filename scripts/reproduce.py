@@ -182,9 +182,9 @@ def run_tasks(tasks, commands, jobs, env):
 
 def load_script(script):
     """A figure script as a module (its FIG and constants), without running the figure."""
-    spec = importlib.util.spec_from_file_location(f"_reproduce_{Path(script).stem}", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    found = importlib.util.spec_from_file_location(f"_reproduce_{Path(script).stem}", script)
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
     return module
 
 

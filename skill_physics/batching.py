@@ -3,7 +3,7 @@
 A Geometry-model run with fewer tasks is padded with zero-frequency zero-vector tasks (never sampled, never moved),
 one with fewer dimensions with zero columns (zero gradient: the coordinate never moves); a Resource-model run with
 zero-frequency tasks and zero overlap rows and columns is likewise unchanged. So padded runs stacked along a leading
-axis give exactly the statistics of the runs alone (spec: models.md §1; geometry.train_geometry).
+axis give exactly the statistics of the runs alone (the Geometry model of arXiv:2501.12391; geometry.train_geometry).
 """
 import numpy as np
 import torch

@@ -1,4 +1,4 @@
-"""The Domino model in closed form (spec: models.md §3) and the parallel model it is contrasted with (Fig 9)."""
+"""The Domino model in closed form (arXiv:2501.12391) and the parallel model it is contrasted with (Fig 9)."""
 import numpy as np
 
 

@@ -1,13 +1,13 @@
 """Comparing Geometry-model experiments with Resource-model theory: mean squared differences and the N0 fit.
 
-Spec: fig04_to_fig09 §Fig 6, §Fig 7 bottom. Experiment and theory curves are compared index by index (the GM records
-before each update, the RM after; the spec keeps that alignment, models.md §2.5).
+arXiv:2501.12391, Figs. 6 and 7 bottom. Experiment and theory curves are compared index by index (the GM records
+before each update, the RM after; the paper's code keeps that alignment, and so do we).
 """
 import numpy as np
 
 from .resource import resource_model
 
-# the spec's fit grid: 601 values of N0, 0.01 decade apart, from 1e-4 to 100
+# the fit grid of the paper's code: 601 values of N0, 0.01 decade apart, from 1e-4 to 100
 N0_GRID = 10.0 ** np.linspace(-4, 2, 601)
 
 

@@ -1,4 +1,4 @@
-"""The Geometry model engine (spec: models.md §1): many independent runs as one tensor program.
+"""The Geometry model engine (arXiv:2501.12391): many independent runs as one tensor program.
 
 Run r has parameters x_r in R^N (x_r = 0 at start), task vectors v_{r,k} (rows of V) and frequencies p_{r,k}.
 Its skill on task k is s = v.x (loss 'mse') or s = sigmoid(v.x) (loss 'ce'). Each step draws a batch of B tasks,
@@ -18,7 +18,7 @@ from .rng import CounterRNG
 from .tasks import check_choice, check_positive
 
 LOSSES = ("mse", "ce")
-# spec names: 'mimic'; 'autograd' = autograd_mse / autograd_ce (by the loss); 'full_expectation'
+# the paper code's names: 'mimic'; 'autograd' = autograd_mse / autograd_ce (by the loss); 'full_expectation'
 GRADIENTS = ("mimic", "autograd", "full_expectation")
 
 
@@ -242,7 +242,7 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
         numbers).
     record : array of int, optional
         Record indices in [0, steps]; index t is the state after t updates, taken before update t + 1.
-        Default: 0 .. steps - 1 (the spec's "before each update").
+        Default: 0 .. steps - 1 (the paper code's "before each update").
     record_align : bool
         Also record aligned-dimension counts.
     optimizer_options : dict, optional

@@ -13,7 +13,7 @@ def crossing_times(curves, threshold, above=True, strict=True, steps=None):
     above : bool
         True: passes upward (skills, accuracies); False: passes downward (losses).
     strict : bool
-        Strict (> or <) or not (>= or <=). The spec uses > for skills, >= for accuracies, < for losses.
+        Strict (> or <) or not (>= or <=). The paper's code uses > for skills, >= for accuracies, < for losses.
     steps : array (T,), optional
         Record indices to report instead of positions along axis 0.
 

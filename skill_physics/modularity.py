@@ -1,4 +1,4 @@
-"""Modularity and the Domino effect in a real MLP (spec: fig17_fig19_dependency_modularity §Fig 19).
+"""Modularity and the Domino effect in a real MLP (arXiv:2501.12391, Fig. 19).
 
 Two regression tasks share one network: task 1 (frequent) maps x1 to x1^2 on output 1, task 2 (rare) maps x2 to
 x2^2 on output 2. A non-modular MLP lets both tasks use every unit; a modular MLP multiplies its weights by fixed

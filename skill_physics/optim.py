@@ -1,8 +1,8 @@
 """Element-wise optimizers on stacked parameters: row r of x is run r, with its own hyperparameters.
 
 Because each update acts element by element, applying one to a (R, N) tensor is exactly R independent runs.
-Hyperparameters may be scalars or per-run arrays of shape (R,) (betas: (R, 2) or (R, 3)). Spec: models.md §1.5;
-Lion and AdEMAMix: fig12_fig13_fig15_optimization.md §Fig 15.
+Hyperparameters may be scalars or per-run arrays of shape (R,) (betas: (R, 2) or (R, 3)). The updates of the
+paper's code (arXiv:2501.12391); Lion and AdEMAMix as used for its Fig. 15.
 """
 import numpy as np
 import torch
@@ -73,7 +73,7 @@ class AdamW(Adam):
 
 
 class Lion:
-    """Lion (Chen et al. 2023) with the spec's update order.
+    """Lion (Chen et al. 2023) with the update order of the paper's code (Fig. 15).
 
     x <- x (1 - lr wd);  x <- x - lr sign(b1 m + (1 - b1) g);  then m <- b2 m + (1 - b2) g (m starts at 0).
     The interpolation b1 that sets the update differs from the b2 that tracks the momentum.

@@ -1,4 +1,4 @@
-"""The rotated quadratic of Fig 12 (spec: fig12_fig13_fig15_optimization.md §Fig 12), R runs stacked.
+"""The rotated quadratic of Fig 12 (arXiv:2501.12391, Fig. 12), R runs stacked.
 
 Loss l = sum_i c_i u_i^2 with u = R theta; the components l_i = u_i^2 play the role of skills. With R = I each
 coordinate of theta serves one component (basis-aligned); with a rotation every coordinate serves all of them.

@@ -1,4 +1,4 @@
-"""The Resource model (spec: models.md §2): a fixed resource per step, shared among tasks by competitiveness.
+"""The Resource model (arXiv:2501.12391): a fixed resource per step, shared among tasks by competitiveness.
 
 MSE form, residuals l_k (skill 1 - l_k), l(0) = 1:
     c = gate(l) * p * l;   l <- l - eta_eff * (C c) / (sum_k c_k + N0);   l <- max(l, 0) if clipping.
@@ -17,7 +17,8 @@ LOSSES = ("mse", "ce")
 
 
 def effective_rate(lr, n_dim, factor=2.0):
-    """The Resource-model step eta_eff = factor * lr * sqrt(N) matched to a Geometry-model run (ad hoc, spec §2.3)."""
+    """The Resource-model step eta_eff = factor * lr * sqrt(N) matched to a Geometry-model run (ad hoc, as in the
+    paper's code)."""
     return factor * lr * np.sqrt(n_dim)
 
 
@@ -68,7 +69,7 @@ def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse",
         flow = c if C is None else np.einsum("...kj,...j->...k", C, c)
         total = c.sum(-1, keepdims=True) + n0
         # N0 = 0 and every task learned: nothing competes, nothing moves (not 0/0)
-        # (eta * flow) / total, in this order: the spec's exact reference values (Fig 17 case 2) depend on the
+        # (eta * flow) / total, in this order: the paper code's exact values (Fig 17 case 2) depend on the
         # rounding of residuals that reach 0 in a few steps
         share = np.divide(eta * flow, total, out=np.zeros(np.broadcast_shapes(flow.shape, total.shape)),
                           where=total > 0)

@@ -1,4 +1,4 @@
-"""Tasks of the Geometry model: power-law frequencies and task-vector constructions (spec: models.md §1.2-1.3)."""
+"""Tasks of the Geometry model: power-law frequencies and task-vector constructions (arXiv:2501.12391)."""
 import numpy as np
 import torch
 
