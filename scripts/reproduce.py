@@ -197,11 +197,14 @@ def sweep_commands(scripts, args, jobs):
     """``scripts/sweep.py`` shards that compute the missing cells of the sweep figures on ``jobs`` slots.
 
     Only for the paper's seeds and streams (sweep.py has no --seed or --rng; other settings compute their own cells
-    inside the figure scripts); an empty dict if no sweep figure is selected.
+    inside the figure scripts); an empty dict if no sweep figure is selected. Cells already cached, or held by the
+    committed summary, are not recomputed, so the shards end in seconds when nothing is missing. On CUDA one process
+    holds the whole sweep (the GPU plan makes few large jobs), whatever ``jobs`` is.
     """
     sweep_scripts = [s for s in scripts if figure_number(s) in SWEEP_FIGURES]
     if not sweep_scripts or args.seed or args.rng:
         return {}
+    jobs = 1 if args.device.startswith("cuda") else jobs
     variants = sorted({v for s in sweep_scripts for v in load_script(s).VARIANTS})
     base = [sys.executable, str(paths.SCRIPTS / "sweep.py"), "--device", args.device, "--no-progress",
             "--variants", *variants] + (["--quick"] if args.quick else [])

@@ -42,6 +42,8 @@ def test_sweep_shards_only_for_the_paper_seeds_and_streams():
     assert sorted(variants) == sorted({*reproduce.load_script(scripts[0]).VARIANTS,
                                        *reproduce.load_script(scripts[1]).VARIANTS})
     assert reproduce.sweep_commands(scripts, Namespace(seed=1, rng=None, quick=True, device="cpu"), 2) == {}
+    assert list(reproduce.sweep_commands(scripts, Namespace(seed=0, rng=None, quick=False, device="cuda"), 16)) == [
+        "sweep.py --shard 0/1"]
     assert reproduce.sweep_commands(reproduce.figure_scripts(only=[9]), args, 2) == {}
 
 
