@@ -47,6 +47,14 @@ def test_sweep_shards_only_for_the_paper_seeds_and_streams():
     assert reproduce.sweep_commands(reproduce.figure_scripts(only=[9]), args, 2) == {}
 
 
+def test_seed_and_rng_reach_the_scripts_that_take_them(tmp_path):
+    fig2, fig9 = reproduce.figure_scripts(only=[2, 9])
+    args = Namespace(seed=1, rng="counter", quick=False, device="cpu", jobs=2)
+    commands = reproduce.figure_commands([fig2, fig9], args, tmp_path, [])
+    assert all(c[c.index("--seed") + 1] == "1" and "--no-progress" in c for c in commands.values())
+    assert "--rng" in commands[fig2.name] and "--rng" not in commands[fig9.name]   # Fig 9 draws no random numbers
+
+
 def claims(**ours):
     return {"claims": [{"name": n, "paper": 1.0, "ours": v, "tolerance": "±1", "holds": True} for n, v in ours.items()]}
 
