@@ -8,6 +8,7 @@
     python scripts/reproduce.py --jobs 1       # one script at a time
     python scripts/reproduce.py --check        # regenerate into a temporary folder, compare claims with figures/
     python scripts/reproduce.py --readme-only  # rewrite figures/README.md from the JSONs present
+    python scripts/reproduce.py --plan         # the order of the scripts and the wall time it projects
 
 Figures 10 and 18 read the same sweep cells: they run one after the other, never side by side, and for the paper's
 seeds and streams the sweep's missing cells are first computed by ``scripts/sweep.py`` shards on every job slot.
@@ -125,6 +126,11 @@ def known_runtime(script, folders):
     return None
 
 
+def expected_runtimes(scripts, out):
+    """Each script's runtime_s from its JSON in ``out``, else in figures/ (the committed paper run), else None."""
+    return {s: known_runtime(s, [out, paths.FIGURES]) for s in scripts}
+
+
 def plan(scripts, runtimes):
     """Group the scripts into tasks and order them longest first.
 
@@ -145,6 +151,25 @@ def plan(scripts, runtimes):
         known = [runtimes.get(s) for s in task]
         return math.inf if None in known else sum(known)
     return sorted(tasks, key=cost, reverse=True)
+
+
+def projected_wall(tasks, runtimes, jobs):
+    """Wall seconds of ``tasks`` on ``jobs`` slots, each slot taking the next task as it frees (as ``run_tasks``),
+    from the known ``runtimes`` (unknown count 0; start-up of each script not included)."""
+    slots = [0.0] * jobs
+    for task in tasks:
+        i = slots.index(min(slots))
+        slots[i] += sum(runtimes.get(s) or 0.0 for s in task)
+    return max(slots, default=0.0)
+
+
+def print_plan(tasks, runtimes, jobs):
+    """--plan: the order the scripts start in, their committed runtimes, and the projected wall time."""
+    for task in tasks:
+        print(" then ".join(f"{Path(s).name} ({'?' if runtimes.get(s) is None else f'{runtimes[s]:.0f} s'})"
+                            for s in task))
+    print(f"projected wall time on {jobs} slot(s): {projected_wall(tasks, runtimes, jobs):.0f} s "
+          f"(sum {sum(r or 0.0 for r in runtimes.values()):.0f} s; script start-up not included)")
 
 
 def run_tasks(tasks, commands, jobs, env):
@@ -238,7 +263,7 @@ def regenerate(scripts, args, out, extra, results=None):
     shards = sweep_commands(scripts, args, args.jobs)
     if shards:
         failed += run_tasks([[k] for k in shards], shards, args.jobs, env)
-    runtimes = {s: known_runtime(s, [out, paths.FIGURES]) for s in scripts}
+    runtimes = expected_runtimes(scripts, out)
     commands = figure_commands(scripts, args, out, extra)
     return failed + run_tasks([[s.name for s in task] for task in plan(scripts, runtimes)], commands, args.jobs, env)
 
@@ -319,6 +344,8 @@ def parse(argv=None):
                         help="regenerate into a temporary folder (fresh cache) and compare every claim with the "
                              "committed JSONs; writes nothing")
     parser.add_argument("--readme-only", action="store_true", help="only rewrite README.md from the JSONs present")
+    parser.add_argument("--plan", action="store_true",
+                        help="only print the order of the scripts and the wall time their committed runtimes project")
     args, extra = parser.parse_known_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -329,6 +356,10 @@ def main(argv=None):
     args, extra = parse(argv)
     out = args.out or output_folder(args.quick, args.seed, args.rng)
     scripts = [] if args.readme_only else figure_scripts(args.only, args.skip)
+    if args.plan:
+        runtimes = expected_runtimes(scripts, out)
+        print_plan(plan(scripts, runtimes), runtimes, args.jobs)
+        return 0
     if args.check:
         return check(scripts, args, out, extra)
     failed = regenerate(scripts, args, out, extra) if scripts else []

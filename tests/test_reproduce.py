@@ -31,6 +31,15 @@ def test_plan_puts_a_figure_of_unknown_runtime_first():
     assert reproduce.plan(list(s.values()), {s[9]: 0.4, s[13]: 650.0, s[19]: None})[0] == [s[19]]
 
 
+def test_projected_wall_time_fills_the_slot_that_frees_first():
+    s = {n: Path(f"Fig{n}_x.py") for n in (2, 9, 13, 19)}
+    runtimes = {s[13]: 600.0, s[2]: 160.0, s[19]: 150.0, s[9]: None}
+    tasks = reproduce.plan(list(s.values()), runtimes)
+    assert reproduce.projected_wall(tasks, runtimes, 1) == 910.0
+    assert reproduce.projected_wall(tasks, runtimes, 2) == 600.0     # 13 on one slot, 9, 2 and 19 on the other
+    assert reproduce.projected_wall(tasks, runtimes, 3) == 600.0
+
+
 def test_sweep_shards_only_for_the_paper_seeds_and_streams():
     scripts = reproduce.figure_scripts(only=[10, 18])
     args = Namespace(seed=0, rng=None, quick=True, device="cpu")
