@@ -15,9 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .figure import progress
 from .measure import crossing_times
 from .mlp import stacked_forward, stacked_linear_init
+from .store import progress
 
 
 def block_masks(widths, n_modules):
