@@ -1,16 +1,21 @@
-"""Fig 8: the under-parameterised regime, K >= N tasks in N = 10 dimensions (spec: fig04_to_fig09 §Fig 8).
+"""Fig 8: the under-parameterised regime, K >= N tasks in N = 10 dimensions (arXiv 2501.12391, Fig 8).
 
 Top ('' output, mean squared error) and bottom ('ce' output, cross entropy): for K in {5, 10, 20, 40, 100}, the
 Geometry model with random unit task vectors beside the Resource model whose overlap matrix is the Gram matrix
 C = V V^T of the same vectors (MSE: no clipping, so skills can go negative; CE: N0 = 0, eta_eff = 4 lr sqrt(N)).
 The five values of K are one stacked ``train_geometry`` call per loss, padded to K = 100 with zero-frequency tasks
 (never sampled), and one broadcast ``resource_model`` call.
+
+Under rng='original' (the paper preset) the runs replay the original code's draws: for every K it seeds torch and
+NumPy (2 for MSE, 7 for CE), draws a 10 x 10 Gaussian matrix it never uses, then ``randn(K, 10)`` in float32 divided
+by the row norms; each step draws ``choice(K, B, p)`` and, for CE only, a ``randn(10)`` of noise scaled by 0.
 """
 import numpy as np
 
-from skill_physics import effective_rate, power_law_frequencies, resource_model, task_vectors, train_geometry
+from skill_physics import effective_rate, power_law_frequencies, replay, resource_model, task_vectors, train_geometry
 from skill_physics.batching import pad_stack
-from skill_physics.figure import FigureScript, claim, in_range, main, within
+from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
+from skill_physics.geometry import OriginalStreams, original_start
 from skill_physics.fits import mean_squared_difference
 from skill_physics.panels import comparison_grid, plot_skills
 
@@ -22,6 +27,7 @@ EXPERIMENTS = {
         "batch_size": 128,       # B
         "rate_factor": 2.0,      # eta_eff = 2 lr sqrt(N) = 0.0063246
         "n0": 0.01,              # wasted resource of the theory
+        "noise_draws": 0,        # normals the original draws per step (none)
         "title": "Mean squared error",
     },
     "ce": {
@@ -30,6 +36,7 @@ EXPERIMENTS = {
         "batch_size": 1024,
         "rate_factor": 4.0,      # eta_eff = 4 lr sqrt(N) = 0.126491
         "n0": 0.0,
+        "noise_draws": 10,       # the original draws randn(10) each step and scales it by 0
         "title": "Cross Entropy Loss",
     },
 }
@@ -40,27 +47,41 @@ PAPER = {
     "alpha": 2.0,                        # p_k ~ k^-alpha over the K tasks
     "steps": 3000,                       # Geometry-model updates = Resource-model updates
     "experiments": EXPERIMENTS,
+    "rng": "original",                   # the original code's draws; 'counter': the package's own streams
 }
 QUICK = {**PAPER, "steps": 300}         # fewer steps: the runs are stacked already, so this is the only saving
 
 
 # --------------------------------------------------------------------------------------------------------- compute
 
+def tasks(cfg, exp, seed):
+    """Task vectors (one (K, N) array per K), the Gram matrices C = V V^T of the theory, frequencies (R, K_max) and
+    the random-number arguments of ``train_geometry``. The seed is reset per K: the vector sets are not nested."""
+    sizes, N = cfg["n_tasks"], cfg["n_dim"]
+    if cfg["rng"] == "counter":
+        vectors = [task_vectors("random_unit", K, N, seed=seed).double().numpy() for K in sizes]
+        return (vectors, [v @ v.T for v in vectors], pad_stack([power_law_frequencies(K, cfg["alpha"]) for K in sizes]),
+                {"seeds": seed})
+    starts = [original_start(seed, "random_unit", K, N, discard=(N, N)) for K in sizes]
+    vectors = [v.numpy() for _, v in starts]
+    streams = OriginalStreams([pair for pair, _ in starts], exp["batch_size"], noise_size=exp["noise_draws"])
+    # the original's Gram matrix: a float32 product, read by the float64 theory
+    return (vectors, [(v @ v.T).astype(np.float64) for v in vectors],
+            pad_stack([replay.power_law(K, cfg["alpha"]) for K in sizes]), {"rng": "original", "streams": streams})
+
+
 def compute_loss(cfg, ctx, loss):
     """Geometry and Resource model for every K, for one loss; returns {K: {'experiment', 'theory'}} (T, K) arrays."""
     exp = cfg["experiments"][loss]
     seed = exp["seed"] + ctx.seed
     sizes = cfg["n_tasks"]
-    # the seed is reset per K: the vector sets of different K are not nested
-    vectors = [task_vectors("random_unit", K, cfg["n_dim"], seed=seed).double().numpy() for K in sizes]
-    freqs = pad_stack([power_law_frequencies(K, cfg["alpha"]) for K in sizes])
+    vectors, gram, freqs, draws = tasks(cfg, exp, seed)
     rec = train_geometry(pad_stack(vectors).astype(np.float32), freqs, steps=cfg["steps"], lr=exp["lr"],
                          optimizer="signgd", loss=loss, gradient="autograd", batch_size=exp["batch_size"],
-                         seeds=seed, device=ctx.device, progress=f"Fig 8 {loss}: Geometry model" if ctx.progress
-                         else False)
+                         device=ctx.device, progress=f"Fig 8 {loss}: Geometry model" if ctx.progress else False,
+                         **draws)
     theory = resource_model(freqs, eta_eff=effective_rate(exp["lr"], cfg["n_dim"], exp["rate_factor"]),
-                            n0=exp["n0"], steps=cfg["steps"], overlap=pad_stack([v @ v.T for v in vectors]),
-                            loss=loss, clip=False)
+                            n0=exp["n0"], steps=cfg["steps"], overlap=pad_stack(gram), loss=loss, clip=False)
     return {str(K): {"experiment": rec.skills[:, r, :K], "theory": theory[:, r, :K]} for r, K in enumerate(sizes)}
 
 
@@ -112,7 +133,7 @@ def claims(data, cfg):
     ce_corr = min(final_correlation(run) for run in ce.values())
     ce_msd = max(mean_squared_difference(run["experiment"], run["theory"]) for run in ce.values())
     frac = [float(np.mean(f > 0.9)) for f in finals(ce["100"])]
-    return [
+    rows = [
         claim("mse_K5_min_final", [1.00, 1.00], k5_min, "≥ 0.95 (GM, RM)", np.all(np.array(k5_min) >= 0.95)),
         claim("mse_negative_skills", True, negative, "min final skill < 0 for every K ≥ 10, GM and RM",
               all(m < 0 for mins in negative.values() for m in mins)),
@@ -122,6 +143,16 @@ def claims(data, cfg):
         claim("ce_K100_frac_learned", [0.43, 0.42], frac, "±0.12 each; |GM - RM| ≤ 0.05",
               within(frac, [0.43, 0.42], abs=0.12) and in_range(abs(frac[0] - frac[1]), 0, 0.05)),
     ]
+    if cfg["rng"] == "original":   # the replayed runs: the paper's numbers to their printed digits
+        # min final skill (GM, RM) for K = 10, 20, 40, 100 in the original's runs
+        printed_mins = [[-0.97, -1.31], [-0.34, -0.57], [-1.85, -1.65], [-2.51, -1.95]]
+        rows += [replayed("mse_K5_min_final", [1.00, 1.00], k5_min, 2),
+                 replayed("mse_min_final_K10_20_40_100", printed_mins, [negative[K] for K in many], 2),
+                 replayed("mse_corr_min", 0.92, mse_corr, 2),
+                 replayed("ce_corr_min", 0.91, ce_corr, 2),
+                 replayed("ce_msd_max", 0.005, ce_msd, 3),
+                 replayed("ce_K100_frac_learned", [0.43, 0.42], frac, 2)]
+    return rows
 
 
 NOTES = [
@@ -131,6 +162,9 @@ NOTES = [
     "automatic y limits with 12 % margins instead of 5 %, so that tick labels of neighbouring rows do not overlap",
     "the five K of a loss are one stacked run padded to K = 100 with zero-frequency zero-vector tasks, exactly "
     "equivalent to separate runs; the seed (2 for MSE, 7 for CE) is used for every K, as the original reset it",
+    "rng 'original' (paper preset): every run replays the original code's draws (its vectors, batches and the CE "
+    "noise draws scaled by 0), and the theory reads the original's float32 Gram matrix; --rng counter draws the "
+    "package's own streams",
 ]
 
 FIG = FigureScript(number=8, slug="underparametrized", presets={"paper": PAPER, "quick": QUICK},

@@ -33,9 +33,10 @@ def ademamix_step(x, grad, state, lr, betas=(0.9, 0.999, 0.9999), alpha=2.0, eps
     x.add_(-lr * ((state["fast"] / (1 - betas[0] ** t) + alpha * state["slow"]) / denom))
 
 
-def original_ce_run(seed, n_tasks, n_dim, alpha, batch_size, noise, lr, optimizer, steps, vector_kind):
-    """One run of the original's CE loop (Figs 8 bottom, 15). Returns skills (steps, K), loss (steps,), and the
-    batch indices and noise it drew."""
+def original_run(seed, n_tasks, n_dim, alpha, batch_size, noise, lr, optimizer, steps, vector_kind, loss="ce",
+                 noise_draws=True):
+    """One run of the original's autograd loop: CE (Figs 8 bottom, 15; noise drawn every step) or MSE (Fig 8 top;
+    no noise drawn). Returns skills (steps, K), loss (steps,), and the batch indices and noise it drew."""
     torch.manual_seed(seed)
     np.random.seed(seed)
     torch.randn(n_dim, n_dim)                    # drawn and never used
@@ -57,15 +58,17 @@ def original_ce_run(seed, n_tasks, n_dim, alpha, batch_size, noise, lr, optimize
             opt.zero_grad()
         else:
             x.grad = None
-        s = torch.sigmoid(u @ x)
+        s = torch.sigmoid(u @ x) if loss == "ce" else u @ x
         skills.append(s.detach().numpy())
-        losses.append(np.sum(-np.log(s.detach().numpy()) * prob))
+        per_task = -np.log(s.detach().numpy()) if loss == "ce" else (1 - s.detach().numpy()) ** 2
+        losses.append(np.sum(per_task * prob))
         idx = np.random.choice(n_tasks, batch_size, p=prob)
-        torch.mean(-torch.log(s[idx])).backward()
-        xi = torch.randn(n_dim)                 # drawn at every step, sigma = 0 included
-        x.grad.data += noise * xi
+        torch.mean(-torch.log(s[idx]) if loss == "ce" else (1 - s[idx]) ** 2).backward()
         ids.append(idx)
-        xis.append(xi.numpy())
+        if noise_draws:
+            xi = torch.randn(n_dim)             # drawn at every step, sigma = 0 included
+            x.grad.data += noise * xi
+            xis.append(xi.numpy())
         if opt is not None:
             opt.step()
         else:
@@ -74,7 +77,8 @@ def original_ce_run(seed, n_tasks, n_dim, alpha, batch_size, noise, lr, optimize
     return np.array(skills), np.array(losses), np.array(ids), np.array(xis)
 
 
-def engine_ce_runs(seed, task_numbers, n_dim, alpha, batch_size, noises, lr, optimizer, steps, vector_kind):
+def engine_runs(seed, task_numbers, n_dim, alpha, batch_size, noises, lr, optimizer, steps, vector_kind, loss="ce",
+                noise_draws=True):
     """The same runs, stacked, through ``train_geometry(rng='original')``; K padded to max(task_numbers)."""
     k_max = max(task_numbers)
     vectors = np.zeros((len(task_numbers), k_max, n_dim), dtype=np.float32)
@@ -86,9 +90,10 @@ def engine_ce_runs(seed, task_numbers, n_dim, alpha, batch_size, noises, lr, opt
         pairs.append(pair)
     options = {"adam": {"betas": (0.9, 0.95)}, "lion": {"betas": (0.9, 0.99)}, "signgd": {},
                "ademamix": {"betas": (0.9, 0.999, 0.9999), "alpha": 2.0}}[optimizer]
-    return train_geometry(vectors, freqs, steps=steps, lr=lr, optimizer=optimizer, loss="ce", gradient="autograd",
+    streams = OriginalStreams(pairs, batch_size, noise_size=n_dim if noise_draws else 0)
+    return train_geometry(vectors, freqs, steps=steps, lr=lr, optimizer=optimizer, loss=loss, gradient="autograd",
                           batch_size=batch_size, noise=np.asarray(noises, dtype=float), optimizer_options=options,
-                          rng="original", streams=OriginalStreams(pairs, batch_size, noise_size=n_dim))
+                          rng="original", streams=streams)
 
 
 FIG15 = dict(seed=7, n_dim=10, alpha=2, batch_size=128, lr=0.01, vector_kind="random_scaled")
@@ -97,7 +102,7 @@ FIG15 = dict(seed=7, n_dim=10, alpha=2, batch_size=128, lr=0.01, vector_kind="ra
 def test_streams_are_the_original_draws_bit_for_bit():
     """Indices of ``choice`` and the noise of ``torch.randn(10)`` (scalar path) equal the original loop's draws."""
     steps = 300
-    _, _, ids, xis = original_ce_run(n_tasks=10, noise=0.0, optimizer="adam", steps=steps, **FIG15)
+    _, _, ids, xis = original_run(n_tasks=10, noise=0.0, optimizer="adam", steps=steps, **FIG15)
     pair, _ = original_start(7, "random_scaled", 10, 10, discard=(10, 10))
     streams = OriginalStreams([pair], 128, noise_size=10, block=64)     # blocks that do not divide the steps
     cdf = torch.as_tensor(replay.choice_cdf(replay.power_law(10, 2)))[None]
@@ -111,12 +116,29 @@ def test_streams_are_the_original_draws_bit_for_bit():
 def test_engine_replays_the_original_fig15_loop(optimizer):
     """Fig 15 (K = 10 and 40, sigma = 0.2 and 1): the engine's replay tracks the original loop over 300 steps."""
     steps = 300
-    rec = engine_ce_runs(task_numbers=[10, 40], noises=[0.2, 1.0], optimizer=optimizer, steps=steps, **FIG15)
+    rec = engine_runs(task_numbers=[10, 40], noises=[0.2, 1.0], optimizer=optimizer, steps=steps, **FIG15)
     for r, (K, sigma) in enumerate([(10, 0.2), (40, 1.0)]):
-        skills, loss, _, _ = original_ce_run(n_tasks=K, noise=sigma, optimizer=optimizer, steps=steps, **FIG15)
+        skills, loss, _, _ = original_run(n_tasks=K, noise=sigma, optimizer=optimizer, steps=steps, **FIG15)
         # float32 rounding of two orders of summation; a different batch or noise draw moves skills by ~1e-2
         np.testing.assert_allclose(rec.skills[:, r, :K], skills, rtol=2e-5, atol=2e-6)
         np.testing.assert_allclose(rec.loss[:, r], loss, rtol=2e-5)
+
+
+FIG8 = {"mse": dict(seed=2, n_dim=10, alpha=2, batch_size=128, lr=1e-3, vector_kind="random_unit", loss="mse",
+                   noise_draws=False),
+        "ce": dict(seed=7, n_dim=10, alpha=2, batch_size=1024, lr=1e-2, vector_kind="random_unit")}
+
+
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+def test_engine_replays_the_original_fig8_loop(loss):
+    """Fig 8 (SignGD, re-seeded per K; MSE draws no noise, CE a randn(10) scaled by 0): 300 steps at K = 5, 40."""
+    steps, args = 300, FIG8[loss]
+    rec = engine_runs(task_numbers=[5, 40], noises=[0.0, 0.0], optimizer="signgd", steps=steps, **args)
+    for r, K in enumerate([5, 40]):
+        skills, losses, _, _ = original_run(n_tasks=K, noise=0.0, optimizer="signgd", steps=steps, **args)
+        # SignGD moves every coordinate by lr: a flipped sign would show as an error of 2 lr = 2e-3 or more
+        np.testing.assert_allclose(rec.skills[:, r, :K], skills, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(rec.loss[:, r], losses, rtol=1e-5)
 
 
 def test_stacked_replay_equals_one_by_one_replay():
@@ -124,7 +146,7 @@ def test_stacked_replay_equals_one_by_one_replay():
     bit for bit, and train alike (to 1e-6: BLAS sums a (3, 40) matrix product in another order than a (1, 10) one)."""
     args = dict(optimizer="lion", steps=200, **FIG15)
     settings = [(10, 0.0), (40, 0.2), (40, 1.0)]
-    stacked = engine_ce_runs(task_numbers=[10, 40, 40], noises=[0.0, 0.2, 1.0], **args)
+    stacked = engine_runs(task_numbers=[10, 40, 40], noises=[0.0, 0.2, 1.0], **args)
     starts = [original_start(7, "random_scaled", K, 10, discard=(10, 10))[0] for K, _ in settings]
     together = OriginalStreams(starts, [64, 128, 128], noise_size=10, block=50)
     apart = [OriginalStreams([pair], B, noise_size=10, block=70) for pair, B in zip(starts, [64, 128, 128])]
@@ -135,7 +157,7 @@ def test_stacked_replay_equals_one_by_one_replay():
             assert torch.equal(counts[r], streams.categorical_counts(t, cdf[r:r + 1], 128)[0])
             assert torch.equal(noise[r], streams.normal("noise", t, 10)[0])
     for r, (K, sigma) in enumerate(settings):
-        alone = engine_ce_runs(task_numbers=[K], noises=[sigma], **args)
+        alone = engine_runs(task_numbers=[K], noises=[sigma], **args)
         np.testing.assert_allclose(stacked.skills[:, r, :K], alone.skills[:, 0], rtol=0, atol=1e-6)
         np.testing.assert_allclose(stacked.loss[:, r], alone.loss[:, 0], rtol=0, atol=1e-6)
 
