@@ -1,4 +1,4 @@
-"""Multitask sparse parity learned by a one-hidden-layer ReLU MLP (spec: fig02_fig16_sparse_parity.md §1).
+"""Multitask sparse parity learned by a one-hidden-layer ReLU MLP (arXiv 2501.12391, Fig. 2 and Appendix Fig. 16).
 
 Inputs are n random 32-bit strings with bits in {0, 1}; task k's label is the parity (sum mod 2) of a chosen subset of
 bits. A Linear(32, 50) -> ReLU -> Linear(50, K) network is trained full-batch with Adam on the MSE between its raw
@@ -10,19 +10,27 @@ Many MLPs (seeds, frequencies, data sets) train at once: every parameter is stac
 layers are batched matrix products. ``torch.optim.Adam`` acts element by element, so one Adam on the stacked tensors
 is exactly R independent Adams, and each run's losses are summed so that its gradient is its own.
 
-Randomness of a run comes from its seed alone (torch.Generator objects, never the global generator):
-* data (bits and train/test split): a generator seeded with ``data_seed(seed)``;
-* initialisation, then the per-step row subsets: one generator seeded with ``seed`` itself, as if torch were seeded
-  right before building the network (PyTorch default ``nn.Linear`` init, weight then bias, layer by layer).
+Two choices of random streams (``rng``), each a function of the run's seed alone, so a stacked run equals the run alone:
+
+* ``"original"`` (the paper presets): the paper code's streams, replayed draw for draw. Per run, NumPy's legacy
+  ``RandomState(seed)`` draws the data, ``choice(2**32, n)`` written as 32 bits with the most significant first, then
+  the training rows, ``choice(n, n_train, replace=False)``; torch, seeded with ``seed`` right before the network is
+  built, draws the ``nn.Linear`` initialisations (weight then bias, layer by layer); every step NumPy draws the batch
+  order ``choice(n_train, n_train, replace=False)``, whose last p * n positions carry a task of frequency p, and then
+  the test batch order ``choice(n_test, n_test, replace=False)``, which only the original's unused test loss reads.
+* ``"counter"``: the package's own streams. Data (bits and split) from a torch generator seeded with
+  ``data_seed(seed)``; the same ``nn.Linear`` initialisation; then that generator's ``randperm`` gives the batch
+  order, whose first p * n positions carry the task.
 """
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .figure import claim
+from . import replay
+from .figure import claim, within
 from .figure import progress as progress_bar
-from .mlp import stacked_forward, stacked_linear_init
+from .mlp import stacked_forward
 
 N_BITS = 32            # input bits per sample
 N_SAMPLES = 10_000     # data set size of the paper
@@ -65,16 +73,26 @@ class ParityData:
     y_test: torch.Tensor    # (n_test, K)
 
 
-def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64):
-    """Draw a run's data set.
-
-    ``train_fraction`` 1.0: all rows train and the test set is the same rows (the paper's Case 1); below 1: a random
-    round(train_fraction * n) rows train and the rest test (Case 2 and Fig 16 use 0.8).
-    """
+def _check_data_settings(tasks, n_bits, train_fraction, rng):
+    """Raise ValueError for task bits outside the input, a training fraction outside (0, 1] or an unknown rng."""
     if any(not 0 <= b < n_bits for t in tasks for b in t):
         raise ValueError(f"task bits must lie in 0..{n_bits - 1}, got tasks={tasks!r}")
     if not 0 < train_fraction <= 1:
         raise ValueError(f"train_fraction must be in (0, 1], got {train_fraction!r}")
+    replay.check_rng(rng)
+
+
+def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64,
+                rng="counter"):
+    """Draw a run's data set.
+
+    ``train_fraction`` 1.0: all rows train and the test set is the same rows (the paper's Case 1); below 1: a random
+    train_fraction * n rows train and the rest test (Case 2 and Fig 16 use 0.8). ``rng`` "original" replays the paper
+    code's draws (``original_parity_data``), "counter" draws from the package's stream ``data_seed(seed)``.
+    """
+    _check_data_settings(tasks, n_bits, train_fraction, rng)
+    if rng == "original":
+        return original_parity_data(seed, tasks, n_samples, n_bits, train_fraction, dtype)[0]
     g = torch.Generator().manual_seed(data_seed(seed))
     x = random_bits(n_samples, n_bits, g, dtype)
     y = parity_labels(x, tasks)
@@ -84,6 +102,54 @@ def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=
     n_train = round(train_fraction * n_samples)
     train, test = order[:n_train], order[n_train:]
     return ParityData(x[train], y[train], x[test], y[test])
+
+
+class OriginalStream:
+    """One run's NumPy stream in the paper's code once its data are drawn: each training step's batch orders.
+
+    Every step the original draws the order of the training batch, ``choice(n_train, n_train, replace=False)``, then
+    the order of the test batch, ``choice(n_test, n_test, replace=False)``. Only its unused test loss reads the second,
+    but it is drawn all the same: the next step's training order depends on it.
+    """
+
+    def __init__(self, state, n_train, n_test):
+        self.state, self.n_train, self.n_test = state, int(n_train), int(n_test)
+
+    def batch_order(self):
+        """The next step's training-batch order: int64 tensor (n_train,), a permutation of the training rows."""
+        order = self.state.choice(self.n_train, self.n_train, replace=False)
+        self.state.choice(self.n_test, self.n_test, replace=False)     # the test batch order, discarded
+        return torch.from_numpy(order)
+
+
+def original_parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64):
+    """A run's data set as the paper's code draws it, and the NumPy stream that goes on to draw its batch orders.
+
+    Draws from ``np.random.seed(seed)``, in order: ``choice(2**n_bits, n_samples)`` integers, each written as n_bits
+    binary digits with the most significant first (column 0 is x1); then the training rows
+    ``choice(n_samples, n_train, replace=False)`` with n_train = int(train_fraction * n_samples), in that order. With
+    train_fraction 1 the test set is the training set (same rows, same order); below 1 it is the other rows.
+
+    Returns
+    -------
+    data : ParityData
+    stream : OriginalStream, positioned right after the data draws
+    """
+    _check_data_settings(tasks, n_bits, train_fraction, "original")
+    _, state = replay.generators(seed)
+    integers = state.choice(2 ** n_bits, n_samples)
+    x = torch.from_numpy((integers[:, None] >> np.arange(n_bits - 1, -1, -1)) & 1).to(dtype)
+    y = parity_labels(x, tasks)
+    n_train = int(train_fraction * n_samples)
+    train = state.choice(n_samples, n_train, replace=False)
+    x_train, y_train = x[train], y[train]
+    if train_fraction == 1:
+        data = ParityData(x_train, y_train, x_train, y_train)
+    else:
+        # the original lists the other rows in set order; only its unused test loss sees the order
+        test = np.setdiff1d(np.arange(n_samples), train)
+        data = ParityData(x_train, y_train, x[test], y[test])
+    return data, OriginalStream(state, n_train, data.x_test.shape[0])
 
 
 def stack_data(datasets):
@@ -96,8 +162,9 @@ def stack_data(datasets):
 def init_mlp(seeds, widths, dtype=torch.float64):
     """Stacked PyTorch-default ``nn.Linear`` initialisations, one per seed.
 
-    Each run's generator is seeded with its seed and draws, layer by layer, the weight (out, in) then the bias, both
-    U(±1/sqrt(fan_in)): the same numbers as ``torch.manual_seed(seed)`` followed by building ``nn.Linear`` layers.
+    Each run's generator is seeded with its seed and draws, layer by layer, the weight (out, in) then the bias, as
+    ``nn.Linear`` does (``replay.linear_init``): the same numbers, to the last bit, as ``torch.manual_seed(seed)``
+    followed by building the ``nn.Linear`` layers (the original builds its network right after seeding torch).
 
     Parameters
     ----------
@@ -107,10 +174,14 @@ def init_mlp(seeds, widths, dtype=torch.float64):
     Returns
     -------
     params : list [W1 (R, w0, w1), b1 (R, 1, w1), W2 (R, w1, w2), b2 (R, 1, w2), ...], on the CPU
-    generators : list of R torch.Generator, positioned right after the initialisation (they go on to draw subsets)
+    generators : list of R torch.Generator, positioned right after the initialisation (counter streams go on to draw
+        the batch orders from them)
     """
-    weights, biases, generators = stacked_linear_init(seeds, widths, dtype)
-    params = [t for w, b in zip(weights, biases) for t in (w, b[:, None, :].contiguous())]
+    generators = [replay.generators(s)[0] for s in seeds]
+    params = []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        layers = [replay.linear_init(g, fan_in, fan_out, dtype) for g in generators]
+        params += [torch.stack([w.T for w, _ in layers]).contiguous(), torch.stack([b[None] for _, b in layers])]
     return params, generators
 
 
@@ -159,7 +230,7 @@ def frequency_mask(permutations, counts, dtype=torch.float64):
 
 @dataclass
 class ParityRecord:
-    """Per-step records of R stacked runs (spec §1.3)."""
+    """Per-step records of R stacked runs."""
 
     accuracy: np.ndarray        # (steps, R, K): training accuracy after update t + 1 (full, unpermuted training set)
     train_rmse: np.ndarray      # (steps, R): sqrt of the (masked) training loss before update t + 1
@@ -236,28 +307,51 @@ class _Backprop:
         return loss * scale, correct
 
 
+def _counter_orders(generators, runs, n_rows):
+    """Counter streams: each run in ``runs`` draws ``randperm(n_rows)`` from its own generator, (len(runs), n_rows).
+    A task of count c sits on the first c positions of the order."""
+    return torch.stack([torch.randperm(n_rows, generator=generators[r]) for r in runs])
+
+
+def _original_orders(streams, runs):
+    """Original streams: every distinct stream draws its step (discarded draws included, even when no run reads
+    them), and each run in ``runs`` gets its stream's order, reversed: the original puts a task of count c on the
+    *last* c positions, which are the first c of the reversed order. Returns (len(runs), n_rows), None if no runs."""
+    drawn = {stream: stream.batch_order() for stream in dict.fromkeys(streams)}
+    return torch.stack([drawn[streams[r]] for r in runs]).flip(1) if runs else None
+
+
 def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr=LEARNING_RATE, x_test=None,
-                      y_test=None, block_rows=None, progress=False):
+                      y_test=None, streams=None, accuracy_dtype=torch.float64, block_rows=None, progress=False):
     """Train R MLPs full-batch with Adam on multitask sparse parity, as one batched program.
 
-    Per step: (1) each run with a frequency below 1 draws a permutation of its training rows (its task subsets);
-    (2) forward on all rows; (3) loss = sum of mask * (f(x) - y)^2 over all n * K entries / (n * K); (4) Adam step;
-    (5) accuracies with the updated model. Because the loss is a sum over rows, permuting the rows themselves would
-    not change it: only the subsets matter, so the rows stay in place. Step (5) and step (2) of the next step share
-    one forward pass (same parameters, same rows).
+    Per step: (1) each run draws the order of its batch, which says which rows carry which task; (2) forward on all
+    rows; (3) loss = sum of mask * (f(x) - y)^2 over all n * K entries / (n * K); (4) Adam step; (5) accuracies with
+    the updated model. Because the loss is a sum over rows, permuting the rows themselves would not change it (up to
+    rounding): only the subsets matter, so the rows stay in place. Step (5) and step (2) of the next step share one
+    forward pass (same parameters, same rows).
 
     Parameters
     ----------
     x : tensor (R, n, n_bits)
     y : tensor (R, n, K), {0, 1}
     seeds : sequence of R ints
-        Initialisation and subset stream of each run (runs with equal seeds share both).
+        Initialisation of each run (and with counter streams its batch orders; runs with equal seeds share both).
     frequencies : array (R, K) or (K,), optional
         Task frequencies in (0, 1]; default all 1.
     steps : int
     hidden : int
     lr : float
     x_test, y_test : tensors (R, n_test, n_bits), (R, n_test, K), optional
+    streams : sequence of R OriginalStream, optional
+        The paper code's streams (``original_parity_data``): every step each stream draws its batch orders and a task
+        of frequency p sits on the last p * n positions. Runs given the same stream object share its draws (runs of
+        one seed: the original's draws do not depend on the frequencies). Default: counter streams, where runs with
+        a frequency below 1 draw ``randperm`` from their initialisation generator, the task on the first p * n
+        positions.
+    accuracy_dtype : torch dtype
+        Dtype of the recorded accuracies: float32 rounds correct/n as the original's ``.float()`` mean does (9 500 of
+        10 000 correct is then 0.94999999, below 0.95).
     block_rows : int, optional
         Rows per block of the forward/backward pass (default: about 8 MB of hidden activations per block).
     progress : bool or str
@@ -269,8 +363,10 @@ def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr
     """
     n_runs, n_rows, n_bits = x.shape
     n_tasks = y.shape[-1]
-    if len(seeds) != n_runs or tuple(y.shape[:2]) != (n_runs, n_rows):
-        raise ValueError(f"x {tuple(x.shape)}, y {tuple(y.shape)} and {len(seeds)} seeds disagree on runs or rows")
+    if len(seeds) != n_runs or tuple(y.shape[:2]) != (n_runs, n_rows) or (streams is not None
+                                                                           and len(streams) != n_runs):
+        raise ValueError(f"x {tuple(x.shape)}, y {tuple(y.shape)}, {len(seeds)} seeds and the streams disagree on "
+                         "runs or rows")
     if not (isinstance(steps, (int, np.integer)) and steps > 0):
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     p = np.broadcast_to(np.ones(n_tasks) if frequencies is None else np.asarray(frequencies, float),
@@ -289,12 +385,14 @@ def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr
     bar = progress_bar(total=steps, desc=progress if isinstance(progress, str) else "MLP steps",
                        enabled=bool(progress))
     for t in range(steps + 1):
-        if sampled and t < steps:
-            perms = torch.stack([torch.randperm(n_rows, generator=generators[r]) for r in sampled])
-            mask[sampled] = frequency_mask(perms, counts[sampled], y.dtype).to(y.device)
+        if t < steps:
+            orders = (_original_orders(streams, sampled) if streams is not None
+                      else _counter_orders(generators, sampled, n_rows) if sampled else None)
+            if sampled:
+                mask[sampled] = frequency_mask(orders, counts[sampled], y.dtype).to(y.device)
         loss, correct = backprop(params, x, y, mask, backward=t < steps)
         if t > 0:
-            acc[t - 1] = (correct.to(torch.float64) / n_rows).cpu().numpy()
+            acc[t - 1] = (correct.to(accuracy_dtype) / n_rows).cpu().numpy()
         if t == steps:
             break
         rmse[t] = loss.sqrt().cpu().numpy()
@@ -312,22 +410,40 @@ def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr
 TWO_PARITIES = ((0, 1), (2, 3))                   # x1⊕x2 and x3⊕x4 (Fig 2 Case 1 and bottom row)
 COMPOSITION = ((0, 1), (2, 3), (0, 1, 2, 3))      # ... and their composition x1⊕x2⊕x3⊕x4 (Fig 2 Case 2, Fig 16 E1)
 INDEPENDENT = ((0, 1), (2, 3), (4, 5, 6, 7))      # ... and an unrelated 4-bit parity x5⊕x6⊕x7⊕x8 (Fig 16 E2)
+# The original's three-output networks put x3⊕x4 on output 0 and x1⊕x2 on output 1 (its Fig 16 legends name them the
+# other way round). Which output learns which task decides which initial weights each task gets, so the paper's runs
+# need this order; the records come back in the order of the tasks, so the plots are labelled correctly.
+SWAPPED_PAIR = (1, 0, 2)
+
+
+def _draw_data(seeds, tasks, n_samples, train_fraction, rng):
+    """Each distinct seed's data set, once; with original streams also each run's NumPy stream (one object per seed:
+    the original's draws do not depend on the task frequencies). Returns ({seed: ParityData}, streams or None)."""
+    if rng == "counter":
+        return {s: parity_data(s, tasks, n_samples, train_fraction=train_fraction) for s in dict.fromkeys(seeds)}, None
+    drawn = {s: original_parity_data(s, tasks, n_samples, train_fraction=train_fraction) for s in dict.fromkeys(seeds)}
+    return {s: data for s, (data, _) in drawn.items()}, [drawn[s][1] for s in seeds]
 
 
 def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMPLES, train_fraction=1.0,
-                      device="cpu", progress=False):
+                      rng="counter", output_order=None, device="cpu", progress=False):
     """Draw each run's data set from its seed and train all runs as one batched program.
 
     Parameters
     ----------
     seeds : sequence of R ints
-        Data, initialisation and subsets of each run; runs with equal seeds share their data set (drawn once).
+        Data, initialisation and batch orders of each run; runs with equal seeds share their data set (drawn once).
     tasks : sequence of K bit subsets, e.g. ``COMPOSITION``
     steps : int
     frequencies : array (R, K) or (K,), optional
-        Task frequencies (see ``train_parity_mlps``).
+        Task frequencies (see ``train_parity_mlps``), in the order of ``tasks``.
     n_samples : int
     train_fraction : float
+    rng : "original" or "counter"
+        The paper code's streams, replayed draw for draw, or the package's own (module docstring).
+    output_order : sequence of K ints, optional
+        Network output j learns task ``tasks[output_order[j]]`` (e.g. ``SWAPPED_PAIR``); default output j learns
+        task j. The records are in the order of ``tasks`` either way.
     device : str
     progress : bool or str
 
@@ -335,12 +451,22 @@ def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMP
     -------
     dict: ``accuracy`` (steps, R, K), ``train_rmse`` (steps, R), ``test_accuracy`` (R, K).
     """
-    data = {s: parity_data(s, tasks, n_samples, train_fraction=train_fraction) for s in dict.fromkeys(seeds)}
+    replay.check_rng(rng)
+    order = list(range(len(tasks)) if output_order is None else output_order)
+    if sorted(order) != list(range(len(tasks))):
+        raise ValueError(f"output_order must be a permutation of 0..{len(tasks) - 1}, got {output_order!r}")
+    if frequencies is not None:
+        frequencies = np.asarray(frequencies, float)[..., order]
+    data, streams = _draw_data(seeds, [tasks[k] for k in order], n_samples, train_fraction, rng)
     x, y = stack_data([data[s] for s in seeds])
     x_test, y_test = (torch.stack([getattr(data[s], k) for s in seeds]) for k in ("x_test", "y_test"))
     record = train_parity_mlps(x.to(device), y.to(device), list(seeds), frequencies, steps=steps,
-                               x_test=x_test.to(device), y_test=y_test.to(device), progress=progress)
-    return {"accuracy": record.accuracy, "train_rmse": record.train_rmse, "test_accuracy": record.test_accuracy}
+                               x_test=x_test.to(device), y_test=y_test.to(device), streams=streams,
+                               accuracy_dtype=torch.float32 if rng == "original" else torch.float64,
+                               progress=progress)
+    task_order = np.argsort(order)                  # record column of each task
+    return {"accuracy": record.accuracy[..., task_order], "train_rmse": record.train_rmse,
+            "test_accuracy": record.test_accuracy[..., task_order]}
 
 
 def seed_claims(name, paper, values, tolerance, test):
@@ -362,7 +488,25 @@ def seed_claims(name, paper, values, tolerance, test):
                   test(spread[0]))]
 
 
-def composition_experiment(seeds, *, steps, n_samples=N_SAMPLES, train_fraction=0.8, device="cpu", progress=False):
-    """Fig 2 Case 2 = Fig 16 E1: x1⊕x2, x3⊕x4 and their composition x1⊕x2⊕x3⊕x4, all frequencies 1, 80/20 split."""
+def composition_experiment(seeds, *, steps, n_samples=N_SAMPLES, train_fraction=0.8, rng="counter", device="cpu",
+                           progress=False):
+    """Fig 2 Case 2 = Fig 16 E1: x1⊕x2, x3⊕x4 and their composition x1⊕x2⊕x3⊕x4, all frequencies 1, 80/20 split,
+    the network's outputs in the original's order (``SWAPPED_PAIR``)."""
     return parity_experiment(seeds, COMPOSITION, steps=steps, n_samples=n_samples, train_fraction=train_fraction,
-                             device=device, progress=progress)
+                             rng=rng, output_order=SWAPPED_PAIR, device=device, progress=progress)
+
+
+def printed_claim(name, printed, ours):
+    """A claim that ``ours`` equals a number printed as the string ``printed`` (e.g. "1.90") to half a unit of its
+    last digit (±0.005): the tolerance of a replayed run against the run it replays."""
+    half = 0.5 * 10.0 ** -len(printed.partition(".")[2])
+    return claim(name, float(printed), ours, f"±{half:g} (as printed: {printed})",
+                 within(ours, float(printed), abs=half))
+
+
+# The figure JSONs' note on the two choices of streams (Figs 2 and 16)
+RNG_NOTE = ("rng 'original' (paper preset): every seed's run is the paper code's run with that seed, draw for draw "
+            "(NumPy legacy data, split and per-step batch orders, the discarded test orders included; torch's "
+            "nn.Linear initialisation; accuracies as float32 means), so the paper seed's curves are the paper's and "
+            "the '_original_run' claims check its numbers. rng 'counter': the package's own streams, runs like the "
+            "paper's.")

@@ -76,10 +76,12 @@ def test_mask_equals_positional_mask_on_the_permuted_batch():
     torch.testing.assert_close(ours, original)
 
 
-def test_init_is_pytorch_default_linear():
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_init_is_pytorch_default_linear(dtype):
+    # float64 too: the paper's runs are float64, where a bound of 1/sqrt(fan_in) misses nn.Linear's by one ulp
     torch.manual_seed(11)
-    layers = [torch.nn.Linear(32, 50), torch.nn.Linear(50, 3)]
-    params, _ = sp.init_mlp([11], (32, 50, 3), dtype=torch.float32)
+    layers = [torch.nn.Linear(32, 50, dtype=dtype), torch.nn.Linear(50, 3, dtype=dtype)]
+    params, _ = sp.init_mlp([11], (32, 50, 3), dtype=dtype)
     expected = [t for lin in layers for t in (lin.weight.T[None], lin.bias[None, None])]
     for ours, ref in zip(params, expected):
         torch.testing.assert_close(ours, ref, rtol=0, atol=0)
