@@ -18,7 +18,8 @@ from .tasks import power_law_frequencies, task_vectors
 FIT_DIMS = sweep.FIT_DIMS          # alpha_N window: d = 40 -> 220
 FIT_STEPS = sweep.FIT_STEPS        # alpha_S window: t = 80 -> 200
 CHINCHILLA = {"N": 0.34, "S": 0.28}   # Hoffmann et al. (hard-coded reference lines)
-# set to 1 to draw a figure from the cells cached so far (missing cells are NaN) instead of computing them
+# set to 1 to draw a figure from the cells computed so far (cache and committed summary; missing cells are NaN)
+# instead of computing the missing ones
 CACHED_ONLY_ENV = "SKILL_PHYSICS_SWEEP_CACHED_ONLY"
 
 
@@ -172,9 +173,9 @@ def preset(cfg):
     """A SweepConfig as a figure preset dict (its fields, documented in ``sweep.SweepConfig``)."""
     out = {f.name: getattr(cfg, f.name) for f in fields(cfg)}
     if cached_only():
-        # the number of cached cell files joins the settings, so the figure cache of a partial sweep is keyed by how
-        # far the sweep had got (and never stands for the full figure)
-        out["cached_only"] = len(list(cfg.folder.glob("*/*.npz")))
+        # the number of computed cells (cache or committed summary) joins the settings, so the figure cache of a
+        # partial sweep is keyed by how far the sweep had got (and never stands for the full figure)
+        out["cached_only"] = sum(len(sweep.done_cells(cfg, v)) for v in cfg.variants)
     return out
 
 
@@ -185,8 +186,8 @@ def cached_only():
 def notes(lines):
     """A figure's notes, plus a warning when it is drawn from a partial cache."""
     if cached_only():
-        lines = lines + [f"drawn with {CACHED_ONLY_ENV}=1 from the sweep cells cached so far: missing cells are "
-                         "NaN (gaps in curves; claims that read them do not hold)"]
+        lines = lines + [f"drawn with {CACHED_ONLY_ENV}=1 from the sweep cells computed so far (cache and committed "
+                         "summary): missing cells are NaN (gaps in curves; claims that read them do not hold)"]
     return lines
 
 
