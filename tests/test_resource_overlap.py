@@ -20,15 +20,17 @@ def sigmoid(z):
     return 1 / (1 + math.exp(-z))
 
 
-def plain_resource_model(p, C, eta, n0, steps, loss="mse", clip=True):
+def plain_resource_model(p, C, eta, n0, steps, loss="mse", clip=True, rule=None):
     """One scalar loop per step: competitiveness c_k = p_k r_k of the residual r_k (l_k for MSE, 1 - sigmoid(z_k)
-    for CE), total = sum_k c_k + N0 (the overlaps do not enter it), every task moves by eta (C c)_k / total."""
+    for CE), total = sum_k c_k + N0 (the overlaps do not enter it), every task moves by eta (C c)_k / total.
+    ``rule(r, p)`` gives the frequencies of the step instead of p."""
     K = len(p)
     state = [1.0] * K if loss == "mse" else [0.0] * K
     skills = []
     for _ in range(steps):   # records after each update
         residual = state if loss == "mse" else [1 - sigmoid(z) for z in state]
-        c = [p[k] * residual[k] for k in range(K)]
+        freq = p if rule is None else rule(residual, p)
+        c = [freq[k] * residual[k] for k in range(K)]
         total = sum(c) + n0
         # N0 = 0 with every task learned: nothing competes, nothing moves
         move = [eta * sum(C[k][j] * c[j] for j in range(K)) / total if total > 0 else 0.0 for k in range(K)]
@@ -51,6 +53,18 @@ def test_overlap_matrix_equals_the_model_written_out(loss, clip, n0):
     want = plain_resource_model(P, OVERLAP, eta, n0, steps, loss=loss, clip=clip)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     assert np.ptp(got, axis=-1).max() > 0.05   # the tasks really differ, so a swapped index would show
+
+
+def test_frequencies_re_evaluated_each_step():
+    # a switch: task 2 is seen only once task 1 is half learned (the residuals and the base frequencies both enter)
+    def switch(residual, p):
+        on = float(np.asarray(residual)[0] < 0.5)
+        return np.array([p[0], p[1] * on, p[2] * (1 - on)])
+    I3 = np.eye(3).tolist()
+    got = resource_model(P, eta_eff=0.02, n0=0.01, steps=200, frequency_rule=switch)
+    want = plain_resource_model(P, I3, 0.02, 0.01, 200, rule=switch)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert got[:, 1].max() > 0.1 and got[0, 1] == 0      # task 2 waits, then learns
 
 
 def test_per_run_overlap_matrices_equal_runs_alone():
