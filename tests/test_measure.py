@@ -30,6 +30,12 @@ def test_steps_map_positions_to_record_indices():
     assert crossing_times(FALLING, 0.4, above=False, steps=steps) == 20
 
 
+def test_a_single_curve_gives_a_float():
+    t = crossing_times(RISING, 0.9)
+    assert type(t) is float and t == 4.0
+    assert type(crossing_times(RISING, 2.0)) is float
+
+
 def test_never_crossing_is_nan_and_crossing_at_zero_is_zero():
     assert np.isnan(crossing_times(RISING, 2.0))
     assert np.isnan(crossing_times(FALLING, -1.0, above=False, strict=False))
