@@ -173,6 +173,18 @@ class OriginalStreams:
         row = self._row(step)
         return torch.as_tensor(self.noise[row][:, :n]).to(dtype)
 
+def original_orthogonal_rows(generator, n_tasks, n_dim):
+    """The original's orthogonal task vectors: the first K rows of U of the SVD of a float32 ``randn(N, N)`` drawn
+    from ``generator`` (advanced by N^2 normals). Returns a (K, N) float32 tensor.
+
+    LAPACK may choose other signs for the singular vectors, i.e. flip whole columns of U, which flips the same
+    coordinates of every task vector. SignGD, Adam and SGD act coordinate by coordinate and commute with such flips,
+    so the skills do not depend on the signs (tests/test_replay_geometry.py checks this bit for bit).
+    """
+    gaussian = torch.randn(int(n_dim), int(n_dim), generator=generator)
+    return torch.linalg.svd(gaussian, full_matrices=False)[0][:int(n_tasks)]
+
+
 def original_start(seed, kind, n_tasks, n_dim, discard=None):
     """A run's setup as the original draws it: seed both generators, draw and discard a ``randn(*discard)``, then
     draw the task vectors from torch's generator in float32.

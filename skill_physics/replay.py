@@ -113,3 +113,13 @@ def advance(pair, steps, batch_size, noise_size):
         for _ in range(int(steps)):            # one call per step: torch's normals depend on the call's size
             torch.randn(int(noise_size), generator=gen)
     return pair
+
+
+def loop_starts(pair, n_runs, steps, batch_size, noise_size=0):
+    """Where each of ``n_runs`` consecutive runs of one of the original's loops, seeded once, starts its streams:
+    run i after i runs of ``steps`` steps (see ``advance``). Returns n_runs cloned pairs; ``pair`` ends after them."""
+    starts = []
+    for _ in range(int(n_runs)):
+        starts.append(clone(pair))
+        advance(pair, steps, batch_size, noise_size)
+    return starts

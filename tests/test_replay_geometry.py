@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from skill_physics import replay
-from skill_physics.geometry import OriginalStreams, original_start, train_geometry
+from skill_physics.geometry import OriginalStreams, original_orthogonal_rows, original_start, train_geometry
 
 
 def lion_step(x, grad, state, lr, betas=(0.9, 0.99)):
@@ -182,3 +182,53 @@ def test_original_needs_streams_and_counter_refuses_them():
         train_geometry(v, p, steps=2, lr=0.1, streams=OriginalStreams([pair], 128))
     with pytest.raises(ValueError, match="2 runs"):
         train_geometry(v, p, steps=2, lr=0.1, rng="original", streams=OriginalStreams([pair, pair], 128))
+
+
+def original_mimic_loop(seed, n_dim, p1, lrs, steps, batch_size=128):
+    """The original's two-task loop (Fig 4 grid): seed once, rows of U of the SVD of a float32 randn(N, N), then
+    one run per optimizer in ``lrs`` (Adam, SGD, SignGD), each continuing NumPy's stream; the gradient is set by
+    hand to minus the batch mean of v (1 - s). Returns {optimizer: skills (steps, 2)}."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    u, _, _ = torch.svd(torch.randn(n_dim, n_dim))
+    v, prob = u[:2], [p1, 1 - p1]
+    out = {}
+    for name, lr in lrs.items():
+        x = torch.nn.Parameter(torch.zeros(n_dim))
+        opt = {"adam": lambda: torch.optim.Adam([x], lr=lr), "sgd": lambda: torch.optim.SGD([x], lr=lr),
+               "signgd": lambda: torch.optim.Adam([x], lr=lr, betas=(0.0, 0.0))}[name]()
+        skills = []
+        for _ in range(steps):
+            opt.zero_grad()
+            s = v @ x
+            skills.append(s.detach().numpy())
+            idx = np.random.choice(2, batch_size, p=prob)
+            residual = (1 - s[idx]).detach()[:, None]
+            x.grad = -torch.mean(v[idx] * residual, dim=0)
+            opt.step()
+        out[name] = np.array(skills)
+    return out
+
+
+def test_engine_replays_the_original_fig4_grid_loop():
+    """Fig 4's grid (N = 100 here): the three optimizers' runs continue one NumPy stream; 300 steps each."""
+    lrs, steps = {"adam": 3e-4, "sgd": 3e-2, "signgd": 3e-4}, 300
+    expected = original_mimic_loop(2, 100, 0.9, lrs, steps)
+    starts = replay.loop_starts(replay.generators(2), 3, steps, 128)
+    vectors = original_orthogonal_rows(replay.generators(2)[0], 2, 100)
+    for pair, (name, lr) in zip(starts, lrs.items()):
+        rec = train_geometry(vectors, [0.9, 0.1], steps=steps, lr=lr, optimizer=name, rng="original",
+                             streams=OriginalStreams([pair], 128))
+        # SignGD: a flipped sign would move a skill by ~lr sqrt(N) = 3e-3 per step
+        np.testing.assert_allclose(rec.skills[:, 0], expected[name], rtol=1e-5, atol=1e-5)
+
+
+def test_skills_do_not_depend_on_the_signs_lapack_gives_singular_vectors():
+    """Flipping columns of U (what another LAPACK may do) flips coordinates of both task vectors; the element-wise
+    optimizers commute with that, so the skills are the same bits."""
+    vectors = original_orthogonal_rows(replay.generators(2)[0], 2, 100)
+    flips = torch.where(torch.rand(100, generator=torch.Generator().manual_seed(0)) < 0.5, -1.0, 1.0)
+    for name in ("adam", "sgd", "signgd"):
+        runs = [train_geometry(v, [0.9, 0.1], steps=200, lr=3e-3, optimizer=name, rng="original",
+                               streams=OriginalStreams([replay.generators(2)], 128)) for v in (vectors, vectors * flips)]
+        assert np.array_equal(runs[0].skills, runs[1].skills)
