@@ -1,9 +1,12 @@
 """scaling: the two-point and least-squares exponents over a fit window on synthetic curves, the quanta and Domino
 predictions, and the small readers of gathered sweep data (arXiv 2501.12391, Sec. 5, Figs 10-11)."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import torch
 
-from skill_physics import scaling
+from skill_physics import paths, scaling, sweep
 
 GRID = np.array([10, 20, 40, 80, 160, 320])
 
@@ -111,3 +114,54 @@ def test_final_losses_over_seeds():
     assert np.isnan(scaling.final_over_seeds(data, "v", 1.5, 100)).all()       # alpha off the grid
     assert np.isnan(scaling.final_over_seeds(data, "v", 1.0, 60)).all()        # n_dim off the grid
     assert len(scaling.final_over_seeds(data, "v", 1.0, 60)) == 3
+
+
+# ------------------------------------------------------------------------ the figure scripts' plumbing of the sweep
+
+TINY = sweep.sweep_config(alphas=(1.0, 2.0), n_tasks=20, batch_size=16, steps=30, dense_until=30, n_log=3,
+                          dims=(4, 8), seeds=(0,), trace_dim=4, trace_until=30, rng="counter")
+
+
+def test_preset_and_notes_follow_the_cached_only_switch(monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    monkeypatch.delenv(scaling.CACHED_ONLY_ENV, raising=False)
+    assert not scaling.cached_only()
+    preset = scaling.preset(TINY)
+    assert preset["alphas"] == (1.0, 2.0) and preset["dims"] == (4, 8) and "cached_only" not in preset
+    assert scaling.notes(["a"]) == ["a"]
+    monkeypatch.setenv(scaling.CACHED_ONLY_ENV, "0")
+    assert not scaling.cached_only()
+    monkeypatch.setenv(scaling.CACHED_ONLY_ENV, "1")
+    assert scaling.cached_only()
+    assert scaling.preset(TINY)["cached_only"] == 0                 # nothing computed yet
+    lines = scaling.notes(["a"])
+    assert lines[0] == "a" and len(lines) == 2 and f"{scaling.CACHED_ONLY_ENV}=1" in lines[1]
+
+
+def test_sweep_data_computes_gathers_and_offsets_seeds(monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    monkeypatch.delenv(scaling.CACHED_ONLY_ENV, raising=False)
+    ctx = SimpleNamespace(seed=0, device="cpu", progress=False, recompute=True)
+    data = scaling.sweep_data(scaling.preset(TINY), ctx, ["signgd"])
+    assert float(data["done_fraction"]) == 1.0 and data["signgd"]["final_loss"].shape == (2, 2, 1)
+    assert np.all(np.isfinite(data["signgd"]["final_loss"]))
+    monkeypatch.setenv(scaling.CACHED_ONLY_ENV, "1")
+    cached = scaling.preset(TINY)
+    assert cached["cached_only"] == 2                                # signgd's two cells
+    again = scaling.sweep_data(cached, ctx, ["signgd"])             # cached only: reads, computes nothing
+    np.testing.assert_array_equal(again["signgd"]["final_loss"], data["signgd"]["final_loss"])
+    shifted = scaling.sweep_data(cached, SimpleNamespace(seed=5, device="cpu", progress=False), ["signgd"])
+    assert list(shifted["seeds"]) == [5] and float(shifted["done_fraction"]) == 0.0   # seed 5 never computed
+
+
+@pytest.mark.parametrize("rng", ["counter", "original"])
+def test_minima_over_draws_uses_the_sweeps_task_vectors(rng):
+    from skill_physics.replay import random_unit_vectors
+    from skill_physics.tasks import power_law_frequencies, task_vectors
+    draw = (lambda s: random_unit_vectors(s, 12, 3)) if rng == "original" else (
+        lambda s: task_vectors("random_unit", 12, 3, seed=s))
+    V = torch.stack([draw(s) for s in (2, 7)])
+    want = scaling.loss_minima(V, power_law_frequencies(12, 1.5))
+    kw = {} if rng == "counter" else {"rng": rng}                    # counter: the default
+    np.testing.assert_allclose(scaling.minima_over_draws(3, 1.5, 12, (2, 7), **kw), want, rtol=1e-12)
+    assert 0 < want.min() and want.max() < np.log(2)
