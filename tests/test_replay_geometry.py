@@ -232,3 +232,31 @@ def test_skills_do_not_depend_on_the_signs_lapack_gives_singular_vectors():
         runs = [train_geometry(v, [0.9, 0.1], steps=200, lr=3e-3, optimizer=name, rng="original",
                                streams=OriginalStreams([replay.generators(2)], 128)) for v in (vectors, vectors * flips)]
         assert np.array_equal(runs[0].skills, runs[1].skills)
+
+
+def test_a_later_run_of_a_seeded_loop_replays_the_original_fig5_loop():
+    """Fig 5's loop (N = 100 here): each run draws its own Gaussian matrix, then per step a batch and a randn(N)
+    scaled by 0 (torch's vectorised path, N >= 16); the second run's vectors and batches depend on all of that."""
+    N, K, steps, lr = 100, 3, 200, 1e-3
+    prob = replay.power_law(K, 2.0)
+    torch.manual_seed(2)
+    np.random.seed(2)
+    for _ in range(2):                          # the original's loop; the second run is compared
+        v = torch.svd(torch.randn(N, N))[0][:K]
+        x = torch.nn.Parameter(torch.zeros(N))
+        opt = torch.optim.Adam([x], lr=lr, betas=(0.0, 0.0))
+        skills = []
+        for _ in range(steps):
+            opt.zero_grad()
+            s = v @ x
+            skills.append(s.detach().numpy())
+            idx = np.random.choice(K, 128, p=prob)
+            x.grad = -torch.mean(v[idx] * (1 - s[idx]).detach()[:, None], dim=0) + torch.randn(N) * 0.0
+            opt.step()
+    pair = replay.generators(2)
+    original_orthogonal_rows(pair[0], K, N)     # run 1's matrix
+    replay.advance(pair, steps, 128, N)         # run 1's batches and zero-scaled noise
+    vectors = original_orthogonal_rows(pair[0], K, N)
+    rec = train_geometry(vectors, prob, steps=steps, lr=lr, optimizer="signgd", rng="original",
+                         streams=OriginalStreams([pair], 128))
+    np.testing.assert_allclose(rec.skills[:, 0], np.array(skills), rtol=1e-5, atol=1e-5)

@@ -21,7 +21,8 @@ CLAIMS = {
 # rng 'original' (the paper presets' default) adds the replayed runs' tight claims
 EXACT = {"Fig4_geometry_two_tasks": {"grid_t09_exact", "grid_signgd_ratio_p0.90_exact", "grid_adam_ratio_p0.90_exact",
                                     "grid_sgd_ratio_p0.90_exact", "sweep_sgd_ratio_over_x_exact",
-                                    "sweep_signgd_ratios_exact", "sweep_sgd_ratios_exact", "sweep_adam_ratios_exact"}}
+                                    "sweep_signgd_ratios_exact", "sweep_sgd_ratios_exact", "sweep_adam_ratios_exact"},
+         "Fig5_geometry_many_tasks": {"t09_a1_all_K_exact", "t09_a2_all_K_exact", "t09_a4_all_K_exact"}}
 SUPPLEMENTS = {"Fig4_geometry_two_tasks": ["aligned"], "Fig5_geometry_many_tasks": ["nalign"], "Fig6_resource_N0": []}
 
 
