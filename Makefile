@@ -27,6 +27,9 @@ test: setup               ## the test suite (what CI runs)
 test-slow: setup          ## paper-scale checks, and `reproduce.py --check` of every figure but the sweep (10, 18)
 	$(PY) -m pytest -m slow
 
+mutate: setup             ## mutation score of the science modules (mutmut; long, not in CI) -> build/mutate/
+	$(PY) scripts/mutate.py $(MODULES)
+
 notebooks: setup          ## re-execute the three notebooks in place (outputs committed)
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.iopub_timeout=60 geometry_model.ipynb resource_model.ipynb domino_model.ipynb
 
