@@ -34,7 +34,7 @@ def test_fig17_quick_reproduces_chain_and_and_or_tree(run_script):
 
 
 def plain_gated_resource_model(p, gate_of, eta, n0, steps):
-    """The spec's update written out directly: c = gate(res) p res; res <- max(0, res - eta c / (sum c + N0))."""
+    """The Resource model's gated update written out directly: c = gate(res) p res; res <- max(0, res - eta c / (sum c + N0))."""
     p, res, out = np.asarray(p, float), np.ones(len(p)), []
     for _ in range(steps):
         c = (p * res) * gate_of(res)
@@ -55,7 +55,7 @@ def test_fig17_and_tree_equals_the_update_written_out():
     ref = plain_gated_resource_model(case["weights"], gate_of, 1e-3, 1e-3, case["steps"])
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
     # T5 and T7 are sensitive to rounding: a gate opens fully only once a residual is exactly 0, and eta * (c / total)
-    # instead of (eta * c) / total moves T7's t0.99 by ~180 steps (8449 instead of the spec's 8625)
+    # instead of (eta * c) / total moves T7's t0.99 by ~180 steps (8449 instead of the original code's 8625)
     t = fig17.learned_at(ours, 0.99)
     np.testing.assert_allclose(t, [2964, 4052, 2466, 3914, 6531, 6030, 8625], atol=2)
     assert t[6] > max(t[4], t[5])                  # T7 = T5 & T6 comes last

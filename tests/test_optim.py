@@ -1,4 +1,4 @@
-"""Lion, AdEMAMix and AdamW of skill_physics.optim against the spec's equations written out step by step."""
+"""Lion, AdEMAMix and AdamW of skill_physics.optim against their published update equations written out step by step."""
 import math
 
 import numpy as np
@@ -14,7 +14,7 @@ def random_gradients(n_steps, shape, seed=0):
 
 
 def lion_reference(x, grads, lr, b1, b2, wd):
-    """Spec: decay, then x -= lr sign(b1 m + (1 - b1) g), and only then m <- b2 m + (1 - b2) g; scalar loops."""
+    """Lion: decay, then x -= lr sign(b1 m + (1 - b1) g), and only then m <- b2 m + (1 - b2) g; scalar loops."""
     x, m = list(x), [0.0] * len(x)
     for g in grads:
         for i, gi in enumerate(g):
@@ -26,7 +26,7 @@ def lion_reference(x, grads, lr, b1, b2, wd):
 
 
 def ademamix_reference(x, grads, lr, b1, b2, b3, alpha, eps, wd):
-    """Spec: bias-corrected fast EMA m1 and second moment v, slow EMA m2 NOT bias-corrected; scalar loops."""
+    """AdEMAMix: bias-corrected fast EMA m1 and second moment v, slow EMA m2 NOT bias-corrected; scalar loops."""
     x = list(x)
     m1, m2, v = [0.0] * len(x), [0.0] * len(x), [0.0] * len(x)
     for t, g in enumerate(grads, start=1):

@@ -1,4 +1,4 @@
-"""Paper-scale checks (make test-slow): the cheaper figures at paper settings hold every claim of the spec."""
+"""Paper-scale checks (make test-slow): the cheaper figures at paper settings hold every claim of the paper we check."""
 import json
 
 import pytest

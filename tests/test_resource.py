@@ -1,4 +1,4 @@
-"""The Resource model against its limits and the spec's deterministic reference values."""
+"""The Resource model against its limits and the original code's deterministic reference values."""
 import numpy as np
 import pytest
 
@@ -60,7 +60,7 @@ def test_dependency_gates_new_graph():
     assert t[3] > max(t[0], t[2])                             # T4 finishes after both prerequisites
 
 
-def test_spec_chain_reference_values():
+def test_chain_reference_values_of_the_original_code():
     s = resource_model([0.3, 1, 3], eta_eff=1e-3, n0=1e-3, steps=5000,
                        gates=Dependencies("T2 = T1; T3 = T2", 3, 1e-4))
     np.testing.assert_array_equal(crossing_times(s, 0.99, strict=False), [1008, 2753, 4420])
