@@ -3,11 +3,11 @@
 mutmut (pinned in requirements.txt) changes one thing at a time in a module (an operator, a constant, a comparison,
 an argument) and runs the tests that call the changed function; a mutant is *killed* when a test fails. Each module
 runs in its own scratch copy of the package and the tests, build/mutate/<module>/ (ignored by git), so that editing
-the working tree during a long run changes nothing, and a second run of the same module resumes from mutmut's cache
-there. Only the fast unit tests run (no figure script, no notebook: those start subprocesses, which mutmut does not
-see).
+the working tree during a long run changes nothing. Each run starts afresh: mutmut notices changed code but not
+changed tests, so its cached verdicts would go stale (--resume keeps them, to finish an interrupted run). Only the
+fast unit tests run (no figure script, no notebook: those start subprocesses, which mutmut does not see).
 
-Usage: python scripts/mutate.py [MODULE ...] [--jobs N] [--fresh]      (make mutate: every module)
+Usage: python scripts/mutate.py [MODULE ...] [--jobs N] [--resume]     (make mutate: every module)
 Prints per module: mutants, killed (tests failed or timed out), survived, no tests (the function is never called by
 the selected tests), and the score killed / mutants; writes build/mutate/survivors.txt with the diff of every mutant
 that was not killed. Exit status 0 even when a target is missed: the score is a measurement, not a gate.
@@ -59,10 +59,10 @@ def config_section(module, test_files):
     return "\n".join(lines) + "\n"
 
 
-def prepare(module, fresh):
+def prepare(module, resume=False):
     """Scratch copy build/mutate/<module>/ of the package, the tests and pyproject.toml (with the mutmut section)."""
     folder = WORK / module
-    if fresh and folder.exists():
+    if not resume and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("skill_physics", "tests"):
@@ -115,7 +115,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", default=list(TESTS), help=f"any of {', '.join(TESTS)} (default all)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel mutant runs")
-    parser.add_argument("--fresh", action="store_true", help="forget mutmut's cached results of these modules")
+    parser.add_argument("--resume", action="store_true", help="keep mutmut's verdicts of an interrupted run")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(TESTS))
     if unknown:
@@ -123,7 +123,7 @@ def main(argv=None):
 
     rows, survivors = [], []
     for module in args.modules:
-        folder = prepare(module, args.fresh)
+        folder = prepare(module, args.resume)
         status = run_mutmut(folder, args.jobs)
         codes = exit_codes(folder, module)
         if status != 0 or not codes:
