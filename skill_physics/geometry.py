@@ -109,8 +109,9 @@ class OriginalStreams:
         Each run's generators at the start of its training loop (after its setup draws); copied, not advanced.
     batch_size : int or array (R,)
         Uniforms per step of each run.
-    noise_size : int
-        Normals per step of ``torch.randn(noise_size)`` (0: the original draws no noise).
+    noise_size : int or array (R,)
+        Normals per step of each run's ``torch.randn(noise_size)`` (0: the original draws no noise); runs with
+        fewer than the most get zeros after their own.
     block : int
         Steps drawn at once (fewer where R * B is large).
     """
@@ -118,11 +119,13 @@ class OriginalStreams:
     def __init__(self, pairs, batch_size, noise_size=0, block=512):
         self.n_runs = len(pairs)
         self.sizes = np.broadcast_to(np.asarray(batch_size, dtype=np.int64), (self.n_runs,)).copy()
-        self.noise_size = int(noise_size)
+        self.noise_sizes = np.broadcast_to(np.asarray(noise_size, dtype=np.int64), (self.n_runs,)).copy()
+        self.noise_size = int(self.noise_sizes.max())
         # at most ~2^22 uniforms (32 MiB) per block
         self.block = max(1, min(int(block), 2 ** 22 // (self.n_runs * int(self.sizes.max()))))
-        keys = [replay.state_key(pair) for pair in pairs]
-        self.source = [keys.index(k) for k in keys]   # the first run with the same state draws for all of them
+        # the first run with the same generator states and the same draws per step draws for all of them
+        keys = [(replay.state_key(pair), int(b), int(n)) for pair, b, n in zip(pairs, self.sizes, self.noise_sizes)]
+        self.source = [keys.index(k) for k in keys]
         self.pairs = {r: replay.clone(pairs[r]) for r in set(self.source)}
         self.start = -self.block
         self.uniforms = self.noise = None
@@ -138,13 +141,14 @@ class OriginalStreams:
                 gen, state = self.pairs[src]
                 # one call per step: the same stream as the original's (block, B) draws, and torch's normals depend
                 # on the size of each call (below 16 they come from a scalar path)
+                n = int(self.noise_sizes[src])
                 drawn[src] = (state.random_sample((self.block, self.sizes[src])),
-                              np.stack([torch.randn(self.noise_size, generator=gen).numpy()
-                                        for _ in range(self.block)]) if self.noise_size else None)
+                              np.stack([torch.randn(n, generator=gen).numpy() for _ in range(self.block)])
+                              if n else None)
             u, xi = drawn[src]
             uniforms[:, r, :self.sizes[r]] = u
             if xi is not None:
-                noise[:, r] = xi
+                noise[:, r, :xi.shape[1]] = xi
         self.start, self.uniforms, self.noise = start, uniforms, noise
 
     def _row(self, step):
@@ -185,35 +189,44 @@ def original_orthogonal_rows(generator, n_tasks, n_dim):
     return torch.linalg.svd(gaussian, full_matrices=False)[0][:int(n_tasks)]
 
 
-def original_start(seed, kind, n_tasks, n_dim, discard=None):
-    """A run's setup as the original draws it: seed both generators, draw and discard a ``randn(*discard)``, then
-    draw the task vectors from torch's generator in float32.
+def original_vectors(generator, kind, n_tasks, n_dim, discard=None):
+    """Task vectors as the original draws them from ``generator``: a ``randn(*discard)`` drawn and never used, then
+    float32 ``u = randn(K, N)``.
 
     Parameters
     ----------
-    seed : int
-        ``torch.manual_seed(seed)`` and ``np.random.seed(seed)``.
+    generator : torch.Generator
+        Advanced by the draws.
     kind : {'random_unit', 'random_scaled'}
-        'random_unit': ``u = randn(K, N)`` divided by its row norms; 'random_scaled': ``randn(K, N) / sqrt(N)``
-        with sqrt(N) a float32 tensor.
+        'random_unit': u divided by its row norms; 'random_scaled': ``u / sqrt(N)`` with sqrt(N) a float32 tensor.
     n_tasks, n_dim : int
         K and N.
     discard : tuple of int, optional
-        Shape of a Gaussian matrix the original draws first and never uses (Figs 8, 15: N x N).
+        Shape of a Gaussian matrix the original draws first and never uses (Figs 7 bottom, 8, 15).
+
+    Returns
+    -------
+    torch.Tensor, shape (K, N), float32
+    """
+    check_choice("kind", kind, ("random_unit", "random_scaled"))
+    if discard:
+        torch.randn(*discard, generator=generator)
+    u = torch.randn(int(n_tasks), int(n_dim), generator=generator)
+    if kind == "random_unit":
+        return u / torch.norm(u, dim=1, keepdim=True)
+    return u / torch.sqrt(torch.tensor(float(n_dim)))
+
+
+def original_start(seed, kind, n_tasks, n_dim, discard=None):
+    """A run that seeds torch and NumPy with ``seed`` and then draws its vectors (``original_vectors``).
 
     Returns
     -------
     pair : (torch.Generator, numpy.random.RandomState), where the run's training loop starts
     vectors : torch.Tensor, shape (K, N), float32
     """
-    check_choice("kind", kind, ("random_unit", "random_scaled"))
     pair = replay.generators(seed)
-    if discard:
-        torch.randn(*discard, generator=pair[0])
-    u = torch.randn(int(n_tasks), int(n_dim), generator=pair[0])
-    if kind == "random_unit":
-        return pair, u / torch.norm(u, dim=1, keepdim=True)
-    return pair, u / torch.sqrt(torch.tensor(float(n_dim)))
+    return pair, original_vectors(pair[0], kind, n_tasks, n_dim, discard)
 
 
 def _runs(*shapes):

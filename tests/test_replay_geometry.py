@@ -11,7 +11,13 @@ import pytest
 import torch
 
 from skill_physics import replay
-from skill_physics.geometry import OriginalStreams, original_orthogonal_rows, original_start, train_geometry
+from skill_physics.geometry import (
+    OriginalStreams,
+    original_orthogonal_rows,
+    original_start,
+    original_vectors,
+    train_geometry,
+)
 
 
 def lion_step(x, grad, state, lr, betas=(0.9, 0.99)):
@@ -234,6 +240,21 @@ def test_skills_do_not_depend_on_the_signs_lapack_gives_singular_vectors():
         assert np.array_equal(runs[0].skills, runs[1].skills)
 
 
+def original_signgd_run(v, prob, steps, lr, batch_size, gradient):
+    """One SignGD run of the original's MSE loops on the global generators: each step records the skills v x,
+    draws ``choice(K, B, p)`` and lets ``gradient(x, s, idx)`` set x.grad (drawing its noise). Returns (steps, K)."""
+    x = torch.nn.Parameter(torch.zeros(v.shape[1]))
+    opt = torch.optim.Adam([x], lr=lr, betas=(0.0, 0.0))
+    skills = []
+    for _ in range(steps):
+        opt.zero_grad()
+        s = v @ x
+        skills.append(s.detach().numpy())
+        gradient(x, s, np.random.choice(len(prob), batch_size, p=prob))
+        opt.step()
+    return np.array(skills)
+
+
 def test_a_later_run_of_a_seeded_loop_replays_the_original_fig5_loop():
     """Fig 5's loop (N = 100 here): each run draws its own Gaussian matrix, then per step a batch and a randn(N)
     scaled by 0 (torch's vectorised path, N >= 16); the second run's vectors and batches depend on all of that."""
@@ -243,20 +264,60 @@ def test_a_later_run_of_a_seeded_loop_replays_the_original_fig5_loop():
     np.random.seed(2)
     for _ in range(2):                          # the original's loop; the second run is compared
         v = torch.svd(torch.randn(N, N))[0][:K]
-        x = torch.nn.Parameter(torch.zeros(N))
-        opt = torch.optim.Adam([x], lr=lr, betas=(0.0, 0.0))
-        skills = []
-        for _ in range(steps):
-            opt.zero_grad()
-            s = v @ x
-            skills.append(s.detach().numpy())
-            idx = np.random.choice(K, 128, p=prob)
+
+        def mimic(x, s, idx):
             x.grad = -torch.mean(v[idx] * (1 - s[idx]).detach()[:, None], dim=0) + torch.randn(N) * 0.0
-            opt.step()
+
+        skills = original_signgd_run(v, prob, steps, lr, 128, mimic)
     pair = replay.generators(2)
     original_orthogonal_rows(pair[0], K, N)     # run 1's matrix
     replay.advance(pair, steps, 128, N)         # run 1's batches and zero-scaled noise
     vectors = original_orthogonal_rows(pair[0], K, N)
     rec = train_geometry(vectors, prob, steps=steps, lr=lr, optimizer="signgd", rng="original",
                          streams=OriginalStreams([pair], 128))
-    np.testing.assert_allclose(rec.skills[:, 0], np.array(skills), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(rec.skills[:, 0], skills, rtol=1e-5, atol=1e-5)
+
+
+def test_stacked_points_of_a_noisy_sweep_replay_the_original_fig7_loop():
+    """Fig 7 bottom (N = 100, K = 10 here): one seed for the sweep; each point draws an unused N x N matrix, unit
+    vectors, then per step a batch and randn(N) (vectorised path) times its sigma. Points with other batch sizes,
+    noise and noise sizes are stacked; each equals the original loop written out."""
+    N, K, steps, lr = 100, 10, 200, 1e-3
+    points = [(64, 0.0, N), (128, 0.1, N), (32, 0.3, N)]      # (B, sigma, normals per step)
+    prob = replay.power_law(K, 2)
+    torch.manual_seed(2)
+    np.random.seed(2)
+    expected = []
+    for B, sigma, _ in points:
+        torch.randn(N, N)
+        u = torch.randn(K, N)
+        u = u / torch.norm(u, dim=1, keepdim=True)
+
+        def autograd_noisy(x, s, idx, sigma=sigma):
+            torch.mean((1 - s[idx]) ** 2).backward()
+            x.grad.data += sigma * torch.randn(N)
+
+        expected.append(original_signgd_run(u, prob, steps, lr, B, autograd_noisy))
+    pair, vectors, starts = replay.generators(2), [], []
+    for B, _, n in points:
+        vectors.append(original_vectors(pair[0], "random_unit", K, N, discard=(N, N)))
+        starts.append(replay.clone(pair))
+        replay.advance(pair, steps, B, n)
+    B, sigma, n = (np.array(c) for c in zip(*points))
+    rec = train_geometry(torch.stack(vectors), prob, steps=steps, lr=lr, optimizer="signgd", gradient="autograd",
+                         batch_size=B, noise=sigma, rng="original", streams=OriginalStreams(starts, B, noise_size=n))
+    for r in range(len(points)):
+        np.testing.assert_allclose(rec.skills[:, r], expected[r], rtol=1e-5, atol=1e-5)
+
+
+def test_runs_with_fewer_noise_draws_get_theirs_then_zeros():
+    """Fig 7 top stacks a row with N = 100 among rows with N = 1000: each run draws its own randn(N_r)."""
+    pairs = [replay.generators(1), replay.generators(1), replay.generators(5)]
+    together = OriginalStreams(pairs, [8, 8, 16], noise_size=[10, 20, 20], block=7)
+    apart = [OriginalStreams([p], b, noise_size=n) for p, b, n in zip(pairs, [8, 8, 16], [10, 20, 20])]
+    for t in range(20):
+        noise = together.normal("noise", t, 20)
+        for r, streams in enumerate(apart):
+            n = streams.noise_size
+            assert torch.equal(noise[r, :n], streams.normal("noise", t, n)[0])
+            assert not noise[r, n:].any()

@@ -80,7 +80,10 @@ def test_fig7_quick(run_script):
     assert set(claims) == {
         "theory_t09_task10_dim", "theory_t09_task10_lr", "theory_t09_task10_noise", "theory_t09_task10_bs",
         "exp_t09_task10_dim", "alpha_exp_n_learned", "msd_good_rows_max", "msd_bad_rows_min", "ntask_final_min",
-        "noise_slope", "N0_sigma_1e-3", "N0_sigma_1", "lr_argmin", "lr_slope_high", "bs_slope_small", "bs_ratio"}
+        "noise_slope", "N0_sigma_1e-3", "N0_sigma_1", "lr_argmin", "lr_slope_high", "bs_slope_small", "bs_ratio"} | {
+        # rng 'original' (the default): the replayed runs' tight claims
+        f"exp_t09_{row}_exact" for row in ("orig", "alpha", "dim", "ntask", "lr", "noise", "betas", "bs")} | {
+        "msd_rows_exact", "best_n0_noise_exact", "best_n0_lr_exact", "best_n0_batch_size_exact"}
     # the Resource model is deterministic and runs its full 3000 steps even in quick mode
     for row in ("dim", "lr", "noise", "bs"):
         assert claims[f"theory_t09_task10_{row}"]["holds"], claims[f"theory_t09_task10_{row}"]
