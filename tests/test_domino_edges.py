@@ -30,3 +30,10 @@ def test_parallel_model_with_short_timescales():
 def test_non_positive_times_are_refused(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_unsigned_integer_times_are_read_as_numbers():
+    # times as uint (e.g. step counters): -t must not wrap around
+    t = np.array([0, 1, 2], dtype=np.uint32)
+    np.testing.assert_allclose(parallel_skills(t, [1.0]), parallel_skills(t.astype(float), [1.0]))
+    np.testing.assert_allclose(domino_skills(t, 2, 1.0), [[0, 0], [1, 0], [1, 1]])
