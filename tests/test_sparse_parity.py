@@ -136,8 +136,9 @@ def test_theory_reference_values():
 def test_fig16_e1_is_fig2_case2():
     for preset in ("PAPER", "QUICK"):
         a, b = getattr(fig2, preset), getattr(fig16, preset)
-        assert (a["case2_seeds"], a["steps"], a["n_samples"], a["case2_train_fraction"]) == (
-            b["seeds"], b["e1_steps"], b["n_samples"], b["train_fraction"])
+        assert (a["case2_seeds"], a["steps"], a["n_samples"], a["case2_train_fraction"], a["rng"]) == (
+            b["seeds"], b["e1_steps"], b["n_samples"], b["train_fraction"], b["rng"])
+    assert fig2.PAPER["rng"] == fig16.PAPER["rng"] == "original"          # the paper presets replay the paper's runs
 
 
 def test_fig2_quick_writes_outputs_and_claims(run_script):
@@ -147,7 +148,9 @@ def test_fig2_quick_writes_outputs_and_claims(run_script):
         for ext in ("pdf", "png"):
             assert (out / f"{name}.{ext}").stat().st_size > 0
     report = json.loads((out / "Fig2_sparse_parity.json").read_text())
+    assert report["rng"] == "original"
     names = {c["name"] for c in report["claims"]}
+    assert {"t95_bottom_original_run", "case2_composite_when_parts_at_0.95_original_run"} <= names
     for name in ("ratio_t95_p0.10", "ratio_t95_p1.00", "ratio_t95_p0.05_gt_p1.00", "t95_task1_spread",
                  "case2_composite_delay", "case2_composite_last", "final_rmse_p0.10"):
         assert name in names and f"{name}_over_seeds" in names
