@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup figures figures-quick test test-slow notebooks lab lint clean
+.PHONY: setup figures figures-quick test test-slow mutate sweep notebooks lab lint clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,10 @@ test-slow: setup          ## paper-scale checks, and `reproduce.py --check` of e
 
 mutate: setup             ## mutation score of the science modules (mutmut; long, not in CI) -> build/mutate/
 	$(PY) scripts/mutate.py $(MODULES)
+
+sweep: setup              ## the scaling-law sweep of Figs 10, 18 as two shards on both cores (resumable), then data/ summary
+	$(PY) scripts/sweep.py --shard 1/2 --no-progress & other=$$!; $(PY) scripts/sweep.py --shard 0/2; wait $$other
+	$(PY) scripts/sweep.py --export-summary
 
 notebooks: setup          ## re-execute the three notebooks in place (outputs committed)
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.iopub_timeout=60 geometry_model.ipynb resource_model.ipynb domino_model.ipynb
