@@ -91,7 +91,7 @@ def claims(data, cfg):
 
 
 FIG = FigureScript(number=12, slug="quadratic_loss", presets={"paper": PAPER, "quick": QUICK},
-                   compute=compute, plot=plot, claims=claims,
+                   compute=compute, plot=plot, claims=claims, stochastic=False,
                    notes=["Panel text says the SignGD learning rate used, 3e-4 (the original said 0.003).",
                           "Suptitle in matplotlib mathtext, without the original's LaTeX under-braces.",
                           "float64 instead of the paper's float32: the last stair of SignGD with R = H_4 is decided by "

@@ -107,7 +107,7 @@ def claims(data, cfg):
 
 FIG = FigureScript(
     number=17, slug="task_dependence", presets={"paper": PAPER, "quick": QUICK},
-    compute=compute, plot=plot, claims=claims,
+    compute=compute, plot=plot, claims=claims, stochastic=False,
     notes=["Axis ticks added (the original panels have none); y axis shared, the last x tick of each panel dropped "
            "so the touching panels' labels do not collide.",
            "Dependency graphs are preset data (rule strings for skill_physics.Dependencies), not hard-coded gates.",

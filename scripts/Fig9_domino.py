@@ -47,7 +47,7 @@ def claims(data, cfg):
 
 
 FIG = FigureScript(number=9, slug="domino", presets={"paper": PAPER, "quick": QUICK},
-                   compute=compute, plot=plot, claims=claims)
+                   compute=compute, plot=plot, claims=claims, stochastic=False)
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))
