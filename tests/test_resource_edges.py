@@ -62,3 +62,17 @@ def test_gates_are_soft_indicators_of_the_prerequisites():
     batch = deps(np.array([[0.25, 0.5, 1.0, 1.0], [1.0, 0.0, 1.0, 1.0]]))           # (runs, K)
     np.testing.assert_allclose(batch, [[1, 1, 0.375, 0.75], [1, 1, 0.0, 1.0]])
     np.testing.assert_allclose(Dependencies("T2 = T1", 2, 2.0)(np.array([0.5, 1.0])), [1.0, 0.75])
+
+
+def test_per_run_rates_and_frequencies_with_a_shared_overlap_equal_runs_alone():
+    P = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])                    # (runs, K)
+    C = np.array([[1.0, 0.2, 0.0], [0.0, 1.0, -0.3], [0.1, 0.0, 1.0]])   # shared by both runs
+    eta = np.array([0.01, 0.03])
+    both = resource_model(P, eta_eff=eta, n0=0.01, steps=80, overlap=C)
+    frequencies = resource_model(P, eta_eff=0.02, n0=0.01, steps=80, overlap=C)   # only the frequencies per run
+    rates = resource_model(P[0], eta_eff=eta, n0=0.01, steps=80)                  # only the rates per run
+    for r in range(2):
+        np.testing.assert_array_equal(both[:, r], resource_model(P[r], eta_eff=eta[r], n0=0.01, steps=80, overlap=C))
+        np.testing.assert_array_equal(frequencies[:, r],
+                                      resource_model(P[r], eta_eff=0.02, n0=0.01, steps=80, overlap=C))
+        np.testing.assert_array_equal(rates[:, r], resource_model(P[0], eta_eff=eta[r], n0=0.01, steps=80))
