@@ -29,8 +29,8 @@ import torch
 
 from . import replay
 from .figure import claim, within
-from .figure import progress as progress_bar
 from .mlp import stacked_forward
+from .store import progress as progress_bar
 
 N_BITS = 32            # input bits per sample
 N_SAMPLES = 10_000     # data set size of the paper
