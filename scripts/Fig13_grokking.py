@@ -169,8 +169,8 @@ def claims(data, cfg):
 
 FIG = FigureScript(number=13, slug="grokking", presets={"paper": PAPER, "quick": QUICK},
                    compute=compute, plot=plot, claims=claims,
-                   notes=["rng 'original' (the paper preset): the original code's draws (seed 0, float64; three nn.Linear "
-                          "layers, then the embedding torch.normal(0, 1, (59, 128)), then the split "
+                   notes=["rng 'original' (the paper preset): the original code's draws (seed 0, float64; three "
+                          "nn.Linear layers, then the embedding torch.normal(0, 1, (59, 128)), then the split "
                           "np.random.choice(3481, 2784, replace=False)), so the initialisation and split are the "
                           "paper's. The Adam runs are then the paper's runs: the '*_log_*' and '*_logged' claims "
                           "compare them with the original's printed log at its printed precision.",

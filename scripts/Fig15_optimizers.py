@@ -8,7 +8,6 @@ seeds torch and NumPy with 7, draws a 10 x 10 Gaussian matrix it never uses, the
 """
 import matplotlib.pyplot as plt
 import numpy as np
-
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from skill_physics import power_law_frequencies, replay, task_vectors, train_geometry

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics import Dependencies, resource_model
-from skill_physics.figure import FigureScript, claim, main, within
+from skill_physics.figure import FigureScript, claim, main, printed_claim, seed_claims, within
 from skill_physics.measure import crossing_times
 from skill_physics.sparse_parity import (
     INDEPENDENT,
@@ -19,8 +19,6 @@ from skill_physics.sparse_parity import (
     SWAPPED_PAIR,
     composition_experiment,
     parity_experiment,
-    printed_claim,
-    seed_claims,
 )
 
 THEORY = {

@@ -1,7 +1,7 @@
 """Fig 2: the Domino effect in a real MLP on multitask sparse parity (arXiv 2501.12391, Fig. 2).
 
-Top (the paper panel, original ``sp_two_mechs.pdf``): Case 1, x1⊕x2 (p1 = 1) and x3⊕x4 (p2 = 0.1); Case 2, two 2-bit
-parities and their 4-bit composition. Bottom (``_bottom``, original ``sp_2task_change_p2.pdf``): the two-parity run
+Top (the paper panel): Case 1, x1⊕x2 (p1 = 1) and x3⊕x4 (p2 = 0.1); Case 2, two 2-bit
+parities and their 4-bit composition. Bottom (``_bottom``, the paper's lower row): the two-parity run
 for p2 = 1, 0.5, 0.2, 0.1, 0.05. Case 1 is the p2 = 0.1 run of the bottom row (computed once). Every setting runs on
 several seeds in one batched program: the plots show the paper's seed (the first), the claims give its value and the
 median and range over seeds. Under ``rng="original"`` (the paper preset) the paper's seed replays the paper code's
@@ -10,15 +10,13 @@ run draw for draw, and further claims (``..._original_run``) check that run's nu
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skill_physics.figure import FigureScript, claim, main
+from skill_physics.figure import FigureScript, claim, main, printed_claim, seed_claims
 from skill_physics.measure import crossing_times
 from skill_physics.sparse_parity import (
     RNG_NOTE,
     TWO_PARITIES,
     composition_experiment,
     parity_experiment,
-    printed_claim,
-    seed_claims,
 )
 
 PAPER = {

@@ -12,7 +12,6 @@ the NumPy stream after i runs.
 """
 import matplotlib.pyplot as plt
 import numpy as np
-
 import torch
 
 from skill_physics import crossing_times, replay, train_geometry

@@ -33,8 +33,8 @@ from skill_physics import (
 )
 from skill_physics.batching import pad_stack
 from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
-from skill_physics.geometry import OriginalStreams, original_orthogonal_rows, original_vectors
 from skill_physics.fits import fit_n0, mean_squared_difference
+from skill_physics.geometry import OriginalStreams, original_orthogonal_rows, original_vectors
 from skill_physics.panels import comparison_grid, plot_skills
 
 # the default experiment of the top panel (= the Fig 6 experiment)

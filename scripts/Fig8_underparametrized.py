@@ -15,8 +15,8 @@ import numpy as np
 from skill_physics import effective_rate, power_law_frequencies, replay, resource_model, task_vectors, train_geometry
 from skill_physics.batching import pad_stack
 from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
-from skill_physics.geometry import OriginalStreams, original_start
 from skill_physics.fits import mean_squared_difference
+from skill_physics.geometry import OriginalStreams, original_start
 from skill_physics.panels import comparison_grid, plot_skills
 
 # one experiment per loss; the two differ in seed, lr, batch, eta_eff factor and N0 as in the original

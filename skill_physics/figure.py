@@ -105,6 +105,33 @@ def replayed(name, paper, ours, decimals):
                  within(ours, paper, abs=tol))
 
 
+def seed_claims(name, paper, values, tolerance, test):
+    """Claim rows for a quantity measured on several seeds, the figure seed first.
+
+    Returns two ``claim`` rows: ``name`` with the figure seed's value (holds: ``test(values[0])``) and
+    ``name_over_seeds`` with [median, min, max] over all seeds (holds: ``test(median)``); booleans are reported as the
+    fraction of seeds where they hold (holds: every seed).
+    """
+    values = np.asarray(values)
+    if values.dtype == bool:
+        return [claim(name, paper, values[0], tolerance, test(values[0])),
+                claim(f"{name}_over_seeds", paper, values.mean(), f"fraction of {values.size} seeds; all hold",
+                      bool(values.all()))]
+    values = values.astype(float)
+    spread = [np.median(values), values.min(), values.max()]
+    return [claim(name, paper, values[0], tolerance, test(values[0])),
+            claim(f"{name}_over_seeds", paper, spread, f"median, min, max of {values.size} seeds; median {tolerance}",
+                  test(spread[0]))]
+
+
+def printed_claim(name, printed, ours):
+    """A claim that ``ours`` equals a number printed as the string ``printed`` (e.g. "1.90") to half a unit of its
+    last digit (±0.005): the tolerance of a replayed run against the run it replays."""
+    half = 0.5 * 10.0 ** -len(printed.partition(".")[2])
+    return claim(name, float(printed), ours, f"±{half:g} (as printed: {printed})",
+                 within(ours, float(printed), abs=half))
+
+
 def in_range(ours, low, high):
     """True where low <= ours <= high; NaN never holds."""
     ours = np.asarray(ours, float)

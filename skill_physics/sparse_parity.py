@@ -28,7 +28,6 @@ import numpy as np
 import torch
 
 from . import replay
-from .figure import claim, within
 from .mlp import stacked_forward
 from .store import progress as progress_bar
 
@@ -469,39 +468,12 @@ def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMP
             "test_accuracy": record.test_accuracy[..., task_order]}
 
 
-def seed_claims(name, paper, values, tolerance, test):
-    """Claim rows for a quantity measured on several seeds, the figure seed first.
-
-    Returns two ``claim`` rows: ``name`` with the figure seed's value (holds: ``test(values[0])``) and
-    ``name_over_seeds`` with [median, min, max] over all seeds (holds: ``test(median)``); booleans are reported as the
-    fraction of seeds where they hold (holds: every seed).
-    """
-    values = np.asarray(values)
-    if values.dtype == bool:
-        return [claim(name, paper, values[0], tolerance, test(values[0])),
-                claim(f"{name}_over_seeds", paper, values.mean(), f"fraction of {values.size} seeds; all hold",
-                      bool(values.all()))]
-    values = values.astype(float)
-    spread = [np.median(values), values.min(), values.max()]
-    return [claim(name, paper, values[0], tolerance, test(values[0])),
-            claim(f"{name}_over_seeds", paper, spread, f"median, min, max of {values.size} seeds; median {tolerance}",
-                  test(spread[0]))]
-
-
 def composition_experiment(seeds, *, steps, n_samples=N_SAMPLES, train_fraction=0.8, rng="counter", device="cpu",
                            progress=False):
     """Fig 2 Case 2 = Fig 16 E1: x1⊕x2, x3⊕x4 and their composition x1⊕x2⊕x3⊕x4, all frequencies 1, 80/20 split,
     the network's outputs in the original's order (``SWAPPED_PAIR``)."""
     return parity_experiment(seeds, COMPOSITION, steps=steps, n_samples=n_samples, train_fraction=train_fraction,
                              rng=rng, output_order=SWAPPED_PAIR, device=device, progress=progress)
-
-
-def printed_claim(name, printed, ours):
-    """A claim that ``ours`` equals a number printed as the string ``printed`` (e.g. "1.90") to half a unit of its
-    last digit (±0.005): the tolerance of a replayed run against the run it replays."""
-    half = 0.5 * 10.0 ** -len(printed.partition(".")[2])
-    return claim(name, float(printed), ours, f"±{half:g} (as printed: {printed})",
-                 within(ours, float(printed), abs=half))
 
 
 # The figure JSONs' note on the two choices of streams (Figs 2 and 16)

@@ -13,7 +13,7 @@ PACKAGE = paths.PACKAGE_DIR
 PLOTTING = {"figure", "panels"}   # the toolkit and its plotting helpers may use the toolkit
 # known to import the toolkit today; the strict mark turns into a failure once the import is gone, so that the mark
 # is removed then
-PENDING = {"sparse_parity": "takes `claim` from figure: its claim rows belong in the figure scripts"}
+PENDING = {}   # module -> why it still imports the toolkit (strict xfail); none left
 
 
 def imported_modules(source):

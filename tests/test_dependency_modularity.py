@@ -34,7 +34,8 @@ def test_fig17_quick_reproduces_chain_and_and_or_tree(run_script):
 
 
 def plain_gated_resource_model(p, gate_of, eta, n0, steps):
-    """The Resource model's gated update written out directly: c = gate(res) p res; res <- max(0, res - eta c / (sum c + N0))."""
+    """The Resource model's gated update written out directly: c = gate(res) p res;
+    res <- max(0, res - eta c / (sum c + N0))."""
     p, res, out = np.asarray(p, float), np.ones(len(p)), []
     for _ in range(steps):
         c = (p * res) * gate_of(res)

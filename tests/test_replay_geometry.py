@@ -236,7 +236,8 @@ def test_skills_do_not_depend_on_the_signs_lapack_gives_singular_vectors():
     flips = torch.where(torch.rand(100, generator=torch.Generator().manual_seed(0)) < 0.5, -1.0, 1.0)
     for name in ("adam", "sgd", "signgd"):
         runs = [train_geometry(v, [0.9, 0.1], steps=200, lr=3e-3, optimizer=name, rng="original",
-                               streams=OriginalStreams([replay.generators(2)], 128)) for v in (vectors, vectors * flips)]
+                               streams=OriginalStreams([replay.generators(2)], 128))
+                for v in (vectors, vectors * flips)]
         assert np.array_equal(runs[0].skills, runs[1].skills)
 
 
