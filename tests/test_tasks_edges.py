@@ -46,6 +46,12 @@ def test_basis_zero_shape_and_dtype():
     b = task_vectors("basis_zero", 6, 4)
     assert b.shape == (6, 4) and b.dtype == torch.float32
     assert task_vectors("basis_zero", 2, 5).shape == (2, 5)
+    default = torch.get_default_dtype()
+    try:                           # float32 whatever torch's default dtype is
+        torch.set_default_dtype(torch.float64)
+        assert task_vectors("basis_zero", 2, 5).dtype == torch.float32
+    finally:
+        torch.set_default_dtype(default)
 
 
 def test_smallest_sizes_are_allowed():
