@@ -57,6 +57,14 @@ def test_missing_points_inside_the_window_are_skipped_and_missing_ends_give_nan(
         assert np.isnan(two[0]) and np.isnan(lsq[0])
 
 
+def test_collapse_dims_reads_the_last_excursion_above_and_a_tie_is_not_below():
+    dims = np.array([10, 20, 30, 40, 50])
+    median = np.array([[0.3, 0.2, 1e-5, 0.2, 1e-6],     # above at 10, 20 and 40: below for good from 50
+                       [0.3, 1e-4, 1e-5, 1e-6, 1e-7],   # exactly at the threshold (20) is not below
+                       [1e-5, 1e-4, 1e-5, 1e-6, 1e-7]])
+    np.testing.assert_array_equal(scaling.collapse_dims(dims, median, 1e-4), [50, 30, 30])
+
+
 def test_theory_exponents():
     alpha = np.array([1.0, 1.5, 2.0])
     np.testing.assert_allclose(scaling.quanta_alpha_N(alpha), [0.0, 0.5, 1.0])
@@ -135,7 +143,8 @@ def test_preset_and_notes_follow_the_cached_only_switch(monkeypatch, tmp_path):
     assert scaling.cached_only()
     assert scaling.preset(TINY)["cached_only"] == 0                 # nothing computed yet
     lines = scaling.notes(["a"])
-    assert lines[0] == "a" and len(lines) == 2 and f"{scaling.CACHED_ONLY_ENV}=1" in lines[1]
+    assert lines[0] == "a" and len(lines) == 2 and lines[1].startswith(f"drawn with {scaling.CACHED_ONLY_ENV}=1 ")
+    assert "missing cells are NaN" in lines[1] and lines[1].endswith("claims that read them do not hold)")
 
 
 def test_sweep_data_computes_gathers_and_offsets_seeds(monkeypatch, tmp_path):
