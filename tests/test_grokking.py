@@ -146,9 +146,9 @@ def test_fig13_step_labels_do_not_overlap_at_the_panel_joint():
     import matplotlib
     matplotlib.use("Agg")
     path = pathlib.Path(__file__).parents[1] / "scripts" / "Fig13_grokking.py"
-    spec = importlib.util.spec_from_file_location("fig13", path)
-    fig13 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fig13)
+    found = importlib.util.spec_from_file_location("fig13", path)
+    fig13 = importlib.util.module_from_spec(found)
+    found.loader.exec_module(fig13)
     cfg = fig13.PAPER
     steps = np.arange(0, cfg["steps"] + 1, 100)
     curve = np.linspace(1, 0.5, len(steps))

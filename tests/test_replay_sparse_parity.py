@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from skill_physics.figure import printed_claim
 from skill_physics import sparse_parity as sp
 from skill_physics.sparse_parity import COMPOSITION, SWAPPED_PAIR, TWO_PARITIES
 
@@ -124,6 +125,6 @@ def test_stacked_replay_equals_one_by_one():
 
 
 def test_printed_claim_tolerance_is_half_the_last_digit():
-    assert sp.printed_claim("a", "1.90", 1.9049)["holds"] and not sp.printed_claim("a", "1.90", 1.9051)["holds"]
-    assert sp.printed_claim("b", "0.5155", 0.51554)["holds"] and not sp.printed_claim("b", "0.5155", 0.5156)["holds"]
-    assert sp.printed_claim("c", "1951", 1951.4)["holds"] and not sp.printed_claim("c", "1951", 1952)["holds"]
+    assert printed_claim("a", "1.90", 1.9049)["holds"] and not printed_claim("a", "1.90", 1.9051)["holds"]
+    assert printed_claim("b", "0.5155", 0.51554)["holds"] and not printed_claim("b", "0.5155", 0.5156)["holds"]
+    assert printed_claim("c", "1951", 1951.4)["holds"] and not printed_claim("c", "1951", 1952)["holds"]
