@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics.figure import printed_claim
 from skill_physics import sparse_parity as sp
+from skill_physics.figure import printed_claim
 from skill_physics.sparse_parity import COMPOSITION, SWAPPED_PAIR, TWO_PARITIES
 
 
