@@ -1,5 +1,6 @@
 """scaling: the two-point and least-squares exponents over a fit window on synthetic curves, the quanta and Domino
 predictions, and the small readers of gathered sweep data (arXiv 2501.12391, Sec. 5, Figs 10-11)."""
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -37,6 +38,12 @@ def test_kinks_at_the_window_edges_show_which_points_are_inside():
     two, lsq = scaling.exponents(GRID, curve[None], (20, 80))
     assert two[0] == pytest.approx(1.5, rel=1e-12)
     assert lsq[0] == pytest.approx(1.5, rel=1e-12)
+
+
+def test_zero_losses_are_left_out_of_the_least_squares_fit():
+    curve = 2.0 * GRID ** -0.8
+    curve[2] = 0.0                                      # a loss that reached exactly 0 (float32 underflow)
+    assert scaling.exponents(GRID, curve[None], (20, 160))[1][0] == pytest.approx(0.8, rel=1e-12)
 
 
 def test_missing_points_inside_the_window_are_skipped_and_missing_ends_give_nan():
@@ -161,6 +168,11 @@ def test_sweep_data_computes_gathers_and_offsets_seeds(monkeypatch, tmp_path):
     np.testing.assert_array_equal(again["signgd"]["final_loss"], data["signgd"]["final_loss"])
     shifted = scaling.sweep_data(cached, SimpleNamespace(seed=5, device="cpu", progress=False), ["signgd"])
     assert list(shifted["seeds"]) == [5] and float(shifted["done_fraction"]) == 0.0   # seed 5 never computed
+    # a preset read back from a figure's JSON has lists; --seed 5 moves the trace cell to seed 5 as well
+    monkeypatch.delenv(scaling.CACHED_ONLY_ENV)
+    from_json = json.loads(json.dumps(scaling.preset(TINY)))
+    moved = scaling.sweep_data(from_json, SimpleNamespace(seed=5, device="cpu", progress=False), ["signgd"])
+    assert float(moved["done_fraction"]) == 1.0 and np.all(np.isfinite(moved["signgd"]["trace"]))
 
 
 @pytest.mark.parametrize("rng", ["counter", "original"])
