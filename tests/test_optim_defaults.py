@@ -73,3 +73,9 @@ def test_sgd_and_per_run_learning_rates():
     assert per_run([1.0, 2.0], X0).tolist() == [[1.0], [2.0]]
     with pytest.raises(RuntimeError):
         per_run([1.0, 2.0, 3.0], X0)             # one learning rate per run, or one for all
+
+
+def test_lion_leaves_a_coordinate_with_zero_gradient_and_momentum_in_place():
+    x = torch.tensor([[0.5, -0.5]], dtype=torch.float64)
+    new = Lion(x, lr=0.1).step(x, torch.tensor([[0.0, 2.0]], dtype=torch.float64))
+    torch.testing.assert_close(new, torch.tensor([[0.5, -0.6]], dtype=torch.float64), rtol=0, atol=1e-15)
