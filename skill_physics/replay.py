@@ -50,12 +50,6 @@ def random_unit_vectors(seed, n_tasks, n_dim):
     return u / torch.norm(u, dim=1, keepdim=True)
 
 
-def population_loss_ce(z, p):
-    """The original's recorded CE loss, sum_k p_k (-log sigmoid(z_k)): sigmoid and log in the dtype of ``z``
-    (float32: a skill that rounds to 1 adds exactly 0), the weighted sum in float64. z (..., K), p (..., K) -> (...)."""
-    return (-torch.log(torch.sigmoid(z))).double().mul(p).sum(-1)
-
-
 def linear_init(generator, fan_in, fan_out, dtype=torch.float64):
     """``nn.Linear(fan_in, fan_out)``'s default initialisation drawn from ``generator``: the weight, then the bias.
 

@@ -31,8 +31,9 @@ import numpy as np
 import torch
 
 from . import paths
+from .geometry import population_loss
 from .optim import Adam
-from .replay import check_rng, choice_cdf, population_loss_ce, power_law, random_unit_vectors
+from .replay import check_rng, choice_cdf, power_law, random_unit_vectors
 from .rng import CounterRNG
 from .store import CacheError, load_arrays, save_arrays
 from .tasks import check_choice, power_law_frequencies, task_vectors
@@ -304,7 +305,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
         z = logits(x)
         i = slot.get(t)
         if i is not None:
-            records[i] = population_loss_ce(all_tasks(z), p)                          # (G, R) float64
+            records[i] = population_loss(all_tasks(z), p, "ce", original=True)         # (G, R) float64
         if t == cfg.steps:
             break
         counts = batches.counts(t)[which_seed, :, :active]                           # (G, A, active)
@@ -318,7 +319,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
             chunk = 0
 
     z = all_tasks(z)
-    final_loss = population_loss_ce(z, p).cpu().numpy()                            # (G, R)
+    final_loss = population_loss(z, p, "ce", original=True).cpu().numpy()          # (G, R)
     final_skills = torch.sigmoid(z).cpu().numpy()                                   # (G, R, K)
     records = records.cpu().numpy().astype(np.float32)                              # (T, G, R)
     out = {}
