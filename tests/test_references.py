@@ -21,7 +21,7 @@ PATH = re.compile(r"(?<![\w$<>{}*/.:-])((?:[\w.-]+/)*[\w-]+\.(?:md|py|ipynb|json
                   r"(?![\w/-])")
 URL = re.compile(r"\w+://\S+")
 # the team's notes that never ship: their folder, their files, and citing them by name
-NOTES = re.compile(r"\bspec\b|spec/|\bDESIGN\.md\b|\bmodels\.md\b|\bfig\d\d_(?:fig|to)\w*", re.IGNORECASE)
+NOTES = re.compile(r"\bspec\b|spec(?=/)|\bDESIGN\.md\b|\bmodels\.md\b|\bfig\d\d_(?:fig|to)\w*", re.IGNORECASE)
 
 
 def tracked_files():
@@ -78,10 +78,10 @@ def generated(token):
 
 
 def test_the_scanner_finds_missing_files_and_skips_urls_and_code_strings():
-    source = '"""See models.md and README.md."""\nx = "tmp.npz"  # and notes/x.md\nurl = "https://a.b/c.md"\n'
+    source = '"""See absent.md and README.md."""\nx = "tmp.npz"  # and notes/x.md\nurl = "https://a.b/c.md"\n'
     found = [t for _, t in named_paths("scripts/a.py", prose_of_python(source))]
-    assert found == ["models.md", "README.md", "notes/x.md"]
-    assert not exists("models.md", "scripts/a.py", {"README.md"}, {"README.md"})
+    assert found == ["absent.md", "README.md", "notes/x.md"]
+    assert not exists("absent.md", "scripts/a.py", {"README.md"}, {"README.md"})
     assert exists("README.md", "scripts/a.py", {"README.md"}, {"README.md"})
     assert exists("reproduce.py", "README.md", {"scripts/reproduce.py"}, {"reproduce.py"})
     assert generated("results/Fig9_domino/paper-0.npz") and not generated("notes/x.md")
