@@ -32,7 +32,7 @@ from skill_physics import (
     train_geometry,
 )
 from skill_physics.batching import pad_stack
-from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
+from skill_physics.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
 from skill_physics.fits import fit_n0, mean_squared_difference
 from skill_physics.geometry import OriginalStreams, original_orthogonal_rows, original_vectors
 from skill_physics.panels import comparison_grid, plot_skills
@@ -307,15 +307,6 @@ ORIGINAL_MSD = {"orig": 7.7e-4, "alpha": 3.5e-2, "dim": 2.9e-3, "ntask": 7.1e-2,
 ORIGINAL_N0 = {"noise": ([0.03162, 0.06457, 0.1514, 0.3388, 0.7244, 1.4125, 3.8905, 8.9125, 18.621, 37.154], 4),
                "lr": ([0.631, 0.417, 0.0692, 0.0123, 0.0158, 0.0339, 0.158, 0.813, 1.905], 3),
                "batch_size": ([0.166, 0.0832, 0.0398, 0.0251, 0.0170, 0.00832, 0.0129, 0.0117], 3)}
-
-
-def printed_digits(name, paper, ours, digits):
-    """The tight claim of a replayed run: ``ours`` equals each printed value to its ``digits`` significant digits
-    (half a unit of the last one)."""
-    paper = np.asarray(paper, float)
-    half = 0.5 * 10.0 ** (np.floor(np.log10(np.abs(paper))) - digits + 1)
-    return claim(f"{name}_exact", paper, ours, f"±half a unit of {digits} significant digits (replayed run)",
-                 bool(np.all(np.abs(np.asarray(ours, float) - paper) <= half)))
 
 
 def replayed_claims(data):

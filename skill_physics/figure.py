@@ -132,6 +132,15 @@ def printed_claim(name, printed, ours):
                  within(ours, float(printed), abs=half))
 
 
+def printed_digits(name, paper, ours, digits):
+    """The tight claim of a replayed run: ``ours`` equals each printed value to its ``digits`` significant digits
+    (half a unit of the last one)."""
+    paper = np.asarray(paper, float)
+    half = 0.5 * 10.0 ** (np.floor(np.log10(np.abs(paper))) - digits + 1)
+    return claim(f"{name}_exact", paper, ours, f"±half a unit of {digits} significant digits (replayed run)",
+                 bool(np.all(np.abs(np.asarray(ours, float) - paper) <= half)))
+
+
 def in_range(ours, low, high):
     """True where low <= ours <= high; NaN never holds."""
     ours = np.asarray(ours, float)
