@@ -30,8 +30,8 @@ test-slow: setup          ## paper-scale checks, and `reproduce.py --check` of e
 mutate: setup             ## mutation score of the science modules (mutmut; long, not in CI) -> build/mutate/
 	$(PY) scripts/mutate.py $(MODULES)
 
-sweep: setup              ## the scaling-law sweep of Figs 10, 18 as two shards on both cores (resumable), then data/ summary
-	$(PY) scripts/sweep.py --shard 1/2 --no-progress & other=$$!; $(PY) scripts/sweep.py --shard 0/2; wait $$other
+sweep: setup              ## the scaling-law sweep of Figs 10, 18 on every core (resumable), then data/ summary
+	$(PY) scripts/sweep.py
 	$(PY) scripts/sweep.py --export-summary
 
 notebooks: setup          ## re-execute the three notebooks in place (outputs committed)

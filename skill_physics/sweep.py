@@ -25,6 +25,7 @@ Why it is fast (the model is exactly ``geometry.train_geometry`` with ``gradient
 """
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -445,26 +446,78 @@ def plan(cfg, variants=None, shard=(0, 1), device="cpu", use_summary=True):
     return [job[1:] for job in jobs]
 
 
-def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True, use_summary=True):
+def run_job(cfg, job, device="cpu", bar=None):
+    """Compute one job of ``plan`` (family, cells, variants) and cache its cells. Returns the number of files written."""
+    family, cells, vs = job
+    if family == "modular":
+        result = simulate_modular(cfg, cells, device, bar)
+    else:
+        result = simulate_nonmodular(cfg, cells, vs, device, bar)
+    for (variant, seed, d), data in result.items():
+        save_arrays(cell_path(cfg, variant, seed, d), data)
+    return len(result)
+
+
+class _QueueBar:
+    """A progress bar of a worker process: forwards its updates to the parent's bar through a queue."""
+
+    def __init__(self, queue):
+        self.queue = queue
+
+    def update(self, n):
+        self.queue.put(n)
+
+
+def _worker_job(cfg, job, device, queue, threads, results):
+    torch.set_num_threads(threads)
+    paths.RESULTS = results          # the parent's cache folder, wherever it was set
+    return run_job(cfg, job, device, _QueueBar(queue))
+
+
+def _run_parallel(cfg, jobs, device, bar, workers, threads):
+    """Run ``jobs`` on ``workers`` processes, in plan order (each worker takes the next job when it is free);
+    the first error cancels the jobs not started and is raised. Returns the number of files written."""
+    import multiprocessing
+    import queue as queues
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    context = multiprocessing.get_context("spawn")     # torch's thread pools do not survive a fork
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        updates = manager.Queue()
+        pending = {pool.submit(_worker_job, cfg, job, device, updates, threads, paths.RESULTS) for job in jobs}
+        written = 0
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            while True:
+                try:
+                    bar.update(updates.get_nowait())
+                except queues.Empty:
+                    break
+            for future in finished:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise future.exception()
+                written += future.result()
+    return written
+
+
+def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True, use_summary=True, workers=1,
+              threads=1):
     """Compute and cache every cell of the shard (``variants`` default: ``cfg.variants``) that is in neither the
     cache nor (when ``use_summary``) the committed summary.
 
-    Returns the number of cell files written.
+    ``workers`` > 1 runs the jobs on as many processes (each with ``threads`` torch threads), in plan order; a GPU
+    always runs them in this process. Returns the number of cell files written.
     """
     from .store import progress as progress_bar
     jobs = plan(cfg, variants, shard, device, use_summary)
     total = sum(len(cells) * cfg.steps for _, cells, _ in jobs)
-    written = 0
-    with progress_bar(total=total, desc=f"sweep ({len(jobs)} jobs)", enabled=progress and total > 0) as bar:
-        for family, cells, vs in jobs:
-            if family == "modular":
-                result = simulate_modular(cfg, cells, device, bar)
-            else:
-                result = simulate_nonmodular(cfg, cells, vs, device, bar)
-            for (variant, seed, d), data in result.items():
-                save_arrays(cell_path(cfg, variant, seed, d), data)
-                written += 1
-    return written
+    parallel = workers > 1 and len(jobs) > 1 and device_kind(device) == "cpu"
+    desc = f"sweep ({len(jobs)} jobs{f' on {workers} processes' if parallel else ''})"
+    with progress_bar(total=total, desc=desc, enabled=progress and total > 0) as bar:
+        if parallel:
+            return _run_parallel(cfg, jobs, device, bar, workers, threads)
+        return sum(run_job(cfg, job, device, bar) for job in jobs)
 
 
 def load_cell(cfg, variant, seed, n_dim):
@@ -625,7 +678,10 @@ def sweep_cli(argv=None):
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th grid cell, starting at cell K")
     parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), help=f"subset of {' '.join(VARIANTS)}")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="processes that run the jobs side by side on a CPU (default: the cores this process "
+                             "may use)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per process (default 1)")
     parser.add_argument("--plan", action="store_true", help="only list the jobs that would run")
     parser.add_argument("--export-summary", action="store_true",
                         help="write the summary of the complete cache to data/ (what Figs 10 and 18 read; committed)")
@@ -635,6 +691,8 @@ def sweep_cli(argv=None):
         for v in args.variants:
             check_choice("--variants", v, VARIANTS)
         shard = parse_shard(args.shard)
+        if args.jobs < 1 or args.threads < 1:
+            raise ValueError(f"--jobs and --threads must be at least 1, got {args.jobs} and {args.threads}")
         if args.device.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError("--device cuda was requested but torch sees no CUDA device")
         torch.set_num_threads(args.threads)
@@ -652,7 +710,8 @@ def sweep_cli(argv=None):
                 print(f"  {family:10s} {'+'.join(vs):12s} {len(job_cells):3d} cells: {job_cells}")
             return 0
         start = time.perf_counter()
-        written = run_sweep(cfg, args.variants, shard, args.device, progress=not args.no_progress)
+        written = run_sweep(cfg, args.variants, shard, args.device, progress=not args.no_progress,
+                            workers=args.jobs, threads=args.threads)
     except (ValueError, CacheError) as err:
         print(f"sweep: error: {err}", file=sys.stderr)
         return 2

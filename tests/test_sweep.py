@@ -233,6 +233,8 @@ def test_sweep_cli_refuses_bad_input(capsys):
     if not torch.cuda.is_available():
         assert sweep_cli(["--quick", "--plan", "--device", "cuda"]) == 2
         assert "no CUDA device" in capsys.readouterr().err
+    assert sweep_cli(["--quick", "--plan", "--jobs", "0"]) == 2
+    assert "--jobs" in capsys.readouterr().err
 
 
 def test_quick_preset_is_small():
@@ -293,6 +295,17 @@ def test_two_processes_writing_the_same_cells_leave_whole_files(tmp_path, monkey
     alone = simulate_modular(SMALL, [(0, 10)])[("modular", 0, 10)]
     np.testing.assert_array_equal(load_cell(SMALL, "modular", 0, 10)["loss"], alone["loss"])
     assert gather(SMALL, ["modular"])["modular"]["done"].all()
+
+
+def test_jobs_on_two_processes_equal_one_process(tmp_path, monkeypatch):
+    cells = {}
+    for workers in (2, 1):
+        monkeypatch.setattr(paths, "RESULTS", tmp_path / str(workers))     # the workers write into the parent's
+        assert run_sweep(SMALL, progress=False, workers=workers) == 3 * 4
+        cells[workers] = {(v, *c): load_cell(SMALL, v, *c) for v in SMALL.variants for c in grid_cells(SMALL)}
+    for key, one in cells[1].items():
+        for name in one:
+            np.testing.assert_array_equal(cells[2][key][name], one[name])
 
 
 def test_gather_reads_exactly_the_steps_it_asks_for(tmp_path, monkeypatch):
