@@ -15,11 +15,11 @@ from skill_physics import (
     crossing_times,
     effective_rate,
     power_law_frequencies,
+    replay,
     resource_model,
     task_vectors,
     train_geometry,
 )
-from skill_physics import replay
 from skill_physics.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
 from skill_physics.fits import mean_squared_difference
 from skill_physics.geometry import OriginalStreams, original_orthogonal_rows

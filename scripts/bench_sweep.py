@@ -139,14 +139,16 @@ def wall(f, device):
 def time_device_plan(device, steps, warmup=20):
     """Per-step wall time (s) of the paper grid as one job per family, as the CUDA plan runs it, by the difference
     of two runs (warmup and warmup + steps steps: set-up and copies cancel), and the bare float32 matmuls of the
-    non-modular step. Returns {'nonmodular': s, 'modular': s, 'matmul': s, 'cells': G, 'width': D}."""
+    non-modular step. Returns {'nonmodular': s, 'modular': s (the default, captured on CUDA), 'nonmodular_eager': s,
+    'modular_eager': s, 'matmul': s, 'cells': G, 'width': D}."""
     cfg = replace(bench_config(warmup), dense_until=warmup)
     cells = grid_cells(cfg)
     out = {"cells": len(cells), "width": max(d for _, d in cells)}
     for family, run in (("nonmodular", simulate_nonmodular), ("modular", simulate_modular)):
-        short = wall(lambda: run(cfg, cells, device=device), device)
-        long = wall(lambda: run(replace(cfg, steps=warmup + steps), cells, device=device), device)
-        out[family] = (long - short) / steps
+        for graph in (False, True):     # eager steps, then the steps replayed as a CUDA graph (the default there)
+            short = wall(lambda: run(cfg, cells, device=device, graph=graph), device)
+            long = wall(lambda: run(replace(cfg, steps=warmup + steps), cells, device=device, graph=graph), device)
+            out[family + ("" if graph else "_eager")] = (long - short) / steps
     G, R, K, D = len(cells), len(NONMODULAR) * len(cfg.alphas), cfg.n_tasks, out["width"]
     V, X, W = (torch.randn(shape, device=device) for shape in ((G, K, D), (G, R, D), (G, R, K)))
 
@@ -167,6 +169,8 @@ def report_device_plan(device, steps, cfg=None):
     print(f"  non-modular step {t['nonmodular'] * 1e3:.3f} ms | its bare float32 matmuls {t['matmul'] * 1e3:.3f} ms "
           f"| ratio {t['nonmodular'] / t['matmul']:.2f}")
     print(f"  modular step {t['modular'] * 1e3:.3f} ms")
+    print(f"  eager steps (--no-graph): non-modular {t['nonmodular_eager'] * 1e3:.3f} ms, modular "
+          f"{t['modular_eager'] * 1e3:.3f} ms")
     total = (t["nonmodular"] + t["modular"]) * cfg.steps
     print(f"  projected paper sweep ({cfg.steps} steps): {total / 60:.1f} min wall "
           f"(non-modular {t['nonmodular'] * cfg.steps / 60:.1f}, modular {t['modular'] * cfg.steps / 60:.1f})")

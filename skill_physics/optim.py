@@ -49,10 +49,13 @@ class Adam:
 
     def step(self, x, g):
         self.t += 1
+        return self.step_corrected(x, g, 1 - self.b1 ** self.t, 1 - self.b2 ** self.t)
+
+    def step_corrected(self, x, g, correction1, correction2):
+        """The step with its bias corrections 1 - b1^t and 1 - b2^t given, (R, 1) each (``step`` computes them from
+        its step count; a captured CUDA graph reads them from a table instead)."""
         self.m = self.b1 * self.m + (1 - self.b1) * g
         self.v = self.b2 * self.v + (1 - self.b2) * g * g
-        correction1 = 1 - self.b1 ** self.t
-        correction2 = 1 - self.b2 ** self.t
         return x - (self.lr / correction1) * self.m / (torch.sqrt(self.v) / torch.sqrt(correction2) + self.eps)
 
 

@@ -190,7 +190,7 @@ class BatchCounts:
             p = np.stack([power_law(n_tasks, a) for a in alphas])
             cdf = np.stack([choice_cdf(q) for q in p])
             self.states = [np.random.RandomState(s) for s in self.seeds]
-            self.next_block = 0
+            self.next_block = 0                                                       # the next block to draw
         else:
             p = np.stack([power_law_frequencies(n_tasks, a) for a in alphas])
             cdf = torch.cumsum(torch.as_tensor(p), dim=1)                             # as CounterRNG's callers
@@ -206,25 +206,34 @@ class BatchCounts:
         self.shape = (len(alphas), len(seeds), n_tasks)
         self.batch_size = batch_size
 
+    def block_uniforms(self, first):
+        """The batch uniforms of every seed at steps first .. first + block - 1, (block, S, B) float64. Under
+        rng='original' blocks must be asked for in order (each continues the seeds' NumPy streams)."""
+        if self.rng == "counter":
+            return torch.stack([self.counter.uniform("batch", t, self.batch_size, torch.float64)
+                                for t in range(first, first + self.block)])
+        if first != self.next_block:
+            raise ValueError(f"rng='original' draws steps in order: block {first} asked after block "
+                             f"{self.next_block - self.block}")
+        self.next_block += self.block
+        u = np.stack([state.random_sample((self.block, self.batch_size)) for state in self.states], axis=1)
+        return torch.as_tensor(u, device=self.device)
+
     def uniforms(self, step):
-        """The batch uniforms of every seed at ``step``, (S, B) float64."""
+        """The batch uniforms of every seed at ``step``, (S, B) float64 (steps in order under rng='original')."""
         if self.rng == "counter":
             return self.counter.uniform("batch", step, self.batch_size, torch.float64)
-        first = self.next_block - self.block
-        if not first <= step < self.next_block:
-            if step != self.next_block:
-                raise ValueError(f"rng='original' draws steps in order: step {step} asked after block "
-                                 f"{first}..{self.next_block - 1}")
-            u = np.stack([state.random_sample((self.block, self.batch_size)) for state in self.states], axis=1)
-            self._block = torch.as_tensor(u, device=self.device)                      # (block, S, B)
-            self.next_block += self.block
-            first = step
+        first = step - step % self.block
+        if getattr(self, "_first", None) != first:
+            self._block, self._first = self.block_uniforms(first), first
         return self._block[step - first]
 
-    def indices(self, step):
-        """Task index of every draw, (A, S * B) int64: ``searchsorted(cdf, u, right=True)`` clamped to K - 1."""
-        u = self.uniforms(step).reshape(-1)                                            # (S * B,)
-        if self.device.type == "cuda":
+    def indices(self, u, search=None):
+        """Task index of every draw u (S * B,), (A, S * B) int64: ``searchsorted(cdf, u, right=True)`` clamped to
+        K - 1. ``search``: 'table' (CPU default: the bucket table, then an exact binary search where it is unsure)
+        or 'searchsorted' (CUDA default: one kernel, no host round-trip, so that a CUDA graph can capture it)."""
+        search = search or ("searchsorted" if self.device.type == "cuda" else "table")
+        if search == "searchsorted":
             flat = u.expand(self.shape[0], -1).contiguous()
             return torch.searchsorted(self.cdf, flat, right=True).clamp_(max=self.shape[2] - 1)
         j = (u * self.buckets).long()                                                  # exact: M is a power of 2
@@ -245,10 +254,11 @@ class BatchCounts:
             flat_lo[where] = low
         return lo.clamp_(max=self.shape[2] - 1)
 
-    def counts(self, step):
-        """(S, A, K) float32 counts, each row summing to B."""
+    def counts(self, step, u=None, search=None):
+        """(S, A, K) float32 counts at ``step`` (or of the uniforms u, (S * B,)), each row summing to B."""
         A, S, K = self.shape
-        idx = self.indices(step).view(A * S, self.batch_size)
+        u = self.uniforms(step).reshape(-1) if u is None else u
+        idx = self.indices(u, search).view(A * S, self.batch_size)
         counts = torch.zeros((A * S, K), dtype=torch.float32, device=idx.device)
         counts.scatter_add_(1, idx, torch.ones(idx.shape, dtype=torch.float32, device=idx.device))
         return counts.view(A, S, K).transpose(0, 1)
@@ -262,24 +272,149 @@ class _SignGD:
         self.lr = torch.tensor(lr, dtype=x.dtype, device=x.device)
         self.eps = eps
 
-    def step(self, x, g):
-        return x - (self.lr * g) / (torch.sqrt(g * g) + self.eps)
+    def step_(self, x, g, t):
+        x.copy_(x - (self.lr * g) / (torch.sqrt(g * g) + self.eps))
 
 
-def _optimizer(x, variants, n_alpha, lr):
+class _Adam(Adam):
+    """``optim.Adam`` updated in place (x, m, v keep their memory, as a captured CUDA graph needs), bit for bit.
+
+    ``step_(x, g, t)`` takes the step number t (1, 2, ...) as a Python int, or as a device tensor (1,): then the bias
+    corrections are read from a table of each distinct beta, so that every replay of a captured step uses its own t.
+    """
+
+    def __init__(self, x, lr, betas, steps):
+        super().__init__(x, lr, betas=betas)
+        self.tables = []
+        for b in (self.b1, self.b2):
+            distinct, which = torch.unique(b, return_inverse=True)                     # (U,), (R, 1)
+            powers = distinct[None, :] ** torch.arange(steps + 1, device=b.device, dtype=b.dtype)[:, None]
+            self.tables.append((1 - powers, which.view(-1)))                            # (T + 1, U), (R,)
+
+    def step_(self, x, g, t):
+        if isinstance(t, int):
+            corrections = 1 - self.b1 ** t, 1 - self.b2 ** t
+        else:
+            corrections = [table.index_select(0, t).view(-1)[which, None] for table, which in self.tables]
+        m, v = self.m, self.v
+        x.copy_(self.step_corrected(x, g, *corrections))
+        m.copy_(self.m)
+        v.copy_(self.v)
+        self.m, self.v = m, v
+
+
+def _optimizer(x, variants, n_alpha, lr, steps):
     """The optimizer of the stacked rows (cell-major, then variant, then alpha): Adam with each row's betas (SignGD
     rows have betas (0, 0)), or the short form of SignGD when every row is SignGD."""
     if all(BETAS[v] == (0.0, 0.0) for v in variants):
         return _SignGD(x, lr)
     betas = np.repeat(np.array([BETAS[v] for v in variants]), n_alpha, axis=0)
-    return Adam(x, lr, betas=np.tile(betas, (x.shape[0] // len(betas), 1)))
+    return _Adam(x, lr, np.tile(betas, (x.shape[0] // len(betas), 1)), steps)
 
 
-def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active):
+class _Steps:
+    """The step loop of one job as a fixed program on fixed tensors: x, the optimizer's state, a block of batch
+    uniforms and the counters live on the device and are updated in place, so that one step can be captured as a
+    CUDA graph and replayed (``graph=True``; on a CPU the same program runs uncaptured), or run as it is
+    (``graph=False``: plain eager steps).
+
+    ``graph`` mode reads the uniforms of step t from the block by a device counter, searches the inverse CDF with one
+    ``searchsorted`` kernel and takes the optimizer's step number from a device tensor: no host round-trip. Records
+    are written by a second program (record, then step) into a device buffer, by a device slot counter.
+    """
+
+    def __init__(self, cfg, batches, which_seed, n_variants, x, opt, logits, gradient, all_tasks, p, active,
+                 records, graph):
+        self.cfg, self.batches, self.which_seed, self.n_variants = cfg, batches, which_seed, n_variants
+        self.x, self.opt, self.logits, self.gradient, self.all_tasks = x, opt, logits, gradient, all_tasks
+        self.p, self.active, self.records, self.graph = p, active, records, graph
+        device = x.device
+        S, B = len(batches.seeds), batches.batch_size
+        self.block = torch.zeros((batches.block, S, B), dtype=torch.float64, device=device)
+        self.k = torch.zeros(1, dtype=torch.long, device=device)        # step within the block
+        self.t = torch.zeros(1, dtype=torch.long, device=device)        # updates done (the optimizer's step - 1)
+        self.slot = torch.zeros(1, dtype=torch.long, device=device)     # the next record (graph mode)
+        self.next_slot = 0                                               # the same in plain mode
+        self.graphs = None
+
+    def _update(self, z, t):
+        """x <- the optimizer's step from the logits z of x at step t (a Python int, or None: the device counters)."""
+        if t is None:
+            u = self.block.index_select(0, self.k).view(-1)
+            counts = self.batches.counts(None, u, search="searchsorted")
+            self.k += 1
+            self.t += 1
+            step = self.t
+        else:
+            counts, step = self.batches.counts(t), t + 1
+        counts = counts[self.which_seed, :, :self.active].repeat(1, self.n_variants, 1)   # (G, R, active)
+        # autograd_ce: d/dz of mean_b -log sigmoid(z_{k_b}) is -(n_k / B) sigmoid(-z_k); written as in geometry.py
+        w = -1.0 * (counts / float(self.cfg.batch_size)) * torch.sigmoid(-z)
+        self.opt.step_(self.x, self.gradient(w), step)
+
+    def _record(self, z, slot):
+        """Write the loss of the logits z into record ``slot`` (None: the device slot counter, then advance it)."""
+        loss = population_loss(self.all_tasks(z), self.p, "ce", original=True)        # (G, R) float64
+        if slot is None:
+            self.records.index_copy_(0, self.slot, loss[None])
+            self.slot += 1
+        else:
+            self.records[slot] = loss
+
+    def step(self, recorded):
+        """Eager: one update (after a record of the loss, where ``recorded``)."""
+        z = self.logits(self.x)
+        if recorded:
+            self._record(z, None)
+        self._update(z, None)
+
+    def run(self, t, recorded):
+        """Step t (an update after a record of the loss, where ``recorded``): plain, or a replay of the graph."""
+        if not self.graph:
+            z = self.logits(self.x)
+            if recorded:
+                self._record(z, self.next_slot)
+                self.next_slot += 1
+            self._update(z, t)
+            return
+        if t % self.batches.block == 0:                                 # between replays: the next block of draws
+            self.block.copy_(self.batches.block_uniforms(t))
+            self.k.zero_()
+        if not self.x.is_cuda:                                          # the same program, uncaptured (tests)
+            self.step(recorded)
+            return
+        if self.graphs is None:
+            self.graphs = self._capture()
+        self.graphs[recorded].replay()
+
+    def _capture(self):
+        """CUDA graphs of ``step(False)`` and ``step(True)``, after warm-up steps on a side stream whose effects are
+        undone (capturing runs nothing)."""
+        state = [self.x, self.k, self.t, self.slot, self.records] + (
+            [self.opt.m, self.opt.v] if isinstance(self.opt, _Adam) else [])
+        saved = [tensor.clone() for tensor in state]
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for recorded in (False, True, False):
+                self.step(recorded)
+        torch.cuda.current_stream().wait_stream(side)
+        graphs = {}
+        for recorded in (False, True):
+            graphs[recorded] = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graphs[recorded]):
+                self.step(recorded)
+        for tensor, value in zip(state, saved):
+            tensor.copy_(value)
+        return graphs
+
+
+def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active, graph=None):
     """The shared step loop of one group of cells.
 
     ``logits(x)`` -> z (G, R, active) of the first ``active`` tasks (the others have z = 0 and no gradient) and
-    ``gradient(w)`` -> g (G * R, width) define the variant family; rows are (variant, alpha) per cell.
+    ``gradient(w)`` -> g (G * R, width) define the variant family; rows are (variant, alpha) per cell. ``graph``
+    (default: on CUDA) replays each step as a captured CUDA graph (``_Steps``).
     Returns {(variant, seed, n_dim): cell data}.
     """
     A, K, G = len(cfg.alphas), cfg.n_tasks, len(cells)
@@ -293,34 +428,25 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
     # no host round-trip inside the step loop (each would stall a GPU)
     schedules = [record_steps(cfg, s, d) for s, d in cells]
     union = np.unique(np.concatenate(schedules))
-    slot = {int(t): i for i, t in enumerate(union)}
+    recorded = np.zeros(cfg.steps + 1, bool)
+    recorded[union] = True
     records = torch.empty((len(union), G, R), dtype=torch.float64, device=device)
 
     x = torch.zeros((G * R, width), dtype=torch.float32, device=device)
-    opt = _optimizer(x, variants, A, cfg.lr)
+    opt = _optimizer(x, variants, A, cfg.lr, cfg.steps)
+
     def all_tasks(z):
         return torch.nn.functional.pad(z, (0, K - active)) if active < K else z
 
-    chunk = 0
-    for t in range(cfg.steps + 1):
-        z = logits(x)
-        i = slot.get(t)
-        if i is not None:
-            records[i] = population_loss(all_tasks(z), p, "ce", original=True)         # (G, R) float64
-        if t == cfg.steps:
-            break
-        counts = batches.counts(t)[which_seed, :, :active]                           # (G, A, active)
-        counts = counts.repeat(1, len(variants), 1)                                  # (G, R, active)
-        # autograd_ce: d/dz of mean_b -log sigmoid(z_{k_b}) is -(n_k / B) sigmoid(-z_k); written as in geometry.py
-        w = -1.0 * (counts / float(cfg.batch_size)) * torch.sigmoid(-z)
-        x = opt.step(x, gradient(w))
-        chunk += 1
-        if chunk == 1000 or t == cfg.steps - 1:
-            bar.update(chunk * G)
-            chunk = 0
-
-    z = all_tasks(z)
-    final_loss = population_loss(z, p, "ce", original=True).cpu().numpy()          # (G, R)
+    steps = _Steps(cfg, batches, which_seed, len(variants), x, opt, logits, gradient, all_tasks, p, active, records,
+                   device_kind(device) == "cuda" if graph is None else graph)
+    for t in range(cfg.steps):
+        steps.run(t, bool(recorded[t]))
+        if (t + 1) % 1000 == 0 or t == cfg.steps - 1:
+            bar.update((t % 1000 + 1) * G)
+    z = all_tasks(logits(x))
+    records[-1] = population_loss(z, p, "ce", original=True)                       # the last record: step cfg.steps
+    final_loss = records[-1].cpu().numpy()                                          # (G, R)
     final_skills = torch.sigmoid(z).cpu().numpy()                                   # (G, R, K)
     records = records.cpu().numpy().astype(np.float32)                              # (T, G, R)
     out = {}
@@ -334,7 +460,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
     return out
 
 
-def simulate_nonmodular(cfg, cells, variants=NONMODULAR, device="cpu", bar=None):
+def simulate_nonmodular(cfg, cells, variants=NONMODULAR, device="cpu", bar=None, graph=None):
     """Non-modular cells (``random_unit`` vectors drawn with each cell's seed), all alphas and the given optimizers,
     as one tensor program: z = X V^T and g = W V by batched matmul.
 
@@ -358,10 +484,10 @@ def simulate_nonmodular(cfg, cells, variants=NONMODULAR, device="cpu", bar=None)
     def gradient(w):
         return torch.bmm(w, V).view(G * R, width)
 
-    return _simulate(cfg, cells, variants, device, bar or _NoBar(), logits, gradient, width, cfg.n_tasks)
+    return _simulate(cfg, cells, variants, device, bar or _NoBar(), logits, gradient, width, cfg.n_tasks, graph)
 
 
-def simulate_modular(cfg, cells, device="cpu", bar=None):
+def simulate_modular(cfg, cells, device="cpu", bar=None, graph=None):
     """Modular cells (``basis_zero`` vectors), any n_dims, as one element-wise program.
 
     Task k < d has logit z_k = x_k exactly (= x @ eye(K, d).T), tasks k >= d have z_k = 0, and the gradient is the
@@ -380,7 +506,7 @@ def simulate_modular(cfg, cells, device="cpu", bar=None):
     def gradient(w):
         return (w * mask).view(G * A, width)
 
-    return _simulate(cfg, cells, ("modular",), device, bar or _NoBar(), logits, gradient, width, width)
+    return _simulate(cfg, cells, ("modular",), device, bar or _NoBar(), logits, gradient, width, width, graph)
 
 
 class _NoBar:
@@ -446,13 +572,14 @@ def plan(cfg, variants=None, shard=(0, 1), device="cpu", use_summary=True):
     return [job[1:] for job in jobs]
 
 
-def run_job(cfg, job, device="cpu", bar=None):
-    """Compute one job of ``plan`` (family, cells, variants) and cache its cells. Returns the number of files written."""
+def run_job(cfg, job, device="cpu", bar=None, graph=None):
+    """Compute one job of ``plan`` (family, cells, variants) and cache its cells. Returns the number of files
+    written."""
     family, cells, vs = job
     if family == "modular":
-        result = simulate_modular(cfg, cells, device, bar)
+        result = simulate_modular(cfg, cells, device, bar, graph)
     else:
-        result = simulate_nonmodular(cfg, cells, vs, device, bar)
+        result = simulate_nonmodular(cfg, cells, vs, device, bar, graph)
     for (variant, seed, d), data in result.items():
         save_arrays(cell_path(cfg, variant, seed, d), data)
     return len(result)
@@ -502,12 +629,13 @@ def _run_parallel(cfg, jobs, device, bar, workers, threads):
 
 
 def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True, use_summary=True, workers=1,
-              threads=1):
+              threads=1, graph=None):
     """Compute and cache every cell of the shard (``variants`` default: ``cfg.variants``) that is in neither the
     cache nor (when ``use_summary``) the committed summary.
 
     ``workers`` > 1 runs the jobs on as many processes (each with ``threads`` torch threads), in plan order; a GPU
-    always runs them in this process. Returns the number of cell files written.
+    always runs them in this process, each step replayed as a captured CUDA graph unless ``graph`` is False.
+    Returns the number of cell files written.
     """
     from .store import progress as progress_bar
     jobs = plan(cfg, variants, shard, device, use_summary)
@@ -517,7 +645,7 @@ def run_sweep(cfg, variants=None, shard=(0, 1), device="cpu", progress=True, use
     with progress_bar(total=total, desc=desc, enabled=progress and total > 0) as bar:
         if parallel:
             return _run_parallel(cfg, jobs, device, bar, workers, threads)
-        return sum(run_job(cfg, job, device, bar) for job in jobs)
+        return sum(run_job(cfg, job, device, bar, graph) for job in jobs)
 
 
 def load_cell(cfg, variant, seed, n_dim):
@@ -682,6 +810,8 @@ def sweep_cli(argv=None):
                         help="processes that run the jobs side by side on a CPU (default: the cores this process "
                              "may use)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per process (default 1)")
+    parser.add_argument("--no-graph", action="store_true", help="on CUDA, run the steps eagerly instead of "
+                        "replaying each as a captured CUDA graph")
     parser.add_argument("--plan", action="store_true", help="only list the jobs that would run")
     parser.add_argument("--export-summary", action="store_true",
                         help="write the summary of the complete cache to data/ (what Figs 10 and 18 read; committed)")
@@ -711,7 +841,7 @@ def sweep_cli(argv=None):
             return 0
         start = time.perf_counter()
         written = run_sweep(cfg, args.variants, shard, args.device, progress=not args.no_progress,
-                            workers=args.jobs, threads=args.threads)
+                            workers=args.jobs, threads=args.threads, graph=False if args.no_graph else None)
     except (ValueError, CacheError) as err:
         print(f"sweep: error: {err}", file=sys.stderr)
         return 2

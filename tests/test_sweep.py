@@ -358,3 +358,27 @@ def test_gpu_plan_is_one_job_per_family_and_gives_the_cpu_plans_cells(tmp_path, 
         result = simulate_modular(cfg, cells) if family == "modular" else simulate_nonmodular(cfg, cells, variants)
         for (variant, seed, d), cell in result.items():
             np.testing.assert_allclose(cell["loss"], load_cell(cfg, variant, seed, d)["loss"], rtol=1e-5)
+
+
+def test_the_capturable_step_program_equals_the_plain_loop():
+    # graph=True is the program a CUDA graph captures (uniforms read from a block by a device counter, one
+    # searchsorted, Adam's bias corrections read from a table by a device step); on a CPU it runs uncaptured.
+    # 700 steps cross a block of replayed uniforms; SignGD and the modular runs need no bias correction: bit for bit.
+    cfg = sweep_config(**{**ORIGINAL.__dict__, "steps": 700, "trace_until": 700, "n_log": 20})
+    cells = [(0, 20), (1, 10), (0, 10)]
+    for simulate in (simulate_nonmodular, simulate_modular):
+        plain, program = simulate(cfg, cells, graph=False), simulate(cfg, cells, graph=True)
+        for key, cell in plain.items():
+            for name, value in cell.items():
+                if key[0] == "adam" and name != "steps":    # float32 powers of a table against b ** t: rounding
+                    np.testing.assert_allclose(program[key][name], value, rtol=5e-6, err_msg=f"{key} {name}")
+                else:
+                    np.testing.assert_array_equal(program[key][name], value, err_msg=f"{key} {name}")
+
+
+@pytest.mark.parametrize("rng", ["original", "counter"])
+def test_the_single_kernel_search_equals_the_table_search(rng):
+    batches = BatchCounts([0, 5], (0.5, 1.0, 2.0), 1000, 1024, "cpu", rng=rng)
+    for step in range(3):
+        u = batches.uniforms(step).reshape(-1)
+        assert torch.equal(batches.indices(u, "searchsorted"), batches.indices(u, "table"))
