@@ -9,6 +9,7 @@
     python scripts/reproduce.py --check        # regenerate into a temporary folder, compare claims with figures/
     python scripts/reproduce.py --readme-only  # rewrite figures/README.md from the JSONs present
     python scripts/reproduce.py --plan         # the order of the scripts and the wall time it projects
+    python scripts/reproduce.py --device auto  # on a GPU machine: the sweep and Fig 13 on CUDA, the rest on CPU cores
 
 Figures 10 and 18 read the same sweep cells: they run one after the other, never side by side, and for the paper's
 seeds and streams the sweep's missing cells are first computed by ``scripts/sweep.py`` shards on every job slot.
@@ -33,6 +34,11 @@ from skill_physics import paths  # noqa: E402
 from skill_physics.figure import output_folder  # noqa: E402
 
 SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
+# --device auto on a CUDA machine: the figures measured faster there. One H200 ran the 13 scripts other than the
+# sweep's, all at once: Fig 13 took 47 s (650-765 s on one CPU core), Figs 15 and 19 took 87 s and 226 s (15-20 s and
+# 121-155 s on a CPU core: stacks of small kernels, launch-bound). The others were not timed alone there: CPU. The
+# sweep is one job per family there (scripts/sweep.py), so it goes to CUDA too.
+GPU_FIGURES = (13,) + SWEEP_FIGURES
 CHECK_REL = 1e-6           # --check: relative difference of a claim value beyond float noise
 CHECK_ABS = 1e-12          # ... and the absolute one, for values that are zero up to round-off
 
@@ -229,18 +235,31 @@ def sweep_commands(scripts, args, jobs):
     sweep_scripts = [s for s in scripts if figure_number(s) in SWEEP_FIGURES]
     if not sweep_scripts or args.seed or args.rng:
         return {}
-    jobs = 1 if args.device.startswith("cuda") else jobs
+    device = device_of(sweep_scripts[0], args.device)
+    jobs = 1 if device.startswith("cuda") else jobs
     variants = sorted({v for s in sweep_scripts for v in load_script(s).VARIANTS})
-    base = [sys.executable, str(paths.SCRIPTS / "sweep.py"), "--device", args.device, "--no-progress",
+    # one process per slot (--jobs 1 each: the slots are the parallelism)
+    base = [sys.executable, str(paths.SCRIPTS / "sweep.py"), "--device", device, "--jobs", "1", "--no-progress",
             "--variants", *variants] + (["--quick"] if args.quick else [])
     return {f"sweep.py --shard {k}/{jobs}": base + ["--shard", f"{k}/{jobs}"] for k in range(jobs)}
+
+
+def device_of(script, device, cuda=None):
+    """The torch device a script runs on: ``device``, or for 'auto' CUDA where the figure was measured faster there
+    (``GPU_FIGURES``) and CUDA is present (``cuda``: default, whether torch sees a device), else the CPU."""
+    if device != "auto":
+        return device
+    if cuda is None:
+        import torch
+        cuda = torch.cuda.is_available()
+    return "cuda" if cuda and figure_number(script) in GPU_FIGURES else "cpu"
 
 
 def figure_commands(scripts, args, out, extra):
     """The command line of each figure script, keyed by the script's file name (--rng only to seeded figures)."""
     commands = {}
     for script in scripts:
-        cmd = [sys.executable, str(script), "--device", args.device, "--out", str(out)]
+        cmd = [sys.executable, str(script), "--device", device_of(script, args.device), "--out", str(out)]
         cmd += (["--quick"] if args.quick else []) + (["--seed", str(args.seed)] if args.seed else [])
         cmd += (["--rng", args.rng] if args.rng and takes_rng(script) else [])
         commands[script.name] = cmd + (["--no-progress"] if args.jobs > 1 else []) + extra
@@ -333,7 +352,9 @@ def parse(argv=None):
     parser.add_argument("--quick", action="store_true", help="smoke-test presets, written to figures/quick/")
     parser.add_argument("--only", type=int, nargs="*", help="figure numbers to run")
     parser.add_argument("--skip", type=int, nargs="*", default=[], help="figure numbers not to run")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="cpu",
+                        help="torch device of every script (cpu, cuda), or 'auto': on a CUDA machine the sweep and "
+                             "the figures measured faster there on CUDA, the others on the CPU cores")
     parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (-> figures/seedK/)")
     parser.add_argument("--rng", choices=("original", "counter"), default=None,
                         help="random streams of the seeded figures (-> figures/rng-R/)")

@@ -47,6 +47,7 @@ def test_sweep_shards_only_for_the_paper_seeds_and_streams():
     assert list(shards) == ["sweep.py --shard 0/2", "sweep.py --shard 1/2"]
     cmd = shards["sweep.py --shard 1/2"]
     assert "--quick" in cmd and cmd[cmd.index("--shard") + 1] == "1/2"
+    assert cmd[cmd.index("--jobs") + 1] == "1"             # the shards are the parallelism: one process each
     variants = cmd[cmd.index("--variants") + 1:cmd.index("--quick")]
     assert sorted(variants) == sorted({*reproduce.load_script(scripts[0]).VARIANTS,
                                        *reproduce.load_script(scripts[1]).VARIANTS})
@@ -54,6 +55,18 @@ def test_sweep_shards_only_for_the_paper_seeds_and_streams():
     assert list(reproduce.sweep_commands(scripts, Namespace(seed=0, rng=None, quick=False, device="cuda"), 16)) == [
         "sweep.py --shard 0/1"]
     assert reproduce.sweep_commands(reproduce.figure_scripts(only=[9]), args, 2) == {}
+
+
+def test_device_auto_sends_the_figures_measured_faster_on_cuda_there(tmp_path):
+    fig2, fig10, fig13, fig19 = reproduce.figure_scripts(only=[2, 10, 13, 19])
+    assert [reproduce.device_of(s, "auto", cuda=True) for s in (fig2, fig10, fig13, fig19)] == [
+        "cpu", "cuda", "cuda", "cpu"]
+    assert {reproduce.device_of(s, "auto", cuda=False) for s in (fig10, fig13)} == {"cpu"}
+    assert reproduce.device_of(fig2, "cuda", cuda=False) == "cuda"           # an explicit device is kept
+    args = Namespace(seed=0, rng=None, quick=True, device="auto", jobs=2)
+    commands = reproduce.figure_commands([fig2, fig13], args, tmp_path, [])
+    devices = {name: cmd[cmd.index("--device") + 1] for name, cmd in commands.items()}
+    assert devices[fig2.name] == "cpu" and devices[fig13.name] == reproduce.device_of(fig13, "auto")
 
 
 def test_seed_and_rng_reach_the_scripts_that_take_them(tmp_path):
