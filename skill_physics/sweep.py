@@ -23,6 +23,7 @@ Why it is fast (the model is exactly ``geometry.train_geometry`` with ``gradient
   vector masked to k <= d; all its cells run as one element-wise program;
 * the loss is recorded only on a schedule (every step where a figure reads it, log-spaced elsewhere).
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -288,7 +289,9 @@ class _Adam(Adam):
         self.tables = []
         for b in (self.b1, self.b2):
             distinct, which = torch.unique(b, return_inverse=True)                     # (U,), (R, 1)
-            powers = distinct[None, :] ** torch.arange(steps + 1, device=b.device, dtype=b.dtype)[:, None]
+            # rows to max(steps, 3): the capture's warm-up runs three steps whatever the job's length
+            exponents = torch.arange(max(steps, 3) + 1, device=b.device, dtype=b.dtype)
+            powers = distinct[None, :] ** exponents[:, None]
             self.tables.append((1 - powers, which.view(-1)))                            # (T + 1, U), (R,)
 
     def step_(self, x, g, t):
@@ -440,10 +443,12 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
 
     steps = _Steps(cfg, batches, which_seed, len(variants), x, opt, logits, gradient, all_tasks, p, active, records,
                    device_kind(device) == "cuda" if graph is None else graph)
-    for t in range(cfg.steps):
-        steps.run(t, bool(recorded[t]))
-        if (t + 1) % 1000 == 0 or t == cfg.steps - 1:
-            bar.update((t % 1000 + 1) * G)
+    # CUDA graphs capture and replay on the current device's streams: make it the device of the job
+    with torch.cuda.device(x.device) if x.is_cuda else contextlib.nullcontext():
+        for t in range(cfg.steps):
+            steps.run(t, bool(recorded[t]))
+            if (t + 1) % 1000 == 0 or t == cfg.steps - 1:
+                bar.update((t % 1000 + 1) * G)
     z = all_tasks(logits(x))
     records[-1] = population_loss(z, p, "ce", original=True)                       # the last record: step cfg.steps
     final_loss = records[-1].cpu().numpy()                                          # (G, R)

@@ -376,6 +376,21 @@ def test_the_capturable_step_program_equals_the_plain_loop():
                     np.testing.assert_array_equal(program[key][name], value, err_msg=f"{key} {name}")
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_the_captured_cuda_graph_equals_eager_cuda_steps():
+    # on a GPU: the replayed graph advances the state (an empty graph would leave every loss at its start) and
+    # computes what the eager steps compute, on every variant
+    cfg = sweep_config(**{**ORIGINAL.__dict__, "steps": 700, "trace_until": 700, "n_log": 20})
+    cells = [(0, 20), (1, 10), (0, 10)]
+    for simulate in (simulate_nonmodular, simulate_modular):
+        eager = simulate(cfg, cells, device="cuda", graph=False)
+        graph = simulate(cfg, cells, device="cuda", graph=True)
+        for key, cell in eager.items():
+            assert np.all(graph[key]["loss"][:, -1] < graph[key]["loss"][:, 0])
+            for name in ("loss", "final_loss", "final_skills"):
+                np.testing.assert_allclose(graph[key][name], cell[name], rtol=5e-6, atol=1e-7, err_msg=f"{key}")
+
+
 @pytest.mark.parametrize("rng", ["original", "counter"])
 def test_the_single_kernel_search_equals_the_table_search(rng):
     batches = BatchCounts([0, 5], (0.5, 1.0, 2.0), 1000, 1024, "cpu", rng=rng)
