@@ -114,6 +114,26 @@ def test_batched_training_equals_one_by_one():
         np.testing.assert_array_equal(alone.accuracy[:, 0], together.accuracy[:, r])
 
 
+def test_training_records_every_step_and_the_test_accuracy_of_the_final_model():
+    seeds = [3, 5]
+    x, y = stack_data([parity_data(s, TWO_PARITIES, n_samples=64) for s in seeds])
+    x_test, y_test = x[:, :16], y[:, :16]
+    run = sp.train_parity_mlps(x, y, seeds, steps=7, x_test=x_test, y_test=y_test)
+    assert run.accuracy.shape == (7, 2, 2) and run.train_rmse.shape == (7, 2)
+    # accuracy t is of the model after t + 1 updates: the last one is the final model's, as is the test accuracy
+    longer = sp.train_parity_mlps(x, y, seeds, steps=8)
+    np.testing.assert_array_equal(run.accuracy, longer.accuracy[:7])
+    np.testing.assert_allclose(run.train_rmse, longer.train_rmse[:7], rtol=1e-12)
+    alone = sp.train_parity_mlps(x, y, seeds, steps=7, x_test=x, y_test=y)
+    np.testing.assert_allclose(alone.test_accuracy, run.accuracy[-1], rtol=1e-12)    # the training set as test set
+    assert run.test_accuracy.shape == (2, 2) and np.all((0 <= run.test_accuracy) & (run.test_accuracy <= 1))
+    without = sp.train_parity_mlps(x, y, seeds, steps=7)
+    assert without.test_accuracy.dtype == float and np.isnan(without.test_accuracy).all()
+    assert without.test_accuracy.shape == (2, 2)
+    with pytest.raises(ValueError, match=r"x \(2, 64, 32\), y \(1, 64, 2\), 2 seeds"):
+        sp.train_parity_mlps(x, y[:1], seeds, steps=7)
+
+
 def test_training_learns_single_bit_tasks():
     run = sp.parity_experiment([0, 1], ((0,), (5,)), steps=150, n_samples=300)
     assert run["accuracy"].shape == (150, 2, 2) and run["train_rmse"].shape == (150, 2)
