@@ -37,6 +37,26 @@ def test_split_is_a_partition_and_seeds_reproduce():
     assert not torch.equal(parity_data(6, COMPOSITION, 500).x_train, full.x_train)
 
 
+FIELDS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def test_the_split_is_a_function_of_the_seed_and_the_original_streams_are_the_originals():
+    split = parity_data(5, COMPOSITION, n_samples=300, train_fraction=0.8, dtype=torch.float32)
+    torch.manual_seed(123)                                                  # the global generator plays no part
+    again = parity_data(5, COMPOSITION, n_samples=300, train_fraction=0.8, dtype=torch.float32)
+    for field in FIELDS:
+        torch.testing.assert_close(getattr(split, field), getattr(again, field), rtol=0, atol=0)
+    assert split.x_train.dtype == torch.float32
+    np.testing.assert_array_equal(split.y_test.numpy(), sp.parity_labels(split.x_test, COMPOSITION).numpy())
+    replayed = parity_data(4, COMPOSITION, n_samples=300, n_bits=12, train_fraction=0.8, dtype=torch.float32,
+                           rng="original")
+    original = sp.original_parity_data(4, COMPOSITION, 300, 12, 0.8, torch.float32)[0]
+    assert replayed.x_train.shape == (240, 12) and replayed.x_test.shape == (60, 12)
+    for field in FIELDS:
+        torch.testing.assert_close(getattr(replayed, field), getattr(original, field), rtol=0, atol=0)
+    assert not torch.equal(replayed.x_train, parity_data(4, COMPOSITION, 300, 12, 0.8, torch.float32).x_train)
+
+
 def test_bad_settings_raise():
     with pytest.raises(ValueError, match="whole number"):
         sp.task_row_counts([[1.0, 0.333]], 100)
