@@ -360,12 +360,16 @@ def test_gpu_plan_is_one_job_per_family_and_gives_the_cpu_plans_cells(tmp_path, 
             np.testing.assert_allclose(cell["loss"], load_cell(cfg, variant, seed, d)["loss"], rtol=1e-5)
 
 
+# 700 steps cross a block of replayed uniforms; two n_dims, two seeds
+PROGRAM_CFG = sweep_config(**{**ORIGINAL.__dict__, "steps": 700, "trace_until": 700, "n_log": 20})
+PROGRAM_CELLS = [(0, 20), (1, 10), (0, 10)]
+
+
 def test_the_capturable_step_program_equals_the_plain_loop():
     # graph=True is the program a CUDA graph captures (uniforms read from a block by a device counter, one
     # searchsorted, Adam's bias corrections read from a table by a device step); on a CPU it runs uncaptured.
     # 700 steps cross a block of replayed uniforms; SignGD and the modular runs need no bias correction: bit for bit.
-    cfg = sweep_config(**{**ORIGINAL.__dict__, "steps": 700, "trace_until": 700, "n_log": 20})
-    cells = [(0, 20), (1, 10), (0, 10)]
+    cfg, cells = PROGRAM_CFG, PROGRAM_CELLS
     for simulate in (simulate_nonmodular, simulate_modular):
         plain, program = simulate(cfg, cells, graph=False), simulate(cfg, cells, graph=True)
         for key, cell in plain.items():
@@ -380,8 +384,7 @@ def test_the_capturable_step_program_equals_the_plain_loop():
 def test_the_captured_cuda_graph_equals_eager_cuda_steps():
     # on a GPU: the replayed graph advances the state (an empty graph would leave every loss at its start) and
     # computes what the eager steps compute, on every variant
-    cfg = sweep_config(**{**ORIGINAL.__dict__, "steps": 700, "trace_until": 700, "n_log": 20})
-    cells = [(0, 20), (1, 10), (0, 10)]
+    cfg, cells = PROGRAM_CFG, PROGRAM_CELLS
     for simulate in (simulate_nonmodular, simulate_modular):
         eager = simulate(cfg, cells, device="cuda", graph=False)
         graph = simulate(cfg, cells, device="cuda", graph=True)
