@@ -32,7 +32,8 @@ TESTS = {
     "optim": ["test_optim.py", "test_optim_defaults.py", "test_properties.py", "test_geometry.py",
               "test_geometry_forms.py"],
     "scaling": ["test_scaling_windows.py", "test_sweep.py"],
-    "geometry": ["test_geometry.py", "test_geometry_forms.py", "test_properties.py", "test_replay_geometry.py"],
+    "geometry": ["test_geometry.py", "test_geometry_forms.py", "test_geometry_contract.py", "test_properties.py",
+                 "test_replay_geometry.py"],
     "sweep": ["test_sweep.py", "test_sweep_schedule.py", "test_properties.py", "test_sweep_summary.py"],
     "sparse_parity": ["test_sparse_parity.py", "test_replay_sparse_parity.py"],
 }

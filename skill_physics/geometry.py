@@ -343,13 +343,15 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
         if row is not None:
             skills[row] = skills_from_logits(z, loss)
             losses[row] = population_loss(z, p, loss, original)
-        if t == last:
-            break
+        if t == last and align is None:
+            break                                 # no update follows the last record
         counts = None if gradient == "full_expectation" else draws.categorical_counts(t, cdf, sizes).to(dtype)
         g = combine(V, gradient_weights(z, p.to(dtype), counts, sizes[:, None].to(dtype), loss, gradient, original))
         if align is not None and row is not None:
-            Vr = V if V.dim() == 3 else V[None]
-            align[row] = ((Vr * (-g)[:, None, :]) > 0).sum(-1, dtype=torch.int32)
+            # (K, N) or (R, K, N) times (R, 1, N): both broadcast to (R, K, N)
+            align[row] = ((V * (-g)[:, None, :]) > 0).sum(-1, dtype=torch.int32)
+        if t == last:
+            break                                 # the last record's alignment needed its gradient, not its update
         if noisy:
             g = g + sigma * draws.normal("noise", t, N, dtype)
         x = opt.step(x, g)
