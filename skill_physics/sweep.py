@@ -206,6 +206,7 @@ class BatchCounts:
         self.offset = (torch.arange(len(alphas), device=device) * n_tasks)[:, None]  # row a of the flat cdf
         self.shape = (len(alphas), len(seeds), n_tasks)
         self.batch_size = batch_size
+        self._first = self._block = None                                              # the block uniforms() holds
 
     def block_uniforms(self, first):
         """The batch uniforms of every seed at steps first .. first + block - 1, (block, S, B) float64. Under
@@ -225,7 +226,7 @@ class BatchCounts:
         if self.rng == "counter":
             return self.counter.uniform("batch", step, self.batch_size, torch.float64)
         first = step - step % self.block
-        if getattr(self, "_first", None) != first:
+        if self._first != first:
             self._block, self._first = self.block_uniforms(first), first
         return self._block[step - first]
 
@@ -355,30 +356,29 @@ class _Steps:
         w = -1.0 * (counts / float(self.cfg.batch_size)) * torch.sigmoid(-z)
         self.opt.step_(self.x, self.gradient(w), step)
 
-    def _record(self, z, slot):
-        """Write the loss of the logits z into record ``slot`` (None: the device slot counter, then advance it)."""
+    def _record(self, z, plain):
+        """Write the loss of the logits z into the next record: by the Python slot counter (``plain``) or by the
+        device one, and advance that counter."""
         loss = population_loss(self.all_tasks(z), self.p, "ce", original=True)        # (G, R) float64
-        if slot is None:
+        if plain:
+            self.records[self.next_slot] = loss
+            self.next_slot += 1
+        else:
             self.records.index_copy_(0, self.slot, loss[None])
             self.slot += 1
-        else:
-            self.records[slot] = loss
 
-    def step(self, recorded):
-        """Eager: one update (after a record of the loss, where ``recorded``)."""
+    def step(self, recorded, t=None):
+        """One update, after a record of the loss where ``recorded``; t: the step (plain mode), or None: the device
+        counters (the program a graph captures)."""
         z = self.logits(self.x)
         if recorded:
-            self._record(z, None)
-        self._update(z, None)
+            self._record(z, plain=t is not None)
+        self._update(z, t)
 
     def run(self, t, recorded):
         """Step t (an update after a record of the loss, where ``recorded``): plain, or a replay of the graph."""
         if not self.graph:
-            z = self.logits(self.x)
-            if recorded:
-                self._record(z, self.next_slot)
-                self.next_slot += 1
-            self._update(z, t)
+            self.step(recorded, t)
             return
         if t % self.batches.block == 0:                                 # between replays: the next block of draws
             self.block.copy_(self.batches.block_uniforms(t))
