@@ -186,3 +186,29 @@ def test_minima_over_draws_uses_the_sweeps_task_vectors(rng):
     kw = {} if rng == "counter" else {"rng": rng}                    # counter: the default
     np.testing.assert_allclose(scaling.minima_over_draws(3, 1.5, 12, (2, 7), **kw), want, rtol=1e-12)
     assert 0 < want.min() and want.max() < np.log(2)
+
+
+def test_sweep_data_hands_the_preset_and_the_summary_switch_to_the_sweep(monkeypatch):
+    # what Figs 10 and 18 ask of the sweep: the preset's settings (lists made tuples, other keys dropped, seeds
+    # offset by --seed), the script's device and progress, and the committed summary unless --recompute
+    calls = []
+    monkeypatch.setattr(sweep, "run_sweep", lambda settings, variants, **kw: calls.append(("run", settings, kw)))
+
+    def gather(settings, variants, use_summary):
+        calls.append(("gather", settings, variants, use_summary))
+        return {v: {"done": np.array([1.0, 0.0, 0.0, 0.0])} for v in variants}
+
+    monkeypatch.setattr(sweep, "gather", gather)
+    cfg = {"seeds": [5, 6], "dims": np.array([20, 40]), "alphas": [1.0], "trace_seed": 5, "figure_only_key": 1}
+    for recompute in (False, True):
+        calls.clear()
+        ctx = SimpleNamespace(seed=2, device="cpu", progress="tqdm-label", recompute=recompute)
+        data = scaling.sweep_data(cfg, ctx, ["adam", "signgd"])
+        want = sweep.SweepConfig(seeds=(7, 8), dims=(20, 40), alphas=(1.0,), trace_seed=7)
+        assert calls == [("run", want, dict(device="cpu", progress="tqdm-label", use_summary=not recompute)),
+                         ("gather", want, ["adam", "signgd"], not recompute)]
+        assert data["done_fraction"] == 0.25
+    calls.clear()
+    scaling.sweep_data(cfg | {"cached_only": True}, SimpleNamespace(seed=0, device="cpu", progress=False),
+                       ["modular"])
+    assert [c[0] for c in calls] == ["gather"] and calls[0][3] is True      # no recompute attribute: the summary
