@@ -39,6 +39,9 @@ SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
 # 121-155 s on a CPU core: stacks of small kernels, launch-bound). The others were not timed alone there: CPU. The
 # sweep is one job per family there (scripts/sweep.py), so it goes to CUDA too.
 GPU_FIGURES = (13,) + SWEEP_FIGURES
+# On CPU these run alone on every core, before the others share the cores one script each: Fig 13 is large float64
+# matmuls, 1.8x faster on two cores, and ~1.45x slower beside another script than alone.
+WIDE_FIGURES = (13,)
 CHECK_REL = 1e-6           # --check: relative difference of a claim value beyond float noise
 CHECK_ABS = 1e-12          # ... and the absolute one, for values that are zero up to round-off
 
@@ -169,12 +172,16 @@ def projected_wall(tasks, runtimes, jobs):
     return max(slots, default=0.0)
 
 
-def print_plan(tasks, runtimes, jobs):
+def print_plan(alone, tasks, runtimes, jobs):
     """--plan: the order the scripts start in, their committed runtimes, and the projected wall time."""
+    def named(s):
+        return f"{Path(s).name} ({'?' if runtimes.get(s) is None else f'{runtimes[s]:.0f} s'})"
+    for script in alone:
+        print(f"{named(script)}, alone on every core")
     for task in tasks:
-        print(" then ".join(f"{Path(s).name} ({'?' if runtimes.get(s) is None else f'{runtimes[s]:.0f} s'})"
-                            for s in task))
-    print(f"projected wall time on {jobs} slot(s): {projected_wall(tasks, runtimes, jobs):.0f} s "
+        print(" then ".join(named(s) for s in task))
+    wall = sum(runtimes.get(s) or 0.0 for s in alone) + projected_wall(tasks, runtimes, jobs)
+    print(f"projected wall time on {jobs} slot(s): {wall:.0f} s "
           f"(sum {sum(r or 0.0 for r in runtimes.values()):.0f} s; script start-up not included)")
 
 
@@ -275,8 +282,15 @@ def child_env(results=None):
     return env
 
 
+def wide(scripts, device):
+    """The scripts that run alone on every core (``WIDE_FIGURES`` on the CPU), and the others."""
+    alone = [s for s in scripts if figure_number(s) in WIDE_FIGURES and device_of(s, device) == "cpu"]
+    return alone, [s for s in scripts if s not in alone]
+
+
 def regenerate(scripts, args, out, extra, results=None):
-    """Run the sweep shards (if any), then the figure scripts, longest first; returns the failed names."""
+    """Run the sweep shards (if any), the wide scripts one by one on every core, then the others on ``args.jobs``
+    slots, longest first; returns the failed names."""
     env = child_env(results)
     failed = []
     shards = sweep_commands(scripts, args, args.jobs)
@@ -284,7 +298,10 @@ def regenerate(scripts, args, out, extra, results=None):
         failed += run_tasks([[k] for k in shards], shards, args.jobs, env)
     runtimes = expected_runtimes(scripts, out)
     commands = figure_commands(scripts, args, out, extra)
-    return failed + run_tasks([[s.name for s in task] for task in plan(scripts, runtimes)], commands, args.jobs, env)
+    alone, shared = wide(scripts, args.device)
+    for script in alone:
+        failed += run_tasks([[script.name]], commands, 1, env)
+    return failed + run_tasks([[s.name for s in task] for task in plan(shared, runtimes)], commands, args.jobs, env)
 
 
 # ------------------------------------------------------------------------------------------------------------ check
@@ -379,7 +396,8 @@ def main(argv=None):
     scripts = [] if args.readme_only else figure_scripts(args.only, args.skip)
     if args.plan:
         runtimes = expected_runtimes(scripts, out)
-        print_plan(plan(scripts, runtimes), runtimes, args.jobs)
+        alone, shared = wide(scripts, args.device)
+        print_plan(alone, plan(shared, runtimes), runtimes, args.jobs)
         return 0
     if args.check:
         return check(scripts, args, out, extra)

@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class FigureScript:
     plot: Callable
     claims: Callable
     notes: list = field(default_factory=list)   # differences from the paper's figure, written into the JSON
-    threads: int = 1                             # torch threads: tiny tensor programs run fastest on one
+    threads: int = 1            # torch threads (0: every usable core): tiny tensor programs run fastest on one
     stochastic: bool = True                      # draws random numbers (JSON "rng": the preset's, else 'counter')
 
     @property
@@ -226,6 +227,8 @@ def parse_args(fig, argv=None):
                         help=f"output folder (default {paths.FIGURES} for the paper settings; --quick, --seed K and "
                              "--rng R write to figures/quick/, figures/seedK/, figures/rng-R/ and combinations)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: the figure's own choice, one for most; 0: every usable core)")
     return parser.parse_args(argv)
 
 
@@ -274,7 +277,8 @@ def main(fig, argv=None):
         import torch
         _check_device(args.device)
         out = _output_folder_ready(args.out or output_folder(args.quick, args.seed, args.rng))
-        torch.set_num_threads(fig.threads)
+        threads = fig.threads if args.threads is None else args.threads
+        torch.set_num_threads(threads or len(os.sched_getaffinity(0)))
         cfg = dict(fig.presets[preset])
         if args.rng is not None:
             if "rng" not in cfg:

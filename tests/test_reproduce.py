@@ -40,6 +40,13 @@ def test_projected_wall_time_fills_the_slot_that_frees_first():
     assert reproduce.projected_wall(tasks, runtimes, 3) == 600.0
 
 
+def test_fig13_runs_alone_on_every_core_on_the_cpu_and_shares_the_slots_on_cuda():
+    s = {n: Path(f"Fig{n}_x.py") for n in (2, 9, 13)}
+    assert reproduce.wide(list(s.values()), "cpu") == ([s[13]], [s[2], s[9]])
+    assert reproduce.wide(list(s.values()), "cuda") == ([], [s[2], s[9], s[13]])
+    assert reproduce.load_script(reproduce.figure_scripts(only=[13])[0]).FIG.threads == 0   # 0: every core
+
+
 def test_sweep_shards_only_for_the_paper_seeds_and_streams():
     scripts = reproduce.figure_scripts(only=[10, 18])
     args = Namespace(seed=0, rng=None, quick=True, device="cpu")
