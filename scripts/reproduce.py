@@ -39,9 +39,6 @@ SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
 # 121-155 s on a CPU core: stacks of small kernels, launch-bound). The others were not timed alone there: CPU. The
 # sweep is one job per family there (scripts/sweep.py), so it goes to CUDA too.
 GPU_FIGURES = (13,) + SWEEP_FIGURES
-# On CPU these run alone on every core, before the others share the cores one script each: Fig 13 is large float64
-# matmuls, 1.8x faster on two cores, and ~1.45x slower beside another script than alone.
-WIDE_FIGURES = (13,)
 CHECK_REL = 1e-6           # --check: relative difference of a claim value beyond float noise
 CHECK_ABS = 1e-12          # ... and the absolute one, for values that are zero up to round-off
 
@@ -282,14 +279,19 @@ def child_env(results=None):
     return env
 
 
-def wide(scripts, device):
-    """The scripts that run alone on every core (``WIDE_FIGURES`` on the CPU), and the others."""
-    alone = [s for s in scripts if figure_number(s) in WIDE_FIGURES and device_of(s, device) == "cpu"]
+def wide(scripts, device, jobs):
+    """The scripts that run alone, and the others. On the CPU a script whose torch threads (``FIG.threads``, 0: every
+    core) fill the ``jobs`` slots runs alone: Fig 13's float64 matmuls are 1.8x faster on two threads than on one,
+    and ~1.45x slower beside another script than alone."""
+    def fills(script):
+        threads = load_script(script).FIG.threads
+        return threads == 0 or threads >= jobs > 1
+    alone = [s for s in scripts if device_of(s, device) == "cpu" and fills(s)]
     return alone, [s for s in scripts if s not in alone]
 
 
 def regenerate(scripts, args, out, extra, results=None):
-    """Run the sweep shards (if any), the wide scripts one by one on every core, then the others on ``args.jobs``
+    """Run the sweep shards (if any), the scripts that fill every core one by one, then the others on ``args.jobs``
     slots, longest first; returns the failed names."""
     env = child_env(results)
     failed = []
@@ -298,9 +300,8 @@ def regenerate(scripts, args, out, extra, results=None):
         failed += run_tasks([[k] for k in shards], shards, args.jobs, env)
     runtimes = expected_runtimes(scripts, out)
     commands = figure_commands(scripts, args, out, extra)
-    alone, shared = wide(scripts, args.device)
-    for script in alone:
-        failed += run_tasks([[script.name]], commands, 1, env)
+    alone, shared = wide(scripts, args.device, args.jobs)
+    failed += run_tasks([[s.name] for s in alone], commands, 1, env)
     return failed + run_tasks([[s.name for s in task] for task in plan(shared, runtimes)], commands, args.jobs, env)
 
 
@@ -396,7 +397,7 @@ def main(argv=None):
     scripts = [] if args.readme_only else figure_scripts(args.only, args.skip)
     if args.plan:
         runtimes = expected_runtimes(scripts, out)
-        alone, shared = wide(scripts, args.device)
+        alone, shared = wide(scripts, args.device, args.jobs)
         print_plan(alone, plan(shared, runtimes), runtimes, args.jobs)
         return 0
     if args.check:

@@ -40,11 +40,21 @@ def test_projected_wall_time_fills_the_slot_that_frees_first():
     assert reproduce.projected_wall(tasks, runtimes, 3) == 600.0
 
 
-def test_fig13_runs_alone_on_every_core_on_the_cpu_and_shares_the_slots_on_cuda():
+def test_a_figure_whose_threads_fill_the_cores_runs_alone_on_the_cpu_only():
+    s = {n: reproduce.figure_scripts(only=[n])[0] for n in (9, 12, 13)}
+    assert reproduce.load_script(s[13]).FIG.threads == 2
+    assert reproduce.wide(list(s.values()), "cpu", 2) == ([s[13]], [s[9], s[12]])
+    assert reproduce.wide(list(s.values()), "cpu", 4) == ([], [s[9], s[12], s[13]])     # two threads of four slots
+    assert reproduce.wide(list(s.values()), "cuda", 2) == ([], [s[9], s[12], s[13]])
+
+
+def test_plan_prints_the_lone_scripts_first_and_adds_their_time(capsys):
     s = {n: Path(f"Fig{n}_x.py") for n in (2, 9, 13)}
-    assert reproduce.wide(list(s.values()), "cpu") == ([s[13]], [s[2], s[9]])
-    assert reproduce.wide(list(s.values()), "cuda") == ([], [s[2], s[9], s[13]])
-    assert reproduce.load_script(reproduce.figure_scripts(only=[13])[0]).FIG.threads == 0   # 0: every core
+    runtimes = {s[13]: 480.0, s[2]: 200.0, s[9]: 100.0}
+    reproduce.print_plan([s[13]], reproduce.plan([s[2], s[9]], runtimes), runtimes, 2)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Fig13_x.py (480 s), alone on every core"
+    assert lines[-1].startswith("projected wall time on 2 slot(s): 680 s (sum 780 s")
 
 
 def test_sweep_shards_only_for_the_paper_seeds_and_streams():
