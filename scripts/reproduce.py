@@ -376,7 +376,7 @@ def parse(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (-> figures/seedK/)")
     parser.add_argument("--rng", choices=("original", "counter"), default=None,
                         help="random streams of the seeded figures (-> figures/rng-R/)")
-    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+    parser.add_argument("--jobs", type=int, default=paths.usable_cores(),
                         help="figure scripts run side by side (default: the CPU cores this process may use)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: as the figure scripts)")
     parser.add_argument("--check", action="store_true",

@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -278,7 +277,9 @@ def main(fig, argv=None):
         _check_device(args.device)
         out = _output_folder_ready(args.out or output_folder(args.quick, args.seed, args.rng))
         threads = fig.threads if args.threads is None else args.threads
-        torch.set_num_threads(threads or len(os.sched_getaffinity(0)))
+        if threads < 0:
+            raise ValueError(f"--threads must be >= 0 (0: every usable core), got {threads}")
+        torch.set_num_threads(threads or paths.usable_cores())
         cfg = dict(fig.presets[preset])
         if args.rng is not None:
             if "rng" not in cfg:

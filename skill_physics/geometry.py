@@ -32,7 +32,7 @@ class GeometryRecord:
     skills : ndarray (T, R, K)  s_k per run
     loss : ndarray (T, R)       population loss sum_k p_k l_k (float64)
     n_align : ndarray (T, R, K) or None   aligned dimensions #{i: v_{k,i} (-g_i) > 0} of the noise-free gradient
-    x : ndarray (R, N)          final parameters
+    x : ndarray (R, N)          parameters at the last record (after steps[-1] updates)
     """
 
     steps: np.ndarray
@@ -250,7 +250,9 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
     frequencies : array, shape (K,) or (R, K)
         Task frequencies p (each row sums to 1).
     steps : int
-        Number of updates, > 0.
+        Length of the run, > 0: record indices lie in [0, steps]. Updates run up to the last record, so the default
+        record (0 .. steps - 1: the paper code's log before each of its ``steps`` updates) makes steps - 1 updates,
+        and a record ending at ``steps`` makes all of them.
     lr : float or array (R,)
         Learning rate per run, > 0.
     optimizer : str

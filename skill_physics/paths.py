@@ -1,4 +1,5 @@
-"""Every path of the repository comes from here.
+"""Every path of the repository comes from here (and the other fact about the machine the scripts share: how many
+cores they may use, ``usable_cores``).
 
 ``ROOT`` is the checkout being worked in, which need not be the one the package was imported from: with
 ``pip install -e`` in one clone, the scripts of a second clone import the first clone's package, yet must write
@@ -17,6 +18,13 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MARKERS = ("pyproject.toml", "skill_physics/__init__.py")
+
+
+def usable_cores():
+    """The number of CPU cores this process may run on: its affinity where the OS reports one (Linux), else all."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def is_checkout(folder):

@@ -200,7 +200,7 @@ def sweep_data(cfg, ctx, variants):
     if ctx.seed:   # --seed offsets every seed of the grid (and the trace cell's)
         settings = replace(settings, seeds=tuple(s + ctx.seed for s in settings.seeds),
                            trace_seed=settings.trace_seed + ctx.seed)
-    use_summary = not getattr(ctx, "recompute", False)
+    use_summary = not ctx.recompute
     if "cached_only" not in cfg:
         sweep.run_sweep(settings, variants, device=ctx.device, progress=ctx.progress, use_summary=use_summary)
     data = sweep.gather(settings, variants, use_summary)

@@ -26,7 +26,6 @@ Why it is fast (the model is exactly ``geometry.train_geometry`` with ``gradient
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -811,7 +810,7 @@ def sweep_cli(argv=None):
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th grid cell, starting at cell K")
     parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), help=f"subset of {' '.join(VARIANTS)}")
-    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+    parser.add_argument("--jobs", type=int, default=paths.usable_cores(),
                         help="processes that run the jobs side by side on a CPU (default: the cores this process "
                              "may use)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per process (default 1)")

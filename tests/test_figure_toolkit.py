@@ -33,6 +33,18 @@ def test_bad_device_exits_nonzero_with_message(run_script):
     assert not (out / "Fig9_domino.json").exists()
 
 
+def test_negative_threads_exit_nonzero_with_message(run_script):
+    proc, out = run_script("Fig9_domino.py", "--quick", "--threads", "-1")
+    assert proc.returncode == 2 and "--threads must be >= 0 (0: every usable core), got -1" in proc.stderr
+    assert not (out / "Fig9_domino.json").exists()
+
+
+def test_usable_cores_is_the_affinity_where_the_os_reports_one(monkeypatch):
+    assert paths.usable_cores() == len(os.sched_getaffinity(0))
+    monkeypatch.delattr(os, "sched_getaffinity")                  # macOS, Windows
+    assert paths.usable_cores() == os.cpu_count()
+
+
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the refusal on a machine without CUDA")
 def test_cuda_without_a_gpu_exits_nonzero_with_message(run_script):
     proc, out = run_script("Fig9_domino.py", "--quick", "--device", "cuda")

@@ -166,12 +166,14 @@ def test_sweep_data_computes_gathers_and_offsets_seeds(monkeypatch, tmp_path):
     assert cached["cached_only"] == 2                                # signgd's two cells
     again = scaling.sweep_data(cached, ctx, ["signgd"])             # cached only: reads, computes nothing
     np.testing.assert_array_equal(again["signgd"]["final_loss"], data["signgd"]["final_loss"])
-    shifted = scaling.sweep_data(cached, SimpleNamespace(seed=5, device="cpu", progress=False), ["signgd"])
+    shifted = scaling.sweep_data(cached, SimpleNamespace(seed=5, device="cpu", progress=False, recompute=False),
+                                 ["signgd"])
     assert list(shifted["seeds"]) == [5] and float(shifted["done_fraction"]) == 0.0   # seed 5 never computed
     # a preset read back from a figure's JSON has lists; --seed 5 moves the trace cell to seed 5 as well
     monkeypatch.delenv(scaling.CACHED_ONLY_ENV)
     from_json = json.loads(json.dumps(scaling.preset(TINY)))
-    moved = scaling.sweep_data(from_json, SimpleNamespace(seed=5, device="cpu", progress=False), ["signgd"])
+    moved = scaling.sweep_data(from_json, SimpleNamespace(seed=5, device="cpu", progress=False, recompute=False),
+                               ["signgd"])
     assert float(moved["done_fraction"]) == 1.0 and np.all(np.isfinite(moved["signgd"]["trace"]))
 
 
@@ -209,6 +211,6 @@ def test_sweep_data_hands_the_preset_and_the_summary_switch_to_the_sweep(monkeyp
                          ("gather", want, ["adam", "signgd"], not recompute)]
         assert data["done_fraction"] == 0.25
     calls.clear()
-    scaling.sweep_data(cfg | {"cached_only": True}, SimpleNamespace(seed=0, device="cpu", progress=False),
-                       ["modular"])
-    assert [c[0] for c in calls] == ["gather"] and calls[0][3] is True      # no recompute attribute: the summary
+    scaling.sweep_data(cfg | {"cached_only": True},
+                       SimpleNamespace(seed=0, device="cpu", progress=False, recompute=False), ["modular"])
+    assert [c[0] for c in calls] == ["gather"] and calls[0][3] is True

@@ -1,0 +1,78 @@
+"""``scripts/sweep.py`` (``sweep.sweep_cli``): what each option hands the engine, what it prints, and its exit codes.
+The engine itself is replaced by a recorder: these tests are about the command line, not the cells."""
+import pytest
+
+from skill_physics import paths, sweep
+from skill_physics.sweep import PAPER, QUICK, VARIANTS, sweep_cli
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    """Calls of run_sweep and export_summary, which return 5 cells written and (path, 3, 4)."""
+    calls = []
+
+    def run_sweep(cfg, variants, shard, device, **kwargs):
+        calls.append(("run", cfg, variants, shard, device, kwargs))
+        return 5
+
+    def export_summary(cfg):
+        calls.append(("export", cfg))
+        return paths.ROOT / "data" / "summary.npz", 3, 4
+
+    monkeypatch.setattr(sweep, "run_sweep", run_sweep)
+    monkeypatch.setattr(sweep, "export_summary", export_summary)
+    return calls
+
+
+def header(cfg, shard, cells, jobs):
+    total = len(sweep.grid_cells(cfg))
+    return f"sweep {sweep.shown(cfg.folder)}: shard {shard} holds {cells} of {total} grid cells; {jobs} jobs to run"
+
+
+def test_defaults_run_the_paper_sweep_on_every_core_with_a_progress_bar(recorded, capsys):
+    assert sweep_cli([]) == 0
+    cores = paths.usable_cores()
+    assert recorded == [("run", PAPER, list(VARIANTS), (0, 1), "cpu",
+                         dict(progress=True, workers=cores, threads=1, graph=None))]
+    jobs = sweep.plan(PAPER, list(VARIANTS), (0, 1), "cpu")
+    out = capsys.readouterr().out.splitlines()
+    assert out == [header(PAPER, "0/1", len(sweep.grid_cells(PAPER)), len(jobs)),
+                   "sweep: wrote 5 cell files in 0 s"]
+
+
+def test_options_reach_the_engine(recorded, capsys):
+    args = ["--quick", "--shard", "1/3", "--variants", "adam", "modular", "--jobs", "1", "--threads", "2",
+            "--no-graph", "--no-progress"]
+    assert sweep_cli(args) == 0
+    assert recorded == [("run", QUICK, ["adam", "modular"], (1, 3), "cpu",
+                         dict(progress=False, workers=1, threads=2, graph=False))]
+    cells = len(sweep.grid_cells(QUICK)[1::3])
+    jobs = sweep.plan(QUICK, ["adam", "modular"], (1, 3), "cpu")
+    assert capsys.readouterr().out.splitlines()[0] == header(QUICK, "1/3", cells, len(jobs))
+
+
+def test_export_summary_writes_and_runs_nothing(recorded, capsys):
+    assert sweep_cli(["--quick", "--export-summary"]) == 0
+    assert recorded == [("export", QUICK)]
+    assert capsys.readouterr().out.splitlines()[-1] == "sweep: wrote data/summary.npz: 3 of 4 cells computed"
+
+
+def test_plan_lists_each_job_and_runs_nothing(recorded, capsys):
+    assert sweep_cli(["--quick", "--plan", "--variants", "adam", "signgd"]) == 0
+    assert recorded == []
+    jobs = sweep.plan(QUICK, ["adam", "signgd"], (0, 1), "cpu")
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert len(lines) == len(jobs) > 0
+    for line, (family, cells, variants) in zip(lines, jobs):
+        assert line == f"  {family:10s} {'+'.join(variants):12s} {len(cells):3d} cells: {cells}"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--jobs", "0"], "--jobs and --threads must be at least 1, got 0 and 1"),
+    (["--jobs", "1", "--threads", "0"], "--jobs and --threads must be at least 1, got 1 and 0"),
+    (["--variants", "adam", "adamw"], "--variants='adamw' is not allowed"),
+])
+def test_bad_options_exit_2_with_a_message_and_run_nothing(recorded, capsys, args, message):
+    assert sweep_cli(["--quick", *args]) == 2
+    assert recorded == []
+    assert capsys.readouterr().err.startswith(f"sweep: error: {message}")
