@@ -15,7 +15,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-figures: setup            ## regenerate every paper figure -> figures/ (+ figures/README.md): Fig 13 on every core, then one script per core (GPU: sweep + Fig 13)
+figures: setup            ## regenerate every paper figure -> figures/ (+ figures/README.md): Fig 13 first on two threads, then one script per core (GPU: sweep + Fig 13)
 	$(PY) scripts/reproduce.py --device auto
 
 figures-quick: setup      ## smoke-test presets -> figures/quick/
