@@ -1,0 +1,89 @@
+"""The sweep's settings checks, what ``gather`` reads from each cell (the tables Figs 10 and 18 draw), and when
+``run_sweep`` spreads its jobs over processes: each checked against the cells themselves, on a small grid."""
+import numpy as np
+import pytest
+
+from skill_physics import paths, sweep
+from skill_physics.sweep import FIT_STEPS, at_steps, gather, load_cell, run_sweep, sweep_config
+
+SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=260, dense_until=200, n_log=5,
+                     dims=(10, 20), seeds=(0, 1), trace_dim=20, trace_seed=1, trace_until=230, rng="counter")
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (dict(dims=(0, 10)), r"dims must lie in \[1, n_tasks=1000\]"),
+    (dict(alphas=(1.0, -0.5)), r"alphas must be >= 0, got \(1.0, -0.5\)"),
+    (dict(steps=0), "steps, batch_size and lr must be positive"),
+    (dict(batch_size=0), "steps, batch_size and lr must be positive"),
+    (dict(lr=0.0), "steps, batch_size and lr must be positive"),
+    (dict(variants=("adam", "sgd")), "variant='sgd' is not allowed"),
+])
+def test_bad_settings_are_refused_with_their_message(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        sweep_config(**overrides)
+
+
+def test_settings_at_their_bounds_are_accepted():
+    cfg = sweep_config(dims=[1, 1000], alphas=[0.0], steps=1, batch_size=1, lr=1e-9)
+    assert cfg.dims == (1, 1000) and cfg.alphas == (0.0,)          # lists become tuples (hashable, comparable)
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results")
+    saved, paths.RESULTS = paths.RESULTS, folder
+    try:
+        run_sweep(SMALL, variants=["signgd"], progress=False, use_summary=False)
+        cells = {(s, d): load_cell(SMALL, "signgd", s, d) for d in SMALL.dims for s in SMALL.seeds}
+        yield gather(SMALL, ["signgd"], use_summary=False), cells
+    finally:
+        paths.RESULTS = saved
+
+
+def test_gather_tables_are_the_cells_read_at_their_steps(small_sweep):
+    data, cells = small_sweep
+    t = data["signgd"]
+    np.testing.assert_array_equal(data["trace_steps"], np.arange(231))       # every step to trace_until
+    np.testing.assert_array_equal(data["early_steps"], np.arange(201))       # every step to dense_until
+    for i, d in enumerate(SMALL.dims):
+        for j, s in enumerate(SMALL.seeds):
+            cell = cells[(s, d)]
+            np.testing.assert_array_equal(t["final_loss"][:, i, j], cell["final_loss"])
+            np.testing.assert_array_equal(t["fit_loss"][:, i, j], at_steps(cell, FIT_STEPS))
+    for j, s in enumerate(SMALL.seeds):                       # 'early': every seed at the trace dimension only
+        np.testing.assert_array_equal(t["early"][:, j], at_steps(cells[(s, 20)], np.arange(201)))
+    np.testing.assert_array_equal(t["trace"], at_steps(cells[(1, 20)], np.arange(231)))   # the trace cell only
+    np.testing.assert_array_equal(t["median_loss"], np.median(t["final_loss"], axis=2))
+    assert t["median_loss"].shape == (2, 2) and t["done"].all()
+
+
+def test_at_steps_names_the_missing_steps():
+    cell = {"steps": np.array([0, 1, 2, 5]), "loss": np.arange(8.0).reshape(2, 4)}
+    np.testing.assert_array_equal(at_steps(cell, [1, 5]), [[1, 3], [5, 7]])
+    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[3, 4, 6, 7, 8\] \.\.\.$"):
+        at_steps(cell, [3, 4, 6, 7, 8, 9])
+    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[6\]$"):
+        at_steps(cell, [5, 6])                                  # past the last record
+
+
+@pytest.mark.parametrize("workers,variants,device,parallel", [
+    (2, ["signgd", "modular"], "cpu", True),
+    (1, ["signgd", "modular"], "cpu", False),          # one process asked for
+    (2, ["modular"], "cpu", False),                   # a single job: nothing to share
+    (2, ["signgd", "modular"], "cuda", False),        # a GPU runs its few large jobs in this process
+])
+def test_run_sweep_uses_processes_only_for_several_cpu_jobs(monkeypatch, tmp_path, workers, variants, device,
+                                                            parallel):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    cfg = sweep_config(**{**SMALL.__dict__, "dims": (10,), "seeds": (0,)})
+    jobs = sweep.plan(cfg, variants, device=device, use_summary=False)
+    assert len(jobs) == len(variants)
+    calls = []
+    monkeypatch.setattr(sweep, "_run_parallel", lambda c, js, dev, bar, w, th: calls.append(("parallel", w, th)) or 7)
+    monkeypatch.setattr(sweep, "run_job", lambda c, job, dev, bar, graph: calls.append(("job", dev, graph)) or 1)
+    written = run_sweep(cfg, variants, device=device, progress=False, use_summary=False, workers=workers, threads=3,
+                        graph=False)
+    if parallel:
+        assert calls == [("parallel", 2, 3)] and written == 7
+    else:
+        assert calls == [("job", device, False)] * len(jobs) and written == len(jobs)
