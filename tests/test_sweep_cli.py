@@ -7,8 +7,10 @@ from skill_physics.sweep import PAPER, QUICK, VARIANTS, sweep_cli
 
 
 @pytest.fixture
-def recorded(monkeypatch):
-    """Calls of run_sweep and export_summary, which return 5 cells written and (path, 3, 4)."""
+def recorded(monkeypatch, tmp_path):
+    """Calls of run_sweep and export_summary, which return 5 cells written and (path, 3, 4); an empty cache, so that
+    the plan does not depend on the cells earlier tests computed."""
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
     calls = []
 
     def run_sweep(cfg, variants, shard, device, **kwargs):
