@@ -218,6 +218,15 @@ def test_loss_minima_is_the_plateau_of_training_and_separable():
     assert loss_minima(V[None], p)[0] == pytest.approx(minima[1], rel=1e-9)
 
 
+def test_cache_folder_names_what_a_cell_holds_and_not_which_cells_exist():
+    key = SMALL.key()
+    assert sweep_config(**{**SMALL.__dict__, "dims": (10,), "seeds": (3,), "variants": ("adam",)}).key() == key
+    for field, value in (("lr", 0.02), ("steps", 121), ("batch_size", 32), ("rng", "original"), ("alphas", (1.0,)),
+                         ("trace_dim", 20), ("n_log", 6)):
+        assert sweep_config(**{**SMALL.__dict__, field: value}).key() != key, field
+    assert len(key) == 12 and int(key, 16) >= 0
+
+
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="variant"):
         sweep_config(variants=("adamw",))
@@ -365,11 +374,12 @@ PROGRAM_CFG = sweep_config(**{**ORIGINAL.__dict__, "steps": 700, "trace_until": 
 PROGRAM_CELLS = [(0, 20), (1, 10), (0, 10)]
 
 
-def test_the_capturable_step_program_equals_the_plain_loop():
+@pytest.mark.parametrize("rng", ["original", "counter"])
+def test_the_capturable_step_program_equals_the_plain_loop(rng):
     # graph=True is the program a CUDA graph captures (uniforms read from a block by a device counter, one
     # searchsorted, Adam's bias corrections read from a table by a device step); on a CPU it runs uncaptured.
     # 700 steps cross a block of replayed uniforms; SignGD and the modular runs need no bias correction: bit for bit.
-    cfg, cells = PROGRAM_CFG, PROGRAM_CELLS
+    cfg, cells = sweep_config(**{**PROGRAM_CFG.__dict__, "rng": rng}), PROGRAM_CELLS
     for simulate in (simulate_nonmodular, simulate_modular):
         plain, program = simulate(cfg, cells, graph=False), simulate(cfg, cells, graph=True)
         for key, cell in plain.items():
