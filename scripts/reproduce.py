@@ -16,6 +16,7 @@ seeds and streams the sweep's missing cells are first computed by ``scripts/swee
 Each script runs with this checkout's package first on its path, whatever package is installed.
 """
 import argparse
+import functools
 import importlib.util
 import json
 import math
@@ -215,6 +216,7 @@ def run_tasks(tasks, commands, jobs, env):
     return failed
 
 
+@functools.lru_cache(maxsize=None)     # figure_commands, wide and sweep_commands each read the same scripts
 def load_script(script):
     """A figure script as a module (its FIG and constants), without running the figure."""
     found = importlib.util.spec_from_file_location(f"_reproduce_{Path(script).stem}", script)
