@@ -1,0 +1,155 @@
+"""How the sweep orders its grid cells and packs them into jobs (``_rank``, ``grid_cells``, ``_fits``), and what
+``run_sweep`` tells its progress bar, in one process and on two."""
+import contextlib
+
+import numpy as np
+import pytest
+
+from skill_physics import paths, store, sweep
+from skill_physics.sweep import FIT_STEPS, _fits, _rank, at_steps, grid_cells, plan, run_sweep, sweep_config
+
+PAPER = sweep_config()      # dims 20, 40, ..., 1000; trace cell (seed 0, d = 100); coarse grid 20, 120, 220, ...
+
+
+@pytest.mark.parametrize("cell,rank", [
+    ((0, 100), 0),                         # the trace cell
+    ((0, 40), 1), ((3, 220), 1),           # the alpha_N window, every seed
+    ((1, 100), 2),                         # the trace dimension, other seeds
+    ((2, 1000), 3),                        # the largest n_dim
+    ((0, 20), 4), ((1, 120), 4),           # every fifth n_dim
+    ((0, 60), 5), ((1, 140), 5), ((3, 980), 5),
+])
+def test_rank_of_each_kind_of_cell(cell, rank):
+    assert _rank(PAPER, cell) == rank
+
+
+def test_grid_cells_run_by_rank_then_n_dim_then_seed():
+    cells = grid_cells(PAPER)
+    ranks = [_rank(PAPER, c) for c in cells]
+    assert ranks == sorted(ranks)
+    for r in set(ranks):
+        same = [c for c in cells if _rank(PAPER, c) == r]
+        assert same == sorted(same, key=lambda c: (c[1], c[0]))
+    assert cells[-1] == (3, 980)           # the last cell of the last rank: largest n_dim, last seed
+
+
+@pytest.mark.parametrize("cells,cell,limits,fits", [
+    # at most max_cells cells: a second cell fits two, not one
+    ([(0, 10)], (1, 10), (2, 10 ** 9, None, 0), True),
+    ([(0, 10)], (1, 10), (1, 10 ** 9, None, 0), False),
+    # padded columns = cells x largest n_dim = 2 x 30 = 60, against max_columns
+    ([(0, 10)], (0, 30), (9, 60, None, 0), True),
+    ([(0, 10)], (0, 30), (9, 59, None, 0), False),
+    # padding: 60 padded columns against padding x (10 + 30) unpadded ones, plus slack x 2 cells
+    ([(0, 10)], (0, 30), (9, 10 ** 9, 1.5, 0), True),
+    ([(0, 10)], (0, 30), (9, 10 ** 9, 1.49, 0), False),
+    ([(0, 10)], (0, 30), (9, 10 ** 9, 1.0, 10), True),
+    ([(0, 10)], (0, 30), (9, 10 ** 9, 1.0, 9), False),
+    ([], (0, 30), (1, 30, 1.0, 0), True),  # a cell alone is never padded
+])
+def test_fits_limits_are_inclusive(cells, cell, limits, fits):
+    assert _fits(cells, cell, *limits) is fits
+
+
+class _RecordingBar:
+    """Stands in for the tqdm bar: keeps its settings and every update."""
+
+    def __init__(self, total=None, desc=None, enabled=True, **_):
+        self.total, self.desc, self.enabled, self.updates = total, desc, enabled, []
+
+    def update(self, n):
+        self.updates.append(n)
+
+
+TINY = sweep_config(alphas=(1.0,), n_tasks=30, batch_size=16, steps=40, dense_until=40, n_log=3, dims=(5, 10),
+                    seeds=(0,), trace_dim=5, trace_until=40, rng="counter", variants=("signgd", "modular"))
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    """Every progress bar ``run_sweep`` opens, recorded."""
+    opened = []
+
+    @contextlib.contextmanager
+    def recording(**kwargs):
+        opened.append(_RecordingBar(**kwargs))
+        yield opened[-1]
+
+    monkeypatch.setattr(store, "progress", recording)
+    return opened
+
+
+@pytest.mark.parametrize("workers,label", [(1, "sweep (3 jobs)"), (2, "sweep (3 jobs on 2 processes)")])
+def test_progress_bar_counts_every_step_of_every_job(tmp_path, monkeypatch, bars, workers, label):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    # the trace cell's rank differs from the other cell's, so on a CPU the non-modular family makes two jobs
+    assert [len(cells) for _, cells, _ in plan(TINY)] == [1, 2, 1]
+    assert run_sweep(TINY, workers=workers) == 4
+    (bar,) = bars
+    assert bar.desc == label and bar.enabled and bar.total == 2 * 2 * TINY.steps
+    assert sum(bar.updates) == bar.total   # the workers' updates all reach the parent's bar
+    monkeypatch.setattr(sweep, "_run_parallel", None)    # nothing left: no job, a disabled bar, no process
+    assert run_sweep(TINY, workers=workers) == 0 and bars[-1].total == 0 and not bars[-1].enabled
+
+
+def test_a_single_step_has_a_bar(tmp_path, monkeypatch, bars):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    one = sweep_config(**{**TINY.__dict__, "steps": 1, "dims": (5,), "variants": ("modular",)})
+    assert run_sweep(one) == 1 and bars[0].total == 1 and bars[0].enabled
+
+
+def test_run_sweep_defaults_and_what_it_hands_on(monkeypatch, bars):
+    calls = []
+    jobs = [("nonmodular", [(0, 5)], ("signgd",)), ("modular", [(0, 5)], ("modular",))]
+
+    def fake_plan(*args):
+        calls.append(("plan", *args))
+        return jobs
+    monkeypatch.setattr(sweep, "plan", fake_plan)
+    monkeypatch.setattr(sweep, "run_job", lambda c, job, dev, bar, graph: calls.append(("job", dev, graph)) or 1)
+    monkeypatch.setattr(sweep, "_run_parallel", lambda c, js, dev, bar, w, th: calls.append(("parallel", w, th)) or 5)
+    assert run_sweep(TINY) == 2                 # one process, the CPU, every variant and cell, summary used
+    assert calls == [("plan", TINY, None, (0, 1), "cpu", True), ("job", "cpu", None), ("job", "cpu", None)]
+    assert bars[-1].enabled                     # a bar unless asked not to
+    calls.clear()
+    assert run_sweep(TINY, ["signgd"], (1, 3), "cuda:1", use_summary=False, graph=False) == 2
+    assert calls == [("plan", TINY, ["signgd"], (1, 3), "cuda:1", False), ("job", "cuda:1", False),
+                     ("job", "cuda:1", False)]
+    calls.clear()
+    assert run_sweep(TINY, workers=2) == 5 and calls[1:] == [("parallel", 2, 1)]     # one torch thread each
+
+
+def test_run_job_defaults_to_the_cpu(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    assert sweep.run_job(TINY, ("modular", [(0, 5)], ("modular",))) == 1
+    assert sweep.load_cell(TINY, "modular", 0, 5)["loss"].dtype.kind == "f"
+
+
+def test_an_empty_cache_gives_blank_tables_of_the_right_shapes(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    cfg = sweep_config(**{**TINY.__dict__, "alphas": (1, 2), "seeds": (0, 1, 2), "trace_until": 30,
+                          "dense_until": 20})
+    data = sweep.gather(cfg, use_summary=False)
+    assert data["alphas"].dtype == np.float64 and data["alphas"].tolist() == [1.0, 2.0]
+    for v in cfg.variants:
+        t = data[v]
+        assert t["trace"].shape == (2, 31) and t["early"].shape == (2, 3, 21)
+        assert t["final_loss"].shape == (2, 2, 3) and t["fit_loss"].shape == (2, 2, 3, 2)
+        assert t["done"].dtype == bool and not t["done"].any() and np.isnan(t["trace"]).all()
+    assert int(data["from_summary"]) == 0
+
+
+def test_a_sweep_that_ends_at_the_last_fit_step_reads_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    cfg = sweep_config(**{**TINY.__dict__, "steps": max(FIT_STEPS), "dense_until": max(FIT_STEPS),
+                          "trace_until": max(FIT_STEPS), "dims": (5,), "variants": ("modular",)})
+    run_sweep(cfg, progress=False, use_summary=False)
+    fit = sweep.gather(cfg, use_summary=False)["modular"]["fit_loss"][:, 0, 0]
+    np.testing.assert_array_equal(fit, sweep.at_steps(sweep.load_cell(cfg, "modular", 0, 5), FIT_STEPS))
+    assert np.isfinite(fit).all()
+
+
+def test_at_steps_marks_more_than_five_missing_steps_only():
+    cell = {"steps": np.array([0, 10]), "loss": np.zeros((1, 2))}
+    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[1, 2, 3, 4, 5\]$"):
+        at_steps(cell, [1, 2, 3, 4, 5])
