@@ -2,8 +2,10 @@
 ``run_sweep`` spreads its jobs over processes: each checked against the cells themselves, on a small grid."""
 import numpy as np
 import pytest
+import torch
 
 from skill_physics import paths, sweep
+from skill_physics.store import CacheError, save_arrays
 from skill_physics.sweep import FIT_STEPS, at_steps, gather, load_cell, run_sweep, sweep_config
 
 SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=260, dense_until=200, n_log=5,
@@ -19,7 +21,7 @@ SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=260, de
     (dict(variants=("adam", "sgd")), "variant='sgd' is not allowed"),
 ])
 def test_bad_settings_are_refused_with_their_message(overrides, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match="^" + message):
         sweep_config(**overrides)
 
 
@@ -87,3 +89,39 @@ def test_run_sweep_uses_processes_only_for_several_cpu_jobs(monkeypatch, tmp_pat
         assert calls == [("parallel", 2, 3)] and written == 7
     else:
         assert calls == [("job", device, False)] * len(jobs) and written == len(jobs)
+
+
+def test_a_cell_of_other_settings_or_damaged_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = sweep.cell_path(SMALL, "modular", 0, 10)
+    save_arrays(path, {"alphas": np.array([3.0]), "loss": np.zeros((1, 2))})
+    with pytest.raises(CacheError, match=r"^cache file .*seed0_d0010\.npz holds alphas \[3\.\], "
+                                         r"expected \(1\.0, 2\.0\)$"):
+        load_cell(SMALL, "modular", 0, 10)
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(CacheError, match=r"^sweep cell .* is damaged \(.+\); run scripts/sweep.py \(it sets damaged "
+                                         r"cells aside and computes them again\)$"):
+        load_cell(SMALL, "modular", 0, 10)
+
+
+def test_a_summary_of_another_sweep_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "DATA", tmp_path)
+    save_arrays(sweep.summary_path(SMALL), {"settings_key": np.asarray("0123456789ab"), "alphas": np.zeros(2)})
+    with pytest.raises(CacheError, match=r"^.*sweep_\w{12}\.npz holds another sweep than its name says$"):
+        sweep.load_summary(SMALL)
+
+
+def test_a_block_of_counter_uniforms_is_the_steps_float64_uniforms():
+    batches = sweep.BatchCounts([0, 5], (1.0, 2.0), 100, 16, "cpu", rng="counter")
+    block = batches.block_uniforms(batches.block)
+    assert block.shape == (batches.block, 2, 16) and block.dtype == torch.float64
+    for t in (0, 17, batches.block - 1):
+        assert torch.equal(block[t], batches.uniforms(batches.block + t))
+
+
+def test_original_blocks_are_drawn_in_order():
+    batches = sweep.BatchCounts([0], (1.0,), 100, 16, "cpu", rng="original")
+    batches.block_uniforms(0)
+    with pytest.raises(ValueError, match=rf"^rng='original' draws steps in order: block {2 * batches.block} asked "
+                                         r"after block 0$"):
+        batches.block_uniforms(2 * batches.block)
