@@ -53,7 +53,7 @@ def config_section(module, test_files):
     selection = [f"tests/{name}" for name in test_files if (ROOT / "tests" / name).exists()]
     lines = ["", "[tool.mutmut]",
              'source_paths = ["skill_physics"]',
-             'also_copy = ["scripts"]',
+             'also_copy = ["scripts", "data"]',
              f'only_mutate = ["skill_physics/{module}.py"]',
              f"pytest_add_cli_args_test_selection = {json.dumps(selection + ['-k', SKIP])}",
              'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
@@ -64,13 +64,14 @@ def config_section(module, test_files):
 
 
 def prepare(module, resume=False):
-    """Scratch copy build/mutate/<module>/ of the package, the tests, the scripts and pyproject.toml (with the mutmut
-    section)."""
+    """Scratch copy build/mutate/<module>/ of the package, the tests, the scripts, the committed data and
+    pyproject.toml (with the mutmut section)."""
     folder = WORK / module
     if not resume and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("skill_physics", "tests", "scripts"):     # some unit tests import a figure script's functions
+    # some unit tests import a figure script's functions or read the committed sweep summary
+    for name in ("skill_physics", "tests", "scripts", "data"):
         if (folder / name).exists():
             shutil.rmtree(folder / name)
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -125,3 +125,12 @@ def test_original_blocks_are_drawn_in_order():
     with pytest.raises(ValueError, match=rf"^rng='original' draws steps in order: block {2 * batches.block} asked "
                                          r"after block 0$"):
         batches.block_uniforms(2 * batches.block)
+
+
+def test_the_committed_summary_is_found_for_the_paper_grid_only():
+    summary = sweep.load_summary(sweep.PAPER)
+    assert summary is not None, f"{sweep.summary_path(sweep.PAPER)} is missing: run scripts/sweep.py --export-summary"
+    assert all(summary[v]["done"].all() for v in sweep.VARIANTS)
+    # the cells named by dims and seeds do not change the cache key, but a summary of another grid is not read
+    assert sweep.load_summary(sweep_config(dims=(20, 40))) is None
+    assert sweep.load_summary(sweep_config(seeds=(0, 1))) is None
