@@ -1,6 +1,7 @@
 """``scripts/sweep.py`` (``sweep.sweep_cli``): what each option hands the engine, what it prints, and its exit codes.
 The engine itself is replaced by a recorder: these tests are about the command line, not the cells."""
 import pytest
+import torch
 
 from skill_physics import paths, sweep
 from skill_physics.sweep import PAPER, QUICK, VARIANTS, sweep_cli
@@ -73,6 +74,8 @@ def test_plan_lists_each_job_and_runs_nothing(recorded, capsys):
     (["--jobs", "0"], "--jobs and --threads must be at least 1, got 0 and 1"),
     (["--jobs", "1", "--threads", "0"], "--jobs and --threads must be at least 1, got 1 and 0"),
     (["--variants", "adam", "adamw"], "--variants='adamw' is not allowed"),
+    pytest.param(["--device", "cuda"], "--device cuda was requested but torch sees no CUDA device\n",
+                 marks=pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")),
 ])
 def test_bad_options_exit_2_with_a_message_and_run_nothing(recorded, capsys, args, message):
     assert sweep_cli(["--quick", *args]) == 2
