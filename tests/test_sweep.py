@@ -390,6 +390,39 @@ def test_the_capturable_step_program_equals_the_plain_loop(rng):
                     np.testing.assert_array_equal(program[key][name], value, err_msg=f"{key} {name}")
 
 
+@pytest.mark.parametrize("rng", ["original", "counter"])
+def test_the_capturable_program_keeps_the_uniforms_in_float64(rng):
+    # with K = 1000 tasks and B = 1024 draws a step, uniforms rounded to float32 would move a few draws across a cdf
+    # boundary within 300 steps: the program's block of uniforms must hold them as drawn (SignGD: bit for bit)
+    cfg = sweep_config(alphas=(1.0,), n_tasks=1000, batch_size=1024, steps=300, dense_until=300, n_log=5, dims=(10,),
+                       seeds=(0, 1), trace_dim=10, trace_until=300, rng=rng, variants=("signgd",))
+    cells = [(0, 10), (1, 10)]
+    plain = simulate_nonmodular(cfg, cells, ("signgd",), graph=False)
+    program = simulate_nonmodular(cfg, cells, ("signgd",), graph=True)
+    for key, cell in plain.items():
+        np.testing.assert_array_equal(program[key]["final_skills"], cell["final_skills"], err_msg=f"{key}")
+
+
+def test_an_adam_job_alone_equals_its_rows_beside_signgd():
+    # a job of one variant gets that variant's optimizer (SignGD's short form only when every row is SignGD)
+    both, alone = simulate_nonmodular(SMALL, [(0, 10)]), simulate_nonmodular(SMALL, [(0, 10)], variants=("adam",))
+    assert set(alone) == {("adam", 0, 10)}
+    np.testing.assert_allclose(alone[("adam", 0, 10)]["loss"], both[("adam", 0, 10)]["loss"], rtol=1e-6)
+
+
+def test_every_record_is_the_original_loss_of_the_float32_skills():
+    # the original computes -log of its float32 skills in float32 and sums p_k l_k in float64: the record at step t
+    # of a longer run is that loss of the final skills of a run of t steps (the same draws), to the float64 sum
+    short, long = (sweep_config(**{**SMALL.__dict__, "steps": n, "dense_until": n, "trace_until": n}) for n in (50, 60))
+    p = np.stack([power_law_frequencies(SMALL.n_tasks, a) for a in SMALL.alphas])
+    for simulate in (simulate_nonmodular, simulate_modular):
+        ends, records = simulate(short, [(0, 10)]), simulate(long, [(0, 10)])
+        for key, end in ends.items():
+            loss = (p * -torch.log(torch.as_tensor(end["final_skills"])).double().numpy()).sum(axis=1)
+            np.testing.assert_allclose(end["final_loss"], loss, rtol=1e-13, atol=0, err_msg=f"{key}")
+            np.testing.assert_allclose(records[key]["loss"][:, 50], loss.astype(np.float32), rtol=0, atol=0)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_the_captured_cuda_graph_equals_eager_cuda_steps():
     # on a GPU: the replayed graph advances the state (an empty graph would leave every loss at its start) and
