@@ -4,6 +4,7 @@ import contextlib
 
 import numpy as np
 import pytest
+import torch
 
 from skill_physics import paths, store, sweep
 from skill_physics.sweep import FIT_STEPS, _fits, _rank, at_steps, grid_cells, plan, run_sweep, sweep_config
@@ -153,3 +154,19 @@ def test_at_steps_marks_more_than_five_missing_steps_only():
     cell = {"steps": np.array([0, 10]), "loss": np.zeros((1, 2))}
     with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[1, 2, 3, 4, 5\]$"):
         at_steps(cell, [1, 2, 3, 4, 5])
+
+
+def test_a_worker_job_writes_into_the_parents_folder_and_reports_through_the_queue(tmp_path, monkeypatch):
+    # what each spawned process runs, called here in-process (a child's work is invisible to coverage tools)
+    import queue
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "the worker's own default")
+    updates, threads = queue.Queue(), torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert sweep._worker_job(TINY, ("modular", [(0, 5), (0, 10)], ("modular",)), "cpu", updates, 1, tmp_path) == 2
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+    assert paths.RESULTS == tmp_path and sweep.load_cell(TINY, "modular", 0, 10) is not None
+    received = [updates.get_nowait() for _ in range(updates.qsize())]
+    assert received and sum(received) == 2 * TINY.steps
