@@ -170,3 +170,21 @@ def test_a_worker_job_writes_into_the_parents_folder_and_reports_through_the_que
     assert paths.RESULTS == tmp_path and sweep.load_cell(TINY, "modular", 0, 10) is not None
     received = [updates.get_nowait() for _ in range(updates.qsize())]
     assert received and sum(received) == 2 * TINY.steps
+
+
+@pytest.mark.parametrize("graph,program", [(None, False), (False, False), (True, True)])
+def test_on_a_cpu_the_step_program_runs_only_when_asked(monkeypatch, graph, program):
+    # under the counter stream only the program (graph mode) reads its uniforms in blocks
+    blocks = []
+    original = sweep.BatchCounts.block_uniforms
+    monkeypatch.setattr(sweep.BatchCounts, "block_uniforms", lambda self, first: blocks.append(first) or
+                        original(self, first))
+    sweep.simulate_modular(TINY, [(0, 5)], graph=graph)
+    assert blocks == ([0] if program else [])
+
+
+def test_a_long_job_reports_each_thousand_steps_and_the_rest():
+    bar = _RecordingBar()
+    cfg = sweep_config(**{**TINY.__dict__, "steps": 2300, "dense_until": 10, "trace_until": 10})
+    sweep.simulate_modular(cfg, [(0, 5), (0, 10)], bar=bar)
+    assert bar.updates == [2 * 1000, 2 * 1000, 2 * 300]        # steps x cells
