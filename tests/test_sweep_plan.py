@@ -120,10 +120,13 @@ def test_run_sweep_defaults_and_what_it_hands_on(monkeypatch, bars):
     assert run_sweep(TINY, workers=2) == 5 and calls[1:] == [("parallel", 2, 1)]     # one torch thread each
 
 
-def test_run_job_defaults_to_the_cpu(tmp_path, monkeypatch):
+def test_run_job_defaults_to_the_cpu_and_stores_float_cells(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
-    assert sweep.run_job(TINY, ("modular", [(0, 5)], ("modular",))) == 1
-    assert sweep.load_cell(TINY, "modular", 0, 5)["loss"].dtype.kind == "f"
+    cfg = sweep_config(**{**TINY.__dict__, "alphas": (1, 2)})          # integer alphas are stored as floats
+    assert sweep.run_job(cfg, ("modular", [(0, 5)], ("modular",))) == 1
+    cell = sweep.load_cell(cfg, "modular", 0, 5)
+    assert cell["alphas"].dtype == np.float64 and cell["alphas"].tolist() == [1.0, 2.0]
+    assert cell["loss"].dtype == np.float32 and cell["final_loss"].dtype == np.float64   # records: half the bytes
 
 
 def test_an_empty_cache_gives_blank_tables_of_the_right_shapes(tmp_path, monkeypatch):
