@@ -437,6 +437,13 @@ def test_the_captured_cuda_graph_equals_eager_cuda_steps():
                 np.testing.assert_allclose(graph[key][name], cell[name], rtol=5e-6, atol=1e-7, err_msg=f"{key}")
 
 
+def test_the_table_search_holds_more_tasks_than_int16_counts():
+    # the bucket table stores counts up to K: int16 only while K < 2^15, int32 beyond
+    batches = BatchCounts([0], (0.5,), 40_000, 4096, "cpu")
+    u = batches.uniforms(0).reshape(-1)
+    assert torch.equal(batches.indices(u, "table"), batches.indices(u, "searchsorted"))
+
+
 @pytest.mark.parametrize("rng", ["original", "counter"])
 def test_the_single_kernel_search_equals_the_table_search(rng):
     batches = BatchCounts([0, 5], (0.5, 1.0, 2.0), 1000, 1024, "cpu", rng=rng)
