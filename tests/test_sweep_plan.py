@@ -1,5 +1,5 @@
-"""How the sweep orders its grid cells and packs them into jobs (``_rank``, ``grid_cells``, ``_fits``), and what
-``run_sweep`` tells its progress bar, in one process and on two."""
+"""How the sweep orders its grid cells and packs them into jobs (``_rank``, ``grid_cells``, ``_fits``), how
+``run_sweep`` dispatches the jobs (in this process or on several), and what it tells its progress bar."""
 import contextlib
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from skill_physics import paths, store, sweep
-from skill_physics.sweep import FIT_STEPS, _fits, _rank, at_steps, grid_cells, plan, run_sweep, sweep_config
+from skill_physics.sweep import FIT_STEPS, _fits, _rank, grid_cells, plan, run_sweep, sweep_config
 
 PAPER = sweep_config()      # dims 20, 40, ..., 1000; trace cell (seed 0, d = 100); coarse grid 20, 120, 220, ...
 
@@ -99,16 +99,23 @@ def test_a_single_step_has_a_bar(tmp_path, monkeypatch, bars):
     assert run_sweep(one) == 1 and bars[0].total == 1 and bars[0].enabled
 
 
-def test_run_sweep_defaults_and_what_it_hands_on(monkeypatch, bars):
+@pytest.fixture
+def dispatched(monkeypatch):
+    """What ``run_sweep`` hands ``run_job`` (each returns 1 file) and ``_run_parallel`` (returns 7), recorded."""
     calls = []
+    monkeypatch.setattr(sweep, "run_job", lambda c, job, dev, bar, graph: calls.append(("job", dev, graph)) or 1)
+    monkeypatch.setattr(sweep, "_run_parallel", lambda c, js, dev, bar, w, th: calls.append(("parallel", w, th)) or 7)
+    return calls
+
+
+def test_run_sweep_defaults_and_what_it_hands_on(monkeypatch, bars, dispatched):
+    calls = dispatched
     jobs = [("nonmodular", [(0, 5)], ("signgd",)), ("modular", [(0, 5)], ("modular",))]
 
     def fake_plan(*args):
         calls.append(("plan", *args))
         return jobs
     monkeypatch.setattr(sweep, "plan", fake_plan)
-    monkeypatch.setattr(sweep, "run_job", lambda c, job, dev, bar, graph: calls.append(("job", dev, graph)) or 1)
-    monkeypatch.setattr(sweep, "_run_parallel", lambda c, js, dev, bar, w, th: calls.append(("parallel", w, th)) or 5)
     assert run_sweep(TINY) == 2                 # one process, the CPU, every variant and cell, summary used
     assert calls == [("plan", TINY, None, (0, 1), "cpu", True), ("job", "cpu", None), ("job", "cpu", None)]
     assert bars[-1].enabled                     # a bar unless asked not to
@@ -117,7 +124,27 @@ def test_run_sweep_defaults_and_what_it_hands_on(monkeypatch, bars):
     assert calls == [("plan", TINY, ["signgd"], (1, 3), "cuda:1", False), ("job", "cuda:1", False),
                      ("job", "cuda:1", False)]
     calls.clear()
-    assert run_sweep(TINY, workers=2) == 5 and calls[1:] == [("parallel", 2, 1)]     # one torch thread each
+    assert run_sweep(TINY, workers=2) == 7 and calls[1:] == [("parallel", 2, 1)]     # one torch thread each
+
+
+@pytest.mark.parametrize("workers,variants,device,parallel", [
+    (2, ["signgd", "modular"], "cpu", True),
+    (1, ["signgd", "modular"], "cpu", False),          # one process asked for
+    (2, ["modular"], "cpu", False),                   # a single job: nothing to share
+    (2, ["signgd", "modular"], "cuda", False),        # a GPU runs its few large jobs in this process
+])
+def test_run_sweep_uses_processes_only_for_several_cpu_jobs(monkeypatch, tmp_path, dispatched, workers, variants,
+                                                            device, parallel):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    cfg = sweep_config(**{**TINY.__dict__, "dims": (5,)})
+    jobs = sweep.plan(cfg, variants, device=device, use_summary=False)
+    assert len(jobs) == len(variants)
+    written = run_sweep(cfg, variants, device=device, progress=False, use_summary=False, workers=workers, threads=3,
+                        graph=False)
+    if parallel:
+        assert dispatched == [("parallel", 2, 3)] and written == 7
+    else:
+        assert dispatched == [("job", device, False)] * len(jobs) and written == len(jobs)
 
 
 def test_run_job_defaults_to_the_cpu_and_stores_float_cells(tmp_path, monkeypatch):
@@ -151,12 +178,6 @@ def test_a_sweep_that_ends_at_the_last_fit_step_reads_it(tmp_path, monkeypatch):
     fit = sweep.gather(cfg, use_summary=False)["modular"]["fit_loss"][:, 0, 0]
     np.testing.assert_array_equal(fit, sweep.at_steps(sweep.load_cell(cfg, "modular", 0, 5), FIT_STEPS))
     assert np.isfinite(fit).all()
-
-
-def test_at_steps_marks_more_than_five_missing_steps_only():
-    cell = {"steps": np.array([0, 10]), "loss": np.zeros((1, 2))}
-    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[1, 2, 3, 4, 5\]$"):
-        at_steps(cell, [1, 2, 3, 4, 5])
 
 
 def test_a_worker_job_writes_into_the_parents_folder_and_reports_through_the_queue(tmp_path, monkeypatch):

@@ -1,5 +1,5 @@
-"""The sweep's settings checks, what ``gather`` reads from each cell (the tables Figs 10 and 18 draw), and when
-``run_sweep`` spreads its jobs over processes: each checked against the cells themselves, on a small grid."""
+"""The sweep's settings checks and error messages, and what ``gather`` reads from each cell (the tables Figs 10 and 18
+draw), checked against the cells themselves on a small grid."""
 import numpy as np
 import pytest
 import torch
@@ -64,31 +64,10 @@ def test_at_steps_names_the_missing_steps():
     np.testing.assert_array_equal(at_steps(cell, [1, 5]), [[1, 3], [5, 7]])
     with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[3, 4, 6, 7, 8\] \.\.\.$"):
         at_steps(cell, [3, 4, 6, 7, 8, 9])
+    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[3, 4, 6, 7, 8\]$"):
+        at_steps(cell, [3, 4, 6, 7, 8])                        # five missing: all named, no ellipsis
     with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[6\]$"):
         at_steps(cell, [5, 6])                                  # past the last record
-
-
-@pytest.mark.parametrize("workers,variants,device,parallel", [
-    (2, ["signgd", "modular"], "cpu", True),
-    (1, ["signgd", "modular"], "cpu", False),          # one process asked for
-    (2, ["modular"], "cpu", False),                   # a single job: nothing to share
-    (2, ["signgd", "modular"], "cuda", False),        # a GPU runs its few large jobs in this process
-])
-def test_run_sweep_uses_processes_only_for_several_cpu_jobs(monkeypatch, tmp_path, workers, variants, device,
-                                                            parallel):
-    monkeypatch.setattr(paths, "RESULTS", tmp_path)
-    cfg = sweep_config(**{**SMALL.__dict__, "dims": (10,), "seeds": (0,)})
-    jobs = sweep.plan(cfg, variants, device=device, use_summary=False)
-    assert len(jobs) == len(variants)
-    calls = []
-    monkeypatch.setattr(sweep, "_run_parallel", lambda c, js, dev, bar, w, th: calls.append(("parallel", w, th)) or 7)
-    monkeypatch.setattr(sweep, "run_job", lambda c, job, dev, bar, graph: calls.append(("job", dev, graph)) or 1)
-    written = run_sweep(cfg, variants, device=device, progress=False, use_summary=False, workers=workers, threads=3,
-                        graph=False)
-    if parallel:
-        assert calls == [("parallel", 2, 3)] and written == 7
-    else:
-        assert calls == [("job", device, False)] * len(jobs) and written == len(jobs)
 
 
 def test_a_cell_of_other_settings_or_damaged_says_so(tmp_path, monkeypatch):
