@@ -8,8 +8,8 @@ on a GPU with scripts/sweep.py).
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skill_physics import scaling, sweep
-from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
+from skill_physics.paper import scaling, sweep
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
 
 # the paper's grid (see sweep.SweepConfig for every field), plus how many task-vector draws the plateau check uses
 PAPER = {**scaling.preset(sweep.PAPER), "n_draws": 40}

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from skill_physics.figure import FigureScript, claim, main, task_colors, within
 from skill_physics.measure import crossing_times
+from skill_physics.paper.figure import FigureScript, claim, main, task_colors, within
 from skill_physics.quadratic import hadamard, train_quadratic
 
 PAPER = {

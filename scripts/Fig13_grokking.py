@@ -9,9 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from skill_physics.figure import FigureScript, claim, in_range, main
-from skill_physics.grokking import train_grokking
+from skill_physics.grokking import mlp_shapes, train_grokking
 from skill_physics.measure import crossing_times
+from skill_physics.paper.figure import FigureScript, claim, in_range, main
+from skill_physics.paper.replay.grokking import grokking_streams
 
 PAPER = {
     "modulus": 59,                # (a + b) mod 59 on all 59^2 = 3481 pairs
@@ -62,9 +63,11 @@ def compute(cfg, ctx):
     wds = [wd for wd in cfg["weight_decays"] for _ in cfg["optimizers"]]
     if cfg["dtype"] not in DTYPES:
         raise ValueError(f"dtype={cfg['dtype']!r} is not allowed; choose one of {', '.join(DTYPES)}")
+    seed, shapes = cfg["seed"] + ctx.seed, mlp_shapes(cfg["modulus"], cfg["embed_dim"], cfg["width"])
+    drawn = grokking_streams(cfg["rng"], cfg["modulus"], cfg["train_fraction"], shapes, seed)
     rec = train_grokking(steps=cfg["steps"], lr=cfg["lr"], betas=betas, weight_decay=wds, modulus=cfg["modulus"],
                          embed_dim=cfg["embed_dim"], width=cfg["width"], train_fraction=cfg["train_fraction"],
-                         seed=cfg["seed"] + ctx.seed, rng=cfg["rng"],
+                         seed=seed, **drawn,
                          record=np.arange(0, cfg["steps"] + 1, cfg["record_every"]), dtype=DTYPES[cfg["dtype"]],
                          device=ctx.device, progress=ctx.progress and "grokking")
     runs = {name: {key: rec[key][:, r] for key in LOG_KEYS} for r, name in enumerate(run_names(cfg))}

@@ -10,10 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
-from skill_physics import power_law_frequencies, replay, task_vectors, train_geometry
-from skill_physics.figure import FigureScript, claim, main, replayed, task_colors, within
-from skill_physics.geometry import OriginalStreams, original_start
+from skill_physics import power_law_frequencies, task_vectors, train_geometry
 from skill_physics.measure import crossing_times
+from skill_physics.paper.figure import FigureScript, claim, main, replayed, task_colors, within
+from skill_physics.paper.replay.geometry import original_draws, original_start
+from skill_physics.paper.replay.streams import original_power_law
 
 PAPER = {
     "n_dim": 10,                  # N: under-parameterised for K = 40
@@ -56,13 +57,13 @@ def padded_tasks(cfg, seed):
     for r, (K, _) in enumerate(settings(cfg)):
         if cfg["rng"] == "original":
             pair, v = original_start(seed, cfg["vectors"], K, N, discard=(N, N))
-            vectors[r, :K], freqs[r, :K] = v.numpy(), replay.power_law(K, cfg["alpha"])
+            vectors[r, :K], freqs[r, :K] = v.numpy(), original_power_law(K, cfg["alpha"])
             pairs.append(pair)
         else:
             vectors[r, :K] = task_vectors(cfg["vectors"], K, N, seed=seed).numpy()   # same per K
             freqs[r, :K] = power_law_frequencies(K, cfg["alpha"])
     if cfg["rng"] == "original":
-        draws = {"rng": "original", "streams": OriginalStreams(pairs, cfg["batch_size"], noise_size=N)}
+        draws = original_draws(pairs, cfg["batch_size"], noise_size=N)
     else:
         draws = {"seeds": seed}
     return vectors, freqs, draws

@@ -11,11 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics import Dependencies, resource_model
-from skill_physics.figure import FigureScript, claim, main, printed_claim, seed_claims, within
 from skill_physics.measure import crossing_times
+from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims, within
+from skill_physics.paper.replay.parity import RNG_NOTE, parity_streams
 from skill_physics.sparse_parity import (
     INDEPENDENT,
-    RNG_NOTE,
     SWAPPED_PAIR,
     composition_experiment,
     parity_experiment,
@@ -76,8 +76,8 @@ def theory(cfg):
 
 def compute(cfg, ctx):
     seeds = [s + ctx.seed for s in cfg["seeds"]]
-    shared = {"n_samples": cfg["n_samples"], "train_fraction": cfg["train_fraction"], "rng": cfg["rng"],
-              "device": ctx.device}
+    shared = {"n_samples": cfg["n_samples"], "train_fraction": cfg["train_fraction"], "device": ctx.device,
+              **parity_streams(cfg["rng"])}
     e1 = composition_experiment(seeds, steps=cfg["e1_steps"], progress="Fig 16 E1" if ctx.progress else False,
                                 **shared)
     e2 = parity_experiment(seeds, INDEPENDENT, steps=cfg["e2_steps"], output_order=SWAPPED_PAIR,

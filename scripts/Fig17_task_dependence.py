@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from skill_physics import Dependencies, crossing_times, resource_model
-from skill_physics.figure import FigureScript, claim, main, within
+from skill_physics.paper.figure import FigureScript, claim, main, within
 
 PAPER = {
     "eta_eff": 1e-3,      # resource shared among the tasks per step

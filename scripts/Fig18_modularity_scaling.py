@@ -7,8 +7,9 @@ Data: the sweep's 'signgd' (non-modular) and 'modular' variants (cells cached in
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skill_physics import power_law_frequencies, scaling, sweep
-from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
+from skill_physics import power_law_frequencies
+from skill_physics.paper import scaling, sweep
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
 
 PAPER = scaling.preset(sweep.PAPER)    # the paper's grid: see sweep.SweepConfig for every field
 QUICK = scaling.preset(sweep.QUICK)    # alphas 1.0, 1.6, 2.0; d 20, 40, 100, 220; seeds 0, 1; 600 steps

@@ -9,8 +9,8 @@ same initial weights (before masking).
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skill_physics.figure import FigureScript, claim, in_range, main, within
 from skill_physics.modularity import learning_times, train_two_task
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, within
 
 PAPER = {
     "n_runs": 100,              # runs per model; run i uses seed i (+ --seed)

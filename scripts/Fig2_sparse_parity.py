@@ -10,10 +10,10 @@ run draw for draw, and further claims (``..._original_run``) check that run's nu
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skill_physics.figure import FigureScript, claim, main, printed_claim, seed_claims
 from skill_physics.measure import crossing_times
+from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims
+from skill_physics.paper.replay.parity import RNG_NOTE, parity_streams
 from skill_physics.sparse_parity import (
-    RNG_NOTE,
     TWO_PARITIES,
     composition_experiment,
     parity_experiment,
@@ -47,13 +47,14 @@ def compute(cfg, ctx):
     runs = [(s, q) for s in seeds for q in p2]              # every seed with every p2: one stacked program
     bottom = parity_experiment([s for s, _ in runs], TWO_PARITIES, steps=cfg["steps"],
                                frequencies=[[1.0, q] for _, q in runs], n_samples=cfg["n_samples"],
-                               rng=cfg["rng"], device=ctx.device, progress="Fig 2 bottom" if ctx.progress else False)
+                               **parity_streams(cfg["rng"]), device=ctx.device,
+                               progress="Fig 2 bottom" if ctx.progress else False)
     shape = (len(seeds), len(p2))
     bottom = {"accuracy": bottom["accuracy"].reshape(cfg["steps"], *shape, 2),
               "train_rmse": bottom["train_rmse"].reshape(cfg["steps"], *shape)}
     case2 = composition_experiment([s + ctx.seed for s in cfg["case2_seeds"]], steps=cfg["steps"],
                                    n_samples=cfg["n_samples"], train_fraction=cfg["case2_train_fraction"],
-                                   rng=cfg["rng"], device=ctx.device,
+                                   **parity_streams(cfg["rng"]), device=ctx.device,
                                    progress="Fig 2 case 2" if ctx.progress else False)
     return {"bottom": bottom, "case2": case2}
 

@@ -14,12 +14,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from skill_physics import crossing_times, replay, train_geometry
+from skill_physics import crossing_times, train_geometry
 from skill_physics.batching import stacked_task_vectors, two_task_frequencies
-from skill_physics.figure import FigureScript, claim, main, progress, replayed, within
-from skill_physics.geometry import OriginalStreams, original_orthogonal_rows
 from skill_physics.measure import nearest_index
-from skill_physics.panels import plot_aligned_dimensions, plot_skills
+from skill_physics.paper.figure import FigureScript, claim, main, progress, replayed, within
+from skill_physics.paper.panels import plot_aligned_dimensions, plot_skills
+from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
+from skill_physics.paper.replay.streams import generators, loop_starts
 
 OPTIMIZERS = ("signgd", "sgd", "adam")                   # grid rows, top to bottom
 ORIGINAL_GRID_ORDER = ("adam", "sgd", "signgd")          # the original's inner loop over optimizers
@@ -58,16 +59,16 @@ def run_two_tasks(vectors, p1, optimizer, cfg, steps, draws, record_align=False,
                           record_align=record_align, progress=progress, **draws)
 
 
-def original_draws(cfg, seed, sweeps):
+def original_loop_draws(cfg, seed, sweeps):
     """Per optimizer, the streams of its grid runs (over p1) and of its sweep runs, as the original's loops read
     them (torch draws no batch or noise here: the pairs' torch side is unused)."""
     B, grid_p1 = cfg["batch_size"], cfg["grid_p1"]
-    grid = replay.loop_starts(replay.generators(seed), len(grid_p1) * len(ORIGINAL_GRID_ORDER), cfg["grid_steps"], B)
+    grid = loop_starts(generators(seed), len(grid_p1) * len(ORIGINAL_GRID_ORDER), cfg["grid_steps"], B)
     draws = {}
     for opt in OPTIMIZERS:
         own = [grid[j * len(ORIGINAL_GRID_ORDER) + ORIGINAL_GRID_ORDER.index(opt)] for j in range(len(grid_p1))]
-        sweep = replay.loop_starts(replay.generators(seed), len(sweeps[opt]), cfg["sweep_steps"][opt], B)
-        draws[opt] = [{"rng": "original", "streams": OriginalStreams(pairs, B)} for pairs in (own, sweep)]
+        sweep = loop_starts(generators(seed), len(sweeps[opt]), cfg["sweep_steps"][opt], B)
+        draws[opt] = [original_draws(pairs, B) for pairs in (own, sweep)]
     return draws
 
 
@@ -75,7 +76,7 @@ def task_vector_pairs(cfg, seed, n_draws):
     """(n_draws, 2, N) task vectors: draw i of a generator seeded once (the grid uses draw 0)."""
     if cfg["rng"] == "counter":
         return stacked_task_vectors("orthogonal", [2] * n_draws, cfg["n_dim"], seed)
-    gen = replay.generators(seed)[0]
+    gen = generators(seed)[0]
     return torch.stack([original_orthogonal_rows(gen, 2, cfg["n_dim"]) for _ in range(n_draws)])
 
 
@@ -87,7 +88,7 @@ def compute(cfg, ctx):
     n_draws = max(len(p1) for p1 in sweeps.values())
     vectors = task_vector_pairs(cfg, seed, n_draws)
     if cfg["rng"] == "original":
-        draws = original_draws(cfg, seed, sweeps)
+        draws = original_loop_draws(cfg, seed, sweeps)
     else:   # counter streams: every run reads seed 2 (common random numbers)
         draws = {opt: [{"seeds": seed}, {"seeds": seed}] for opt in OPTIMIZERS}
     grid, sweep = {}, {}

@@ -12,11 +12,12 @@ both streams are advanced over them (the zero-scaled noise included, as it moves
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skill_physics import crossing_times, power_law_frequencies, replay, train_geometry
+from skill_physics import crossing_times, power_law_frequencies, train_geometry
 from skill_physics.batching import pad_stack, stacked_task_vectors
-from skill_physics.figure import FigureScript, claim, main, replayed, within
-from skill_physics.geometry import OriginalStreams, original_orthogonal_rows
-from skill_physics.panels import plot_aligned_dimensions, plot_skills
+from skill_physics.paper.figure import FigureScript, claim, main, replayed, within
+from skill_physics.paper.panels import plot_aligned_dimensions, plot_skills
+from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
+from skill_physics.paper.replay.streams import advance, clone, generators, original_power_law
 
 PAPER = {
     "alphas": [1.0, 2.0, 4.0],          # grid rows: frequency exponent, p_k ~ k^-alpha
@@ -40,14 +41,14 @@ QUICK = {
 def original_tasks(cfg, seed, runs, n_pad):
     """Vectors (R, n_pad, N), frequencies (R, n_pad) and streams of the original's loop over ``runs``."""
     N, B = cfg["n_dim"], cfg["batch_size"]
-    pair, vectors, starts = replay.generators(seed), [], []
+    pair, vectors, starts = generators(seed), [], []
     for _, K in runs:
         vectors.append(original_orthogonal_rows(pair[0], K, N).numpy())
-        starts.append(replay.clone(pair))
-        replay.advance(pair, cfg["steps"], B, N)    # the run's batches and its zero-scaled noise draws
+        starts.append(clone(pair))
+        advance(pair, cfg["steps"], B, N)    # the run's batches and its zero-scaled noise draws
     # the streams need no noise draws: the noise is scaled by 0, and its draws were counted by advance() above
-    return (pad_stack(vectors), pad_stack([replay.power_law(k, a) for a, k in runs]),
-            {"rng": "original", "streams": OriginalStreams(starts, B)})
+    return (pad_stack(vectors), pad_stack([original_power_law(k, a) for a, k in runs]),
+            original_draws(starts, B))
 
 
 def compute(cfg, ctx):

@@ -15,15 +15,15 @@ from skill_physics import (
     crossing_times,
     effective_rate,
     power_law_frequencies,
-    replay,
     resource_model,
     task_vectors,
     train_geometry,
 )
-from skill_physics.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
 from skill_physics.fits import mean_squared_difference
-from skill_physics.geometry import OriginalStreams, original_orthogonal_rows
-from skill_physics.panels import plot_skills
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
+from skill_physics.paper.panels import plot_skills
+from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
+from skill_physics.paper.replay.streams import generators, original_power_law
 
 PAPER = {
     "n_tasks": 10,                                  # K
@@ -51,11 +51,10 @@ def experiment_tasks(cfg, seed):
     if cfg["rng"] == "counter":
         return (task_vectors("orthogonal", K, N, seed=seed), power_law_frequencies(K, cfg["alpha"]),
                 {"seeds": seed})
-    pair = replay.generators(seed)
+    pair = generators(seed)
     vectors = original_orthogonal_rows(pair[0], K, N)   # the batches start after the vectors' N^2 normals
     # sigma = 0: the original's zero-scaled noise draws come after each batch and change nothing of this one run
-    return vectors, replay.power_law(K, cfg["alpha"]), {"rng": "original",
-                                                         "streams": OriginalStreams([pair], cfg["batch_size"])}
+    return vectors, original_power_law(K, cfg["alpha"]), original_draws([pair], cfg["batch_size"])
 
 
 def compute(cfg, ctx):

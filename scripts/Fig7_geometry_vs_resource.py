@@ -26,16 +26,16 @@ from skill_physics import (
     effective_rate,
     loglog_slope,
     power_law_frequencies,
-    replay,
     resource_model,
     task_vectors,
     train_geometry,
 )
 from skill_physics.batching import pad_stack
-from skill_physics.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
 from skill_physics.fits import fit_n0, mean_squared_difference
-from skill_physics.geometry import OriginalStreams, original_orthogonal_rows, original_vectors
-from skill_physics.panels import comparison_grid, plot_skills
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
+from skill_physics.paper.panels import comparison_grid, plot_skills
+from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows, original_vectors
+from skill_physics.paper.replay.streams import advance, clone, generators, original_power_law
 
 # the default experiment of the top panel (= the Fig 6 experiment)
 DEFAULT = {
@@ -104,8 +104,8 @@ def original_loop(pair, settings, steps, draw_vectors):
     vectors, starts = [], []
     for s in settings:
         vectors.append(draw_vectors(pair[0], s).numpy())
-        starts.append(replay.clone(pair))
-        replay.advance(pair, steps, s["batch_size"], s["n_dim"])
+        starts.append(clone(pair))
+        advance(pair, steps, s["batch_size"], s["n_dim"])
     return vectors, starts
 
 
@@ -116,11 +116,11 @@ def setup_tasks(cfg, seed, rows):
         vectors = [task_vectors("orthogonal", s["n_tasks"], s["n_dim"], generator=gen) for s in rows]
         freqs = pad_stack([power_law_frequencies(s["n_tasks"], s["alpha"]) for s in rows])
         return pad_stack(vectors), freqs, {"seeds": seed + np.arange(len(rows))}
-    vectors, starts = original_loop(replay.generators(seed), rows, cfg["steps"],
+    vectors, starts = original_loop(generators(seed), rows, cfg["steps"],
                                     lambda gen, s: original_orthogonal_rows(gen, s["n_tasks"], s["n_dim"]))
-    freqs = pad_stack([replay.power_law(s["n_tasks"], s["alpha"]) for s in rows])
-    streams = OriginalStreams(starts, [s["batch_size"] for s in rows], noise_size=[s["n_dim"] for s in rows])
-    return pad_stack(vectors), freqs, {"rng": "original", "streams": streams}
+    freqs = pad_stack([original_power_law(s["n_tasks"], s["alpha"]) for s in rows])
+    streams = original_draws(starts, [s["batch_size"] for s in rows], noise_size=[s["n_dim"] for s in rows])
+    return pad_stack(vectors), freqs, streams
 
 
 def compute_setups(cfg, ctx):
@@ -163,11 +163,11 @@ def sweep_tasks(cfg, seed, runs):
     vectors, starts = [], []
     for name in SWEEPS:   # each sweep is a loop of its own, seeded once
         settings = [{"batch_size": int(b), "n_dim": N} for b in runs["batch_size"][runs["sweep"] == name]]
-        v, s = original_loop(replay.generators(seed), settings, cfg["sweep_steps"],
+        v, s = original_loop(generators(seed), settings, cfg["sweep_steps"],
                              lambda gen, _: original_vectors(gen, "random_unit", K, N, discard=(N, N)))
         vectors, starts = vectors + v, starts + s
-    streams = OriginalStreams(starts, runs["batch_size"], noise_size=N)
-    return np.stack(vectors), replay.power_law(K, cfg["sweep_alpha"]), {"rng": "original", "streams": streams}
+    streams = original_draws(starts, runs["batch_size"], noise_size=N)
+    return np.stack(vectors), original_power_law(K, cfg["sweep_alpha"]), streams
 
 
 def compute_n0_sweeps(cfg, ctx):

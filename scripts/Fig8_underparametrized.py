@@ -12,12 +12,13 @@ by the row norms; each step draws ``choice(K, B, p)`` and, for CE only, a ``rand
 """
 import numpy as np
 
-from skill_physics import effective_rate, power_law_frequencies, replay, resource_model, task_vectors, train_geometry
+from skill_physics import effective_rate, power_law_frequencies, resource_model, task_vectors, train_geometry
 from skill_physics.batching import pad_stack
-from skill_physics.figure import FigureScript, claim, in_range, main, replayed, within
 from skill_physics.fits import mean_squared_difference
-from skill_physics.geometry import OriginalStreams, original_start
-from skill_physics.panels import comparison_grid, plot_skills
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
+from skill_physics.paper.panels import comparison_grid, plot_skills
+from skill_physics.paper.replay.geometry import original_draws, original_start
+from skill_physics.paper.replay.streams import original_power_law
 
 # one experiment per loss; the two differ in seed, lr, batch, eta_eff factor and N0 as in the original
 EXPERIMENTS = {
@@ -64,10 +65,10 @@ def tasks(cfg, exp, seed):
                 {"seeds": seed})
     starts = [original_start(seed, "random_unit", K, N, discard=(N, N)) for K in sizes]
     vectors = [v.numpy() for _, v in starts]
-    streams = OriginalStreams([pair for pair, _ in starts], exp["batch_size"], noise_size=exp["noise_draws"])
+    streams = original_draws([pair for pair, _ in starts], exp["batch_size"], noise_size=exp["noise_draws"])
     # the original's Gram matrix: a float32 product, read by the float64 theory
     return (vectors, [(v @ v.T).astype(np.float64) for v in vectors],
-            pad_stack([replay.power_law(K, cfg["alpha"]) for K in sizes]), {"rng": "original", "streams": streams})
+            pad_stack([original_power_law(K, cfg["alpha"]) for K in sizes]), streams)
 
 
 def compute_loss(cfg, ctx, loss):

@@ -3,8 +3,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics import domino_skills, parallel_skills
-from skill_physics.figure import FigureScript, claim, main, task_colors, within
 from skill_physics.measure import crossing_times
+from skill_physics.paper.figure import FigureScript, claim, main, task_colors, within
 
 PAPER = {
     "n_tasks": 10,

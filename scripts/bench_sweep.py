@@ -22,15 +22,8 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from skill_physics.sweep import (
-    NONMODULAR,
-    BatchCounts,
-    SweepConfig,
-    device_kind,
-    grid_cells,
-    simulate_modular,
-    simulate_nonmodular,
-)
+from skill_physics.paper.sweep.engine import BatchCounts, device_kind, simulate_modular, simulate_nonmodular
+from skill_physics.paper.sweep.settings import NONMODULAR, SweepConfig, grid_cells
 from skill_physics.tasks import power_law_frequencies, task_vectors
 
 

@@ -31,8 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from skill_physics import paths  # noqa: E402
-from skill_physics.figure import output_folder  # noqa: E402
+from skill_physics.paper import paths  # noqa: E402
+from skill_physics.paper.figure import output_folder  # noqa: E402
 
 SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
 # --device auto on a CUDA machine: the figures measured faster there. One H200 ran the 13 scripts other than the

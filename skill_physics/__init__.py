@@ -1,12 +1,9 @@
-"""skill_physics: the three toy models of "Physics of Skill Learning" (Liu, Liu, Michaud, Gore, Tegmark 2025).
+"""skill_physics: the three toy models of "Physics of Skill Learning" (arXiv 2501.12391), read beside the paper.
 
-The models: ``tasks`` (frequencies, task vectors), ``geometry`` (the Geometry-model engine), ``resource`` (the
-Resource model), ``domino`` (the Domino model). Their machinery: ``optim`` (element-wise optimizers on stacked runs),
-``rng`` (per-run counter-based random numbers), ``batching`` (padding runs into one stack), ``measure`` (crossing
-times, slopes), ``fits`` (Geometry vs Resource model, the N0 fit), ``mlp`` (stacked MLP initialisation). The
-experiments of the paper's other figures: ``sparse_parity`` (Figs 2, 16), ``quadratic`` (Fig 12), ``grokking``
-(Fig 13), ``modularity`` (Fig 19), ``sweep`` and ``scaling`` (Figs 10, 18). The figure scripts' toolkit: ``figure``,
-``panels``, ``paths``.
+The models: ``tasks``, ``geometry`` (Geometry model), ``resource`` (Resource model), ``domino`` (Domino model).
+Their machinery: ``optim``, ``rng`` (counter-based random numbers), ``batching``, ``measure``, ``fits``, ``mlp``,
+``util``. The experiments of the other figures: ``sparse_parity`` (Figs 2, 16), ``quadratic`` (Fig 12),
+``grokking`` (Fig 13), ``modularity`` (Fig 19). What regenerates the paper's figures lives in ``skill_physics.paper``.
 """
 from .domino import domino_skills, parallel_skills
 from .geometry import GeometryRecord, train_geometry

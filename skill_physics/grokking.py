@@ -1,24 +1,17 @@
 """Grokking on modular addition (arXiv:2501.12391, Fig. 13), R runs as one tensor program.
 
-Model: a trainable embedding table E (p x d); input concat(E[a], E[b]); MLP 2d -> w -> w -> p with SiLU after each
-hidden layer; cross-entropy on (a + b) mod p; full batch. All parameters of a run live in one flat row of a (R, P)
-tensor, so the element-wise optimizers of ``optim`` (AdamW with per-run betas and weight decay) train R independent
-runs at once. Why the first layer is cheap: concat(E[a], E[b]) W1 = (E W1_a)[a] + (E W1_b)[b], so it is computed
-on the p table rows instead of on every pair (the same function, evaluated in another order).
-
-Random streams. The only random numbers are the initialisation and the train/test split, drawn once and shared by
-every stacked run, so a run stacked with others is the run alone. ``rng="original"`` replays the paper code's draws:
-``torch.manual_seed(seed)`` and ``np.random.seed(seed)``; the default dtype float64; the three ``nn.Linear`` layers
-(weight, then bias, layer by layer); then the embedding ``torch.normal(0, 1, (p, d))``; then the split
-``np.random.choice(p^2, int(0.8 p^2), replace=False)``. ``rng="counter"`` draws the package's own numbers of the same
-distributions from a seeded ``torch.Generator`` (runs like the paper's, not the paper's).
+Model: a trainable embedding table E (p x d); input concat(E[a], E[b]); MLP 2d -> w -> w -> p with SiLU; cross-entropy
+on (a + b) mod p; full batch. A run's parameters are one flat row of a (R, P) tensor, trained by the element-wise
+AdamW of ``optim``. The first layer is computed on the p table rows: concat(E[a], E[b]) W1 = (E W1_a)[a] + (E W1_b)[b].
+The initialisation and the split are drawn once from a seeded generator and shared by every run, or given
+(``train_grokking(split=..., theta=...)``).
 """
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from .optim import make_optimizer
-from .replay import check_rng, generators, linear_init
+from .util import check_steps
+from .util import progress as progress_bar
 
 
 def pair_operands(pairs, modulus):
@@ -32,17 +25,7 @@ def pair_operands(pairs, modulus):
     return a, b, (a + b) % modulus
 
 
-def original_split(modulus, train_fraction, state):
-    """The original's split: ``state.choice(p^2, int(p^2 f), replace=False)`` trains; the rest tests, listed in the
-    order the original lists them (the iteration order of a Python set difference; it changes only the rounding of
-    the test mean). Returns pair numbers (train (n_train,), test (n_test,)) as int64 arrays."""
-    n_pairs = modulus * modulus
-    train = state.choice(n_pairs, int(n_pairs * train_fraction), replace=False)
-    test = np.array(list(set(range(n_pairs)) - set(train.tolist())), dtype=np.int64)
-    return train, test
-
-
-def modular_addition_split(modulus, train_fraction, seed=0, rng="original"):
+def modular_addition_split(modulus, train_fraction, seed=0):
     """All pairs (a, b) with labels (a + b) mod p, split at random into train and test.
 
     Parameters
@@ -52,23 +35,20 @@ def modular_addition_split(modulus, train_fraction, seed=0, rng="original"):
     train_fraction : float
         int(p^2 train_fraction) pairs train, the rest test.
     seed : int
-        Seed of the split.
-    rng : {'original', 'counter'}
-        'original': the paper code's NumPy draw (``original_split``); 'counter': the first pairs of a permutation
-        drawn by a seeded ``torch.Generator``.
+        Seed of the ``torch.Generator`` whose permutation's first pairs train.
 
     Returns
     -------
     dict with 'train' and 'test', each a tuple (a, b, label) of int64 tensors of shape (n,).
     """
-    check_rng(rng)
     n_pairs = modulus * modulus
-    if rng == "original":
-        train, test = original_split(modulus, train_fraction, generators(seed)[1])
-    else:
-        perm = torch.randperm(n_pairs, generator=torch.Generator().manual_seed(seed))
-        n_train = int(n_pairs * train_fraction)
-        train, test = perm[:n_train], perm[n_train:]
+    perm = torch.randperm(n_pairs, generator=torch.Generator().manual_seed(seed))
+    n_train = int(n_pairs * train_fraction)
+    return split_pairs(perm[:n_train], perm[n_train:], modulus)
+
+
+def split_pairs(train, test, modulus):
+    """The split of ``modular_addition_split`` from the pair numbers that train and test."""
     return {"train": pair_operands(train, modulus), "test": pair_operands(test, modulus)}
 
 
@@ -80,29 +60,13 @@ def mlp_shapes(modulus, embed_dim, width):
             "w3": (width, modulus), "b3": (modulus,)}
 
 
-def original_parameters(shapes, seed=0):
-    """The original's initialisation as a flat float64 row (P,): after ``manual_seed(seed)``, ``nn.Linear`` layers
-    1, 2, 3 draw their weight then their bias, then the embedding is ``torch.normal(0, 1, (p, d))``."""
-    gen = generators(seed)[0]
-    params = {}
-    for layer in ("1", "2", "3"):
-        fan_in, fan_out = shapes["w" + layer]
-        weight, params["b" + layer] = linear_init(gen, fan_in, fan_out, torch.float64)
-        params["w" + layer] = weight.T                       # stored (in, out) for x @ W
-    params["embedding"] = torch.normal(0.0, 1.0, size=shapes["embedding"], generator=gen, dtype=torch.float64)
-    return torch.cat([params[name].reshape(-1) for name in shapes])
-
-
-def init_parameters(shapes, seed=0, dtype=torch.float64, rng="original"):
+def init_parameters(shapes, seed=0, dtype=torch.float64):
     """One flat parameter row (P,) with PyTorch's default initialisation.
 
     Embedding entries N(0, 1); a Linear layer's weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (``nn.Linear``:
-    Kaiming-uniform with a = sqrt(5) gives this bound). rng 'original': ``original_parameters``; 'counter': the
-    embedding first, then the layers, from a generator seeded with ``seed``. Drawn in float64, returned in dtype.
+    Kaiming-uniform with a = sqrt(5) gives this bound): the embedding first, then the layers, from a generator seeded
+    with ``seed``. Drawn in float64, returned in dtype.
     """
-    check_rng(rng)
-    if rng == "original":
-        return original_parameters(shapes, seed).to(dtype)
     gen = torch.Generator().manual_seed(seed)
     parts = []
     for name, shape in shapes.items():
@@ -143,7 +107,7 @@ def loss_and_accuracy(logits, labels):
 
 
 def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128, width=100, train_fraction=0.8,
-                   seed=0, rng="original", record=None, dtype=torch.float64, device="cpu", progress=False):
+                   seed=0, split=None, theta=None, record=None, dtype=torch.float64, device="cpu", progress=False):
     """Train R stacked runs of the modular-addition MLP with full-batch AdamW; same split and init in every run.
 
     Parameters
@@ -159,9 +123,11 @@ def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128,
         p = 59, d = 128, hidden width 100 in the paper.
     train_fraction : float
     seed : int
-        Seed of the split and of the initialisation.
-    rng : {'original', 'counter'}
-        Whose draws make the split and the initialisation (module docstring).
+        Seed of the split and of the initialisation, where they are not given.
+    split : dict, optional
+        The train/test split (as ``modular_addition_split`` returns it); default ``modular_addition_split`` of seed.
+    theta : tensor (P,), optional
+        The initial flat parameters; default ``init_parameters`` of seed.
     record : array of int, optional
         Record indices in [0, steps] (state after t updates, before update t + 1); default 0 .. steps.
     dtype, device, progress : as in ``geometry.train_geometry``.
@@ -170,22 +136,23 @@ def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128,
     -------
     dict of numpy arrays: 'steps' (T,), 'train_loss', 'test_loss', 'train_acc', 'test_acc' (T, R).
     """
+    check_steps(steps)
     betas = np.asarray(betas, dtype=np.float64).reshape(-1, 2)
     R = max(len(betas), np.size(lr), np.size(weight_decay))
     steps_rec = np.arange(steps + 1) if record is None else np.unique(np.asarray(record, dtype=np.int64))
     if steps_rec.size == 0 or steps_rec[0] < 0 or steps_rec[-1] > steps:
         raise ValueError(f"record indices must lie in [0, steps={steps}]")
-    split = modular_addition_split(modulus, train_fraction, seed, rng)
+    split = modular_addition_split(modulus, train_fraction, seed) if split is None else split
     data = {k: tuple(t.to(device) for t in v) for k, v in split.items()}
     shapes = mlp_shapes(modulus, embed_dim, width)
-    theta = init_parameters(shapes, seed, dtype, rng).to(device).expand(R, -1).clone()
+    theta = init_parameters(shapes, seed, dtype) if theta is None else theta.to(dtype)
+    theta = theta.to(device).expand(R, -1).clone()
     opt = make_optimizer("adamw", theta, lr, betas=np.broadcast_to(betas, (R, 2)), weight_decay=weight_decay)
 
     out = {k: np.empty((len(steps_rec), R)) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
     row_of = {int(t): i for i, t in enumerate(steps_rec)}
     last = int(steps_rec[-1])
-    for t in tqdm(range(last + 1), desc=progress if isinstance(progress, str) else "grokking",
-                  disable=not progress, mininterval=0.5, leave=False):
+    for t in progress_bar(range(last + 1), desc="grokking", enabled=progress):
         theta.requires_grad_(True)
         params = unflatten(theta, shapes)
         a, b, y = data["train"]

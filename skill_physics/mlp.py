@@ -35,6 +35,20 @@ def stacked_linear_init(seeds, widths, dtype=torch.float32):
     return weights, biases, generators
 
 
+def linear_init(generator, fan_in, fan_out, dtype=torch.float64):
+    """``nn.Linear(fan_in, fan_out)``'s default initialisation drawn from ``generator``: the weight, then the bias.
+
+    The weight comes from torch's own ``kaiming_uniform_(a=sqrt(5))``, whose bound sqrt(3) gain / sqrt(fan_in) lies
+    one ulp below 1/sqrt(fan_in) in float64 for some fan_in (e.g. 100, 256); the bias is U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)). Returns weight (fan_out, fan_in), as nn.Linear stores it, and bias (fan_out,).
+    """
+    weight = torch.nn.init.kaiming_uniform_(torch.empty(fan_out, fan_in, dtype=dtype), a=math.sqrt(5),
+                                            generator=generator)
+    bound = 1 / math.sqrt(fan_in)
+    bias = torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=generator)
+    return weight, bias
+
+
 def stacked_forward(layers, x, activation, masks=None):
     """R stacked MLPs: Linear -> activation -> ... -> Linear, one batched matrix product per layer.
 

@@ -1,14 +1,10 @@
 """Modularity and the Domino effect in a real MLP (arXiv:2501.12391, Fig. 19).
 
 Two regression tasks share one network: task 1 (frequent) maps x1 to x1^2 on output 1, task 2 (rare) maps x2 to
-x2^2 on output 2. A non-modular MLP lets both tasks use every unit; a modular MLP multiplies its weights by fixed
-block-diagonal 0/1 masks, so each task has its own half of every layer (masked weights get zero gradient).
-
-Independent runs are one tensor program: weights are stacked as (R, in, out), the forward pass uses batched matrix
-products, and one ``torch.optim.Adam`` over the stacked tensors is exactly R independent Adams (Adam is element-wise
-and run r's loss depends only on run r's parameters). Each run draws its initialisation and its data from its own
-``torch.Generator`` seeded with the run's seed, in the order PyTorch's ``nn.Linear`` would, so a run does not depend
-on what it is stacked with and equals a single ``nn.Sequential`` built and trained the same way.
+x2^2 on output 2. A modular MLP multiplies its weights by fixed block-diagonal 0/1 masks, so each task has its own
+half of every layer. R runs train as one tensor program (stacked weights, batched matmuls, one element-wise Adam);
+each draws its initialisation and data from its own seeded generator, as ``nn.Linear`` would, so a stacked run
+equals the run alone.
 """
 
 import numpy as np
@@ -17,7 +13,7 @@ import torch.nn.functional as F
 
 from .measure import crossing_times
 from .mlp import stacked_forward, stacked_linear_init
-from .store import progress
+from .util import check_steps, progress
 
 
 def block_masks(widths, n_modules):
@@ -137,10 +133,8 @@ def train_two_task(seeds, modular, *, widths=(2, 100, 100, 2), steps=1000, lr=5e
     """
     seeds = [int(s) for s in seeds]
     n_runs = len(seeds)
-    if not (isinstance(steps, int) and steps > 0):
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if not (isinstance(chunk_size, int) and chunk_size > 0):
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    check_steps(steps)
+    check_steps(chunk_size, "chunk_size")
     modular = torch.as_tensor(modular, dtype=torch.bool).expand(n_runs)
     mse = torch.full((steps, n_runs, 2), float("nan"))
     n_rare = np.empty(n_runs)

@@ -7,7 +7,7 @@ paper's code (arXiv:2501.12391); Lion and AdEMAMix as used for its Fig. 15.
 import numpy as np
 import torch
 
-from .tasks import check_choice
+from .util import check_choice
 
 
 def per_run(value, x):

@@ -4,14 +4,14 @@ MSE form, residuals l_k (skill 1 - l_k), l(0) = 1:
     c = gate(l) * p * l;   l <- l - eta_eff * (C c) / (sum_k c_k + N0);   l <- max(l, 0) if clipping.
 CE form, logits z_k (skill sigmoid(z_k)), z(0) = 0:
     c = p * sigmoid(-z);   z <- z + eta_eff * (C c) / (sum_k c_k + N0).
-Records are taken after each update (record t = after t + 1 updates). All settings broadcast, so a grid of N0 values
-or frequencies is one array program.
+Records are taken after each update (record t = after t + 1 updates; ``start=True`` prepends the initial state: the
+Geometry model's clock). All settings broadcast, so a grid of N0 values or frequencies is one array program.
 """
 import re
 
 import numpy as np
 
-from .tasks import check_choice
+from .util import check_choice, check_steps
 
 LOSSES = ("mse", "ce")
 
@@ -23,7 +23,7 @@ def effective_rate(lr, n_dim, factor=2.0):
 
 
 def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse", clip=True, gates=None,
-                   frequency_rule=None):
+                   frequency_rule=None, start=False):
     """Iterate the Resource model.
 
     Parameters
@@ -45,13 +45,16 @@ def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse",
     frequency_rule : callable (l, p) -> array (..., K), optional
         Frequencies re-evaluated each step from the residuals l and the base frequencies p (e.g. Fig 16's switch).
 
+    start : bool
+        Also return the skills before the first update, as row 0: row t then holds the state after t updates, the
+        clock of ``geometry.train_geometry``'s records. Default: row t holds the state after t + 1 updates.
+
     Returns
     -------
-    ndarray, shape (steps, ..., K), float64: the skills after each update.
+    ndarray, shape (steps, ..., K) (``start``: (steps + 1, ..., K)), float64: the skills.
     """
     check_choice("loss", loss, LOSSES)
-    if not (isinstance(steps, (int, np.integer)) and steps > 0):
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    check_steps(steps)
     if not np.all(np.asarray(n0) >= 0):
         raise ValueError(f"n0 must be >= 0, got {n0!r}")
     p = np.asarray(frequencies, float)
@@ -60,8 +63,10 @@ def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse",
     C = None if overlap is None else np.asarray(overlap, float)
     shape = np.broadcast_shapes(p.shape, eta.shape, n0.shape, p.shape if C is None else C.shape[:-1])
     state = np.ones(shape) if loss == "mse" else np.zeros(shape)   # l for MSE, z for CE
-    out = np.empty((steps,) + shape)
-    for t in range(steps):
+    out = np.empty((steps + start,) + shape)
+    if start:
+        out[0] = 1 - state if loss == "mse" else 0.5
+    for t in range(start, steps + start):
         residual = state if loss == "mse" else 1 / (1 + np.exp(state))   # CE: 1 - sigmoid(z)
         c = (p if frequency_rule is None else frequency_rule(residual, p)) * residual
         if gates is not None:

@@ -1,4 +1,4 @@
-"""Counter-based random numbers for stacked runs.
+"""Counter-based random numbers for stacked runs: the package's random stream.
 
 Every draw is a pure function of (run seed, stream, step, index), computed with the SplitMix64 finaliser in int64
 tensor arithmetic. Why not ``torch.Generator``: a generator's output depends on everything drawn before, so a run
@@ -78,6 +78,11 @@ class CounterRNG:
         u = self.uniform(stream, step, 2 * n, torch.float64)
         radius = torch.sqrt(-2.0 * torch.log1p(-u[:, :n]))  # 1 - u in (0, 1]: log is finite
         return (radius * torch.cos(2.0 * math.pi * u[:, n:])).to(dtype)
+
+    def cdf(self, p):
+        """The cumulative table (R, K) that ``categorical_counts`` reads: cumsum(p) / its last entry, in p's dtype."""
+        cdf = torch.cumsum(p, dim=1)
+        return cdf / cdf[:, -1:]
 
     def categorical_counts(self, step, cdf, batch_size):
         """Per-task counts of a batch of i.i.d. Categorical draws, one batch per run.

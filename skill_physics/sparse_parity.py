@@ -1,35 +1,19 @@
 """Multitask sparse parity learned by a one-hidden-layer ReLU MLP (arXiv 2501.12391, Fig. 2 and Appendix Fig. 16).
 
-Inputs are n random 32-bit strings with bits in {0, 1}; task k's label is the parity (sum mod 2) of a chosen subset of
-bits. A Linear(32, 50) -> ReLU -> Linear(50, K) network is trained full-batch with Adam on the MSE between its raw
-outputs and the {0, 1} labels. A task with frequency p < 1 carries loss on a fresh, uniformly random subset of exactly
-p * n training rows at every step, while the loss is still divided by all n * K entries (the original's positional mask
-on a per-step permuted batch); frequency 1 means every row, every step.
-
-Many MLPs (seeds, frequencies, data sets) train at once: every parameter is stacked along a leading run axis R and the
-layers are batched matrix products. ``torch.optim.Adam`` acts element by element, so one Adam on the stacked tensors
-is exactly R independent Adams, and each run's losses are summed so that its gradient is its own.
-
-Two choices of random streams (``rng``), each a function of the run's seed alone, so a stacked run equals the run alone:
-
-* ``"original"`` (the paper presets): the paper code's streams, replayed draw for draw. Per run, NumPy's legacy
-  ``RandomState(seed)`` draws the data, ``choice(2**32, n)`` written as 32 bits with the most significant first, then
-  the training rows, ``choice(n, n_train, replace=False)``; torch, seeded with ``seed`` right before the network is
-  built, draws the ``nn.Linear`` initialisations (weight then bias, layer by layer); every step NumPy draws the batch
-  order ``choice(n_train, n_train, replace=False)``, whose last p * n positions carry a task of frequency p, and then
-  the test batch order ``choice(n_test, n_test, replace=False)``, which only the original's unused test loss reads.
-* ``"counter"``: the package's own streams. Data (bits and split) from a torch generator seeded with
-  ``data_seed(seed)``; the same ``nn.Linear`` initialisation; then that generator's ``randperm`` gives the batch
-  order, whose first p * n positions carry the task.
+Task k's label is the parity of a subset of 32 random bits. Linear(32, 50) -> ReLU -> Linear(50, K) trains full-batch
+with Adam on the MSE to the {0, 1} labels; a task of frequency p < 1 carries loss on a fresh, uniformly random subset
+of exactly p * n rows each step, the loss still divided by all n * K entries. R MLPs train at once as batched matrix
+products; each run's random numbers (data, init, batch orders) come from its own seed, so a stacked run is the run
+alone. Other streams, such as the paper code's own, enter through ``parity_experiment(draw_data=...)``.
 """
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from . import replay
-from .mlp import stacked_forward
-from .store import progress as progress_bar
+from .mlp import linear_init, stacked_forward
+from .util import check_steps
+from .util import progress as progress_bar
 
 N_BITS = 32            # input bits per sample
 N_SAMPLES = 10_000     # data set size of the paper
@@ -72,26 +56,21 @@ class ParityData:
     y_test: torch.Tensor    # (n_test, K)
 
 
-def _check_data_settings(tasks, n_bits, train_fraction, rng):
-    """Raise ValueError for task bits outside the input, a training fraction outside (0, 1] or an unknown rng."""
+def check_data_settings(tasks, n_bits, train_fraction):
+    """Raise ValueError for task bits outside the input or a training fraction outside (0, 1]."""
     if any(not 0 <= b < n_bits for t in tasks for b in t):
         raise ValueError(f"task bits must lie in 0..{n_bits - 1}, got tasks={tasks!r}")
     if not 0 < train_fraction <= 1:
         raise ValueError(f"train_fraction must be in (0, 1], got {train_fraction!r}")
-    replay.check_rng(rng)
 
 
-def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64,
-                rng="counter"):
+def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64):
     """Draw a run's data set.
 
     ``train_fraction`` 1.0: all rows train and the test set is the same rows (the paper's Case 1); below 1: a random
-    train_fraction * n rows train and the rest test (Case 2 and Fig 16 use 0.8). ``rng`` "original" replays the paper
-    code's draws (``original_parity_data``), "counter" draws from the package's stream ``data_seed(seed)``.
+    train_fraction * n rows train and the rest test (Case 2 and Fig 16 use 0.8), drawn from ``data_seed(seed)``.
     """
-    _check_data_settings(tasks, n_bits, train_fraction, rng)
-    if rng == "original":
-        return original_parity_data(seed, tasks, n_samples, n_bits, train_fraction, dtype)[0]
+    check_data_settings(tasks, n_bits, train_fraction)
     g = torch.Generator().manual_seed(data_seed(seed))
     x = random_bits(n_samples, n_bits, g, dtype)
     y = parity_labels(x, tasks)
@@ -101,54 +80,6 @@ def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=
     n_train = round(train_fraction * n_samples)
     train, test = order[:n_train], order[n_train:]
     return ParityData(x[train], y[train], x[test], y[test])
-
-
-class OriginalStream:
-    """One run's NumPy stream in the paper's code once its data are drawn: each training step's batch orders.
-
-    Every step the original draws the order of the training batch, ``choice(n_train, n_train, replace=False)``, then
-    the order of the test batch, ``choice(n_test, n_test, replace=False)``. Only its unused test loss reads the second,
-    but it is drawn all the same: the next step's training order depends on it.
-    """
-
-    def __init__(self, state, n_train, n_test):
-        self.state, self.n_train, self.n_test = state, int(n_train), int(n_test)
-
-    def batch_order(self):
-        """The next step's training-batch order: int64 tensor (n_train,), a permutation of the training rows."""
-        order = self.state.choice(self.n_train, self.n_train, replace=False)
-        self.state.choice(self.n_test, self.n_test, replace=False)     # the test batch order, discarded
-        return torch.from_numpy(order)
-
-
-def original_parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64):
-    """A run's data set as the paper's code draws it, and the NumPy stream that goes on to draw its batch orders.
-
-    Draws from ``np.random.seed(seed)``, in order: ``choice(2**n_bits, n_samples)`` integers, each written as n_bits
-    binary digits with the most significant first (column 0 is x1); then the training rows
-    ``choice(n_samples, n_train, replace=False)`` with n_train = int(train_fraction * n_samples), in that order. With
-    train_fraction 1 the test set is the training set (same rows, same order); below 1 it is the other rows.
-
-    Returns
-    -------
-    data : ParityData
-    stream : OriginalStream, positioned right after the data draws
-    """
-    _check_data_settings(tasks, n_bits, train_fraction, "original")
-    _, state = replay.generators(seed)
-    integers = state.choice(2 ** n_bits, n_samples)
-    x = torch.from_numpy((integers[:, None] >> np.arange(n_bits - 1, -1, -1)) & 1).to(dtype)
-    y = parity_labels(x, tasks)
-    n_train = int(train_fraction * n_samples)
-    train = state.choice(n_samples, n_train, replace=False)
-    x_train, y_train = x[train], y[train]
-    if train_fraction == 1:
-        data = ParityData(x_train, y_train, x_train, y_train)
-    else:
-        # the original lists the other rows in set order; only its unused test loss sees the order
-        test = np.setdiff1d(np.arange(n_samples), train)
-        data = ParityData(x_train, y_train, x[test], y[test])
-    return data, OriginalStream(state, n_train, data.x_test.shape[0])
 
 
 def stack_data(datasets):
@@ -161,9 +92,8 @@ def stack_data(datasets):
 def init_mlp(seeds, widths, dtype=torch.float64):
     """Stacked PyTorch-default ``nn.Linear`` initialisations, one per seed.
 
-    Each run's generator is seeded with its seed and draws, layer by layer, the weight (out, in) then the bias, as
-    ``nn.Linear`` does (``replay.linear_init``): the same numbers, to the last bit, as ``torch.manual_seed(seed)``
-    followed by building the ``nn.Linear`` layers (the original builds its network right after seeding torch).
+    Each run's generator, seeded with its seed, draws layer by layer ``mlp.linear_init``: the numbers, to the last bit,
+    of ``torch.manual_seed(seed)`` followed by building the ``nn.Linear`` layers.
 
     Parameters
     ----------
@@ -176,10 +106,10 @@ def init_mlp(seeds, widths, dtype=torch.float64):
     generators : list of R torch.Generator, positioned right after the initialisation (counter streams go on to draw
         the batch orders from them)
     """
-    generators = [replay.generators(s)[0] for s in seeds]
+    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
     params = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:]):
-        layers = [replay.linear_init(g, fan_in, fan_out, dtype) for g in generators]
+        layers = [linear_init(g, fan_in, fan_out, dtype) for g in generators]
         params += [torch.stack([w.T for w, _ in layers]).contiguous(), torch.stack([b[None] for _, b in layers])]
     return params, generators
 
@@ -312,23 +242,20 @@ def _counter_orders(generators, runs, n_rows):
     return torch.stack([torch.randperm(n_rows, generator=generators[r]) for r in runs])
 
 
-def _original_orders(streams, runs):
-    """Original streams: every distinct stream draws its step (discarded draws included, even when no run reads
-    them), and each run in ``runs`` gets its stream's order, reversed: the original puts a task of count c on the
-    *last* c positions, which are the first c of the reversed order. Returns (len(runs), n_rows), None if no runs."""
+def _stream_orders(streams, runs):
+    """Other streams: every distinct stream draws its step's order (even when no run reads it: the stream moves on),
+    and each run in ``runs`` gets its stream's. Returns (len(runs), n_rows), None if no runs."""
     drawn = {stream: stream.batch_order() for stream in dict.fromkeys(streams)}
-    return torch.stack([drawn[streams[r]] for r in runs]).flip(1) if runs else None
+    return torch.stack([drawn[streams[r]] for r in runs]) if runs else None
 
 
 def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr=LEARNING_RATE, x_test=None,
                       y_test=None, streams=None, accuracy_dtype=torch.float64, block_rows=None, progress=False):
     """Train R MLPs full-batch with Adam on multitask sparse parity, as one batched program.
 
-    Per step: (1) each run draws the order of its batch, which says which rows carry which task; (2) forward on all
-    rows; (3) loss = sum of mask * (f(x) - y)^2 over all n * K entries / (n * K); (4) Adam step; (5) accuracies with
-    the updated model. Because the loss is a sum over rows, permuting the rows themselves would not change it (up to
-    rounding): only the subsets matter, so the rows stay in place. Step (5) and step (2) of the next step share one
-    forward pass (same parameters, same rows).
+    Per step: each run draws its batch order (which rows carry which task), then the loss sum of mask * (f(x) - y)^2
+    over all n * K entries / (n * K), an Adam step, and the accuracies of the updated model, which share one forward
+    pass with the next step's loss. The rows stay in place: the loss is a sum over rows, so only the subsets matter.
 
     Parameters
     ----------
@@ -342,12 +269,10 @@ def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr
     hidden : int
     lr : float
     x_test, y_test : tensors (R, n_test, n_bits), (R, n_test, K), optional
-    streams : sequence of R OriginalStream, optional
-        The paper code's streams (``original_parity_data``): every step each stream draws its batch orders and a task
-        of frequency p sits on the last p * n positions. Runs given the same stream object share its draws (runs of
-        one seed: the original's draws do not depend on the frequencies). Default: counter streams, where runs with
-        a frequency below 1 draw ``randperm`` from their initialisation generator, the task on the first p * n
-        positions.
+    streams : sequence of R order streams, optional
+        Objects whose ``batch_order()`` gives each step's order of the training rows (a task of frequency p on its
+        first p * n positions); runs given the same object share its draws. Default: runs with a frequency below 1
+        draw ``randperm`` from their initialisation generator.
     accuracy_dtype : torch dtype
         Dtype of the recorded accuracies: float32 rounds correct/n as the original's ``.float()`` mean does (9 500 of
         10 000 correct is then 0.94999999, below 0.95).
@@ -366,8 +291,7 @@ def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr
                                                                            and len(streams) != n_runs):
         raise ValueError(f"x {tuple(x.shape)}, y {tuple(y.shape)}, {len(seeds)} seeds and the streams disagree on "
                          "runs or rows")
-    if not (isinstance(steps, (int, np.integer)) and steps > 0):
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    check_steps(steps)
     p = np.broadcast_to(np.ones(n_tasks) if frequencies is None else np.asarray(frequencies, float),
                         (n_runs, n_tasks))
     counts = task_row_counts(p, n_rows)
@@ -381,11 +305,10 @@ def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr
     mask = torch.ones_like(y) if sampled else None
     acc = np.empty((steps, n_runs, n_tasks))
     rmse = np.empty((steps, n_runs))
-    bar = progress_bar(total=steps, desc=progress if isinstance(progress, str) else "MLP steps",
-                       enabled=bool(progress))
+    bar = progress_bar(total=steps, desc="MLP steps", enabled=progress)
     for t in range(steps + 1):
         if t < steps:
-            orders = (_original_orders(streams, sampled) if streams is not None
+            orders = (_stream_orders(streams, sampled) if streams is not None
                       else _counter_orders(generators, sampled, n_rows) if sampled else None)
             if sampled:
                 mask[sampled] = frequency_mask(orders, counts[sampled], y.dtype).to(y.device)
@@ -415,17 +338,14 @@ INDEPENDENT = ((0, 1), (2, 3), (4, 5, 6, 7))      # ... and an unrelated 4-bit p
 SWAPPED_PAIR = (1, 0, 2)
 
 
-def _draw_data(seeds, tasks, n_samples, train_fraction, rng):
-    """Each distinct seed's data set, once; with original streams also each run's NumPy stream (one object per seed:
-    the original's draws do not depend on the task frequencies). Returns ({seed: ParityData}, streams or None)."""
-    if rng == "counter":
-        return {s: parity_data(s, tasks, n_samples, train_fraction=train_fraction) for s in dict.fromkeys(seeds)}, None
-    drawn = {s: original_parity_data(s, tasks, n_samples, train_fraction=train_fraction) for s in dict.fromkeys(seeds)}
-    return {s: data for s, (data, _) in drawn.items()}, [drawn[s][1] for s in seeds]
+def counter_parity_data(seed, tasks, n_samples, train_fraction):
+    """``parity_data`` with no order stream: the default ``draw_data`` of ``parity_experiment``."""
+    return parity_data(seed, tasks, n_samples, train_fraction=train_fraction), None
 
 
 def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMPLES, train_fraction=1.0,
-                      rng="counter", output_order=None, device="cpu", progress=False):
+                      draw_data=counter_parity_data, accuracy_dtype=torch.float64, output_order=None, device="cpu",
+                      progress=False):
     """Draw each run's data set from its seed and train all runs as one batched program.
 
     Parameters
@@ -438,8 +358,10 @@ def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMP
         Task frequencies (see ``train_parity_mlps``), in the order of ``tasks``.
     n_samples : int
     train_fraction : float
-    rng : "original" or "counter"
-        The paper code's streams, replayed draw for draw, or the package's own (module docstring).
+    draw_data : callable (seed, tasks, n_samples, train_fraction) -> (ParityData, order stream or None)
+        Draws a seed's data set, and the stream of its batch orders (None: the counter streams).
+    accuracy_dtype : torch dtype
+        Of the recorded accuracies (``train_parity_mlps``).
     output_order : sequence of K ints, optional
         Network output j learns task ``tasks[output_order[j]]`` (e.g. ``SWAPPED_PAIR``); default output j learns
         task j. The records are in the order of ``tasks`` either way.
@@ -450,35 +372,29 @@ def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMP
     -------
     dict: ``accuracy`` (steps, R, K), ``train_rmse`` (steps, R), ``test_accuracy`` (R, K).
     """
-    replay.check_rng(rng)
     order = list(range(len(tasks)) if output_order is None else output_order)
     if sorted(order) != list(range(len(tasks))):
         raise ValueError(f"output_order must be a permutation of 0..{len(tasks) - 1}, got {output_order!r}")
     if frequencies is not None:
         frequencies = np.asarray(frequencies, float)[..., order]
-    data, streams = _draw_data(seeds, [tasks[k] for k in order], n_samples, train_fraction, rng)
+    drawn = {s: draw_data(s, [tasks[k] for k in order], n_samples, train_fraction) for s in dict.fromkeys(seeds)}
+    streams = [drawn[s][1] for s in seeds]
+    data = {s: d for s, (d, _) in drawn.items()}
     x, y = stack_data([data[s] for s in seeds])
     x_test, y_test = (torch.stack([getattr(data[s], k) for s in seeds]) for k in ("x_test", "y_test"))
     record = train_parity_mlps(x.to(device), y.to(device), list(seeds), frequencies, steps=steps,
-                               x_test=x_test.to(device), y_test=y_test.to(device), streams=streams,
-                               accuracy_dtype=torch.float32 if rng == "original" else torch.float64,
+                               x_test=x_test.to(device), y_test=y_test.to(device),
+                               streams=None if streams[0] is None else streams, accuracy_dtype=accuracy_dtype,
                                progress=progress)
     task_order = np.argsort(order)                  # record column of each task
     return {"accuracy": record.accuracy[..., task_order], "train_rmse": record.train_rmse,
             "test_accuracy": record.test_accuracy[..., task_order]}
 
 
-def composition_experiment(seeds, *, steps, n_samples=N_SAMPLES, train_fraction=0.8, rng="counter", device="cpu",
-                           progress=False):
+def composition_experiment(seeds, *, steps, n_samples=N_SAMPLES, train_fraction=0.8, device="cpu", progress=False,
+                           **streams):
     """Fig 2 Case 2 = Fig 16 E1: x1⊕x2, x3⊕x4 and their composition x1⊕x2⊕x3⊕x4, all frequencies 1, 80/20 split,
-    the network's outputs in the original's order (``SWAPPED_PAIR``)."""
+    the network's outputs in the original's order (``SWAPPED_PAIR``). ``streams``: ``draw_data`` and
+    ``accuracy_dtype`` of ``parity_experiment``."""
     return parity_experiment(seeds, COMPOSITION, steps=steps, n_samples=n_samples, train_fraction=train_fraction,
-                             rng=rng, output_order=SWAPPED_PAIR, device=device, progress=progress)
-
-
-# The figure JSONs' note on the two choices of streams (Figs 2 and 16)
-RNG_NOTE = ("rng 'original' (paper preset): every seed's run is the paper code's run with that seed, draw for draw "
-            "(NumPy legacy data, split and per-step batch orders, the discarded test orders included; torch's "
-            "nn.Linear initialisation; accuracies as float32 means), so the paper seed's curves are the paper's and "
-            "the '_original_run' claims check its numbers. rng 'counter': the package's own streams, runs like the "
-            "paper's.")
+                             output_order=SWAPPED_PAIR, device=device, progress=progress, **streams)

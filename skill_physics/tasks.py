@@ -2,19 +2,10 @@
 import numpy as np
 import torch
 
+from .util import check_choice
+
 VECTOR_KINDS = ("orthogonal", "random_unit", "random_scaled", "basis_zero")
 
-
-def check_choice(name, value, allowed):
-    """Raise ValueError naming the argument and the allowed values unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
-
-
-def check_positive(name, value):
-    """Raise ValueError unless every entry of ``value`` is > 0."""
-    if not np.all(np.asarray(value) > 0):
-        raise ValueError(f"{name} must be positive, got {value!r}")
 
 
 def power_law_frequencies(n_tasks, alpha):

@@ -11,7 +11,7 @@ import torch
 # reads it
 os.environ["SKILL_PHYSICS_RESULTS"] = tempfile.mkdtemp(prefix="skill_physics_results_")
 
-from skill_physics import paths  # noqa: E402
+from skill_physics.paper import paths  # noqa: E402
 
 torch.set_num_threads(1)
 

@@ -8,8 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from skill_physics import Dependencies, crossing_times, paths
+from skill_physics import Dependencies, crossing_times
 from skill_physics.modularity import block_masks, learning_times, task_mse, train_two_task, two_task_data
+from skill_physics.paper import paths
 
 sys.path.insert(0, str(paths.SCRIPTS))
 import Fig17_task_dependence as fig17  # noqa: E402

@@ -1,4 +1,5 @@
 """The figure toolkit: Fig 9 end to end, the cache, bad input, where runs write, byte-stable outputs."""
+import dataclasses
 import json
 import os
 import subprocess
@@ -8,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skill_physics import paths
-from skill_physics.figure import CacheError, load_arrays, output_folder, save_arrays
-from skill_physics.paths import find_root
+from skill_physics.paper import paths
+from skill_physics.paper.figure import CacheError, Context, cache_path, load_arrays, output_folder, save_arrays
+from skill_physics.paper.paths import find_root
 
 
 def test_fig9_quick_writes_outputs_and_claims_hold(run_script):
@@ -73,20 +74,20 @@ def test_damaged_cache_exits_nonzero_then_recompute_heals(run_script, tmp_path):
     assert proc.returncode == 0
 
 
-def test_cache_from_other_code_is_used_but_reported(run_script, tmp_path):
+def test_a_cache_is_named_by_its_settings_and_version_and_reread_whatever_the_code_text(run_script, tmp_path):
+    sys.path.insert(0, str(paths.SCRIPTS))
+    import Fig9_domino as fig9
     proc, _ = run_script("Fig9_domino.py", "--quick")
     report = json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())
-    assert report["cache_matches_code"] is True
-    cache = paths.RESULTS / report["cache"]
-    stale = load_arrays(cache)
-    assert len(str(stale["_code_version"])) == 12
-    save_arrays(cache, {**stale, "_code_version": np.asarray("older")})
-    proc, _ = run_script("Fig9_domino.py", "--quick")
-    assert proc.returncode == 0 and "another version of the code" in proc.stderr
-    assert json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())["cache_matches_code"] is False
-    proc, _ = run_script("Fig9_domino.py", "--quick", "--recompute")
-    assert proc.returncode == 0 and "another version" not in proc.stderr
-    assert json.loads((tmp_path / "figures" / "Fig9_domino.json").read_text())["cache_matches_code"] is True
+    cfg, ctx = fig9.FIG.presets["quick"], Context()
+    path = cache_path(fig9.FIG, "quick", cfg, ctx)
+    assert report["cache"] == path.relative_to(paths.RESULTS).as_posix() and report["version"] == fig9.FIG.version
+    assert cache_path(dataclasses.replace(fig9.FIG, version=fig9.FIG.version + 1), "quick", cfg, ctx) != path
+    assert cache_path(fig9.FIG, "quick", {**cfg, "another": 1}, ctx) != path
+    assert cache_path(fig9.FIG, "quick", cfg, Context(seed=1)) != path
+    stamp = path.stat().st_mtime_ns
+    proc, _ = run_script("Fig9_domino.py", "--quick")                     # re-plotted from the cache
+    assert proc.returncode == 0 and path.stat().st_mtime_ns == stamp
 
 
 def test_reproduce_writes_gallery_and_claims_table(tmp_path):

@@ -1,18 +1,15 @@
 """What ``train_geometry`` promises its caller beyond the dynamics: how many runs it infers, what it records and in
 which dtype, its errors and progress bar, and where the original's float32 forms change a run (the CE residual that
-rounds to zero once sigmoid(z) rounds to 1: arXiv 2501.12391, Fig 15's floor). ``OriginalStreams``' block sizing
+rounds to zero once sigmoid(z) rounds to 1: arXiv 2501.12391, Fig 15's floor). ``OriginalGeometryDraws``' block sizing
 and errors."""
 import numpy as np
 import pytest
 import torch
 
-from skill_physics import power_law_frequencies, replay, task_vectors, train_geometry
-from skill_physics.geometry import (
-    OriginalStreams,
-    gradient_weights,
-    original_vectors,
-    population_loss,
-)
+from skill_physics import power_law_frequencies, task_vectors, train_geometry
+from skill_physics.geometry import gradient_weights, population_loss
+from skill_physics.paper.replay import streams as replay
+from skill_physics.paper.replay.geometry import OriginalGeometryDraws, original_vectors
 from skill_physics.rng import CounterRNG
 
 K, N = 3, 6
@@ -63,7 +60,6 @@ def test_runs_that_disagree_on_their_number_raise():
     (dict(vectors=torch.zeros(1, 2, K, N)), r"^vectors must be \(K, N\) or \(R, K, N\).*got \(1, 2, 3, 6\) and \(3,\)"),
     (dict(frequencies=[0.5, 0.5]), r"^vectors must be .*got \(3, 6\) and \(2,\)$"),
     (dict(loss="ce"), r"^gradient='mimic' is defined for loss='mse' only"),
-    (dict(rng="original"), r"^rng='original' needs streams=OriginalStreams\(\.\.\.\)"),
 ])
 def test_bad_arguments_say_what_is_wrong(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -127,10 +123,10 @@ def test_no_progress_bar_by_default_and_a_labelled_one_with_its_total_on_request
 def test_ce_weights_use_the_float64_residual_unless_asked_for_the_originals():
     z = torch.tensor([[20.0]])          # float32 sigmoid(20) rounds to 1: the original's residual 1 - sigmoid is 0
     p, counts = torch.tensor([[1.0]]), torch.tensor([[4.0]])
-    assert gradient_weights(z, p, counts, 4.0, "ce", "autograd", original=True).item() == 0.0
+    assert gradient_weights(z, p, counts, 4.0, "ce", "autograd", stable=False).item() == 0.0
     w = gradient_weights(z, p, counts, 4.0, "ce", "autograd").item()
     assert w == pytest.approx(-np.exp(-20.0), rel=1e-5)
-    assert population_loss(z, p.double(), "ce", original=True).item() == 0.0
+    assert population_loss(z, p.double(), "ce", stable=False).item() == 0.0
     assert population_loss(z, p.double(), "ce").item() == pytest.approx(np.exp(-20.0), rel=1e-6)
 
 
@@ -143,7 +139,7 @@ def test_original_ce_run_stops_where_float32_sigmoid_reaches_one():
     args = dict(steps=steps, lr=1.0, optimizer="signgd", loss="ce", gradient="autograd", batch_size=4,
                 record=np.arange(steps + 1))
     counter = train_geometry(v, p, **args)
-    original = train_geometry(v, p, rng="original", streams=OriginalStreams([replay.generators(0)], 4), **args)
+    original = train_geometry(v, p, stable=False, draws=OriginalGeometryDraws([replay.generators(0)], 4), **args)
     top = original.x[0, 0]
     assert torch.sigmoid(torch.tensor(top)).item() == 1.0 and 10 < top < 20
     stopped = original.loss[:, 0] == 0
@@ -154,17 +150,17 @@ def test_original_ce_run_stops_where_float32_sigmoid_reaches_one():
     assert counter.x[0, 0] > top + 3
 
 
-# ---- OriginalStreams ----------------------------------------------------------------------------------------------
+# ---- OriginalGeometryDraws ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("runs,batch_size,block", [(1, 128, 512), (2, 2 ** 12, 512), (1, 3 * 2 ** 12, 341),
                                                    (3, 2 ** 14, 85), (1, 2 ** 22 + 1, 1)])
 def test_blocks_hold_at_most_2_to_the_22_uniforms(runs, batch_size, block):
-    streams = OriginalStreams([replay.generators(r) for r in range(runs)], batch_size)
+    streams = OriginalGeometryDraws([replay.generators(r) for r in range(runs)], batch_size)
     assert streams.block == block
 
 
 def test_streams_without_noise_refuse_normals_and_are_read_in_order():
-    streams = OriginalStreams([replay.generators(0)], 8)
+    streams = OriginalGeometryDraws([replay.generators(0)], 8)
     with pytest.raises(ValueError, match=r"^the original draws 0 normals per step, 1 were asked for$"):
         streams.normal("noise", 0, 1)
     cdf = torch.tensor([[0.5, 1.0]], dtype=torch.float64)
@@ -174,7 +170,7 @@ def test_streams_without_noise_refuse_normals_and_are_read_in_order():
 
 
 def test_normals_come_in_the_dtype_asked_for():
-    streams = OriginalStreams([replay.generators(0)], 8, noise_size=3)
+    streams = OriginalGeometryDraws([replay.generators(0)], 8, noise_size=3)
     assert streams.normal("noise", 0, 3, torch.float64).dtype == torch.float64
     assert streams.normal("noise", 0, 2).dtype == torch.float32
 

@@ -55,4 +55,13 @@ def test_skills_and_ce_weights_away_from_zero():
     w = gradient_weights(z, p, counts, 4.0, "ce", "autograd").numpy()
     np.testing.assert_allclose(w, -(counts.numpy() / 4) * (1 - sig))
     w = gradient_weights(z, p, None, 4.0, "ce", "full_expectation").numpy()
-    np.testing.assert_allclose(w, -(1 / 2) * p.numpy() * (1 - sig))
+    np.testing.assert_allclose(w, -p.numpy() * (1 - sig))
+
+
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+def test_full_expectation_descends_the_loss_that_is_recorded(loss):
+    z = torch.tensor([[-1.5, 0.3, 2.0]], dtype=torch.float64, requires_grad=True)
+    p = torch.tensor([[0.6, 0.3, 0.1]], dtype=torch.float64)
+    (dloss,) = torch.autograd.grad(population_loss(z, p, loss).sum(), z)
+    w = gradient_weights(z.detach(), p, None, 1.0, loss, "full_expectation")
+    np.testing.assert_allclose(w.numpy(), dloss.numpy(), rtol=1e-12)

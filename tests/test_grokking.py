@@ -11,6 +11,17 @@ from skill_physics.grokking import (
     train_grokking,
     unflatten,
 )
+from skill_physics.paper.replay.grokking import grokking_streams, original_parameters, original_split
+
+
+def init(shapes, rng, seed=0):
+    """The initial parameters drawn under ``rng``."""
+    return original_parameters(shapes, seed) if rng == "original" else init_parameters(shapes, seed)
+
+
+def streams(rng, modulus, embed_dim, width, seed=0, **_):
+    """The split and initialisation of ``train_grokking`` under ``rng``."""
+    return grokking_streams(rng, modulus, 0.8, mlp_shapes(modulus, embed_dim, width), seed)
 
 
 def test_split_sizes_and_labels():
@@ -36,7 +47,7 @@ def test_logits_equal_a_plain_embedding_mlp():
 @pytest.mark.parametrize("rng", ["original", "counter"])
 def test_init_has_pytorch_default_bounds(rng):
     shapes = mlp_shapes(59, 128, 100)
-    p = {k: v[0] for k, v in unflatten(init_parameters(shapes, seed=0, rng=rng)[None], shapes).items()}
+    p = {k: v[0] for k, v in unflatten(init(shapes, rng)[None], shapes).items()}
     assert abs(p["embedding"].std().item() - 1) < 0.02
     for name, fan_in in (("w1", 256), ("b1", 256), ("w2", 100), ("w3", 100)):
         assert p[name].abs().max() <= 1 / np.sqrt(fan_in)
@@ -45,7 +56,8 @@ def test_init_has_pytorch_default_bounds(rng):
 
 @pytest.mark.parametrize("rng", ["original", "counter"])
 def test_stacked_runs_equal_runs_one_by_one(rng):
-    kw = dict(steps=15, lr=0.01, modulus=11, embed_dim=8, width=16, rng=rng)
+    kw = dict(steps=15, lr=0.01, modulus=11, embed_dim=8, width=16)
+    kw.update(streams(rng, **kw))
     betas, wds = [(0.0, 0.0), (0.9, 0.999)], [0.03, 0.0]
     stacked = train_grokking(betas=betas, weight_decay=wds, **kw)
     for r in range(2):
@@ -57,9 +69,10 @@ def test_stacked_runs_equal_runs_one_by_one(rng):
 
 def test_counter_and_original_streams_differ():
     shapes = mlp_shapes(7, 4, 5)
-    assert not torch.equal(init_parameters(shapes, rng="original"), init_parameters(shapes, rng="counter"))
-    with pytest.raises(ValueError, match="rng"):
-        init_parameters(shapes, rng="numpy")
+    assert not torch.equal(init(shapes, "original"), init(shapes, "counter"))
+    assert grokking_streams("counter", 7, 0.8, shapes, 0) == {}
+    with pytest.raises(ValueError, match=r"^rng='numpy' is not allowed"):
+        grokking_streams("numpy", 7, 0.8, shapes, 0)
 
 
 # ---- the original's algorithm, written out plainly: one run, nn.Linear layers, a Python loop ----------------------
@@ -115,10 +128,10 @@ def test_original_draws_replayed_bit_for_bit():
     modulus, embed_dim, width = 11, 8, 16
     init, train_id, test_id, *_ = original_run(modulus, embed_dim, width, (0.9, 0.999), 0.0, steps=0)
     shapes = mlp_shapes(modulus, embed_dim, width)
-    ours = {k: v[0] for k, v in unflatten(init_parameters(shapes, seed=0, rng="original")[None], shapes).items()}
+    ours = {k: v[0] for k, v in unflatten(original_parameters(shapes, seed=0)[None], shapes).items()}
     for name in shapes:
         assert torch.equal(ours[name], init[name]), name
-    split = modular_addition_split(modulus, 0.8, seed=0, rng="original")
+    split = original_split(modulus, 0.8, seed=0)
     for part, ids in (("train", train_id), ("test", test_id)):
         assert np.array_equal(split[part][0].numpy(), ids % modulus)
         assert np.array_equal(split[part][1].numpy(), ids // modulus)
@@ -131,10 +144,11 @@ def test_original_run_replayed(betas, weight_decay):
     amplifies them (sign descent on tiny gradients): here a relative 0.2 by step 300, where Adam stays within 2e-14."""
     steps, kw = 30, dict(modulus=11, embed_dim=8, width=16)
     *_, train_ref, test_ref = original_run(betas=betas, weight_decay=weight_decay, steps=steps, **kw)
-    ours = train_grokking(steps=steps, lr=0.01, betas=betas, weight_decay=weight_decay, rng="original", **kw)
+    ours = train_grokking(steps=steps, lr=0.01, betas=betas, weight_decay=weight_decay, **streams("original", **kw),
+                          **kw)
     np.testing.assert_allclose(ours["train_loss"][:, 0], train_ref, rtol=1e-12)
     np.testing.assert_allclose(ours["test_loss"][:, 0], test_ref, rtol=1e-12)
-    counter = train_grokking(steps=steps, lr=0.01, betas=betas, weight_decay=weight_decay, rng="counter", **kw)
+    counter = train_grokking(steps=steps, lr=0.01, betas=betas, weight_decay=weight_decay, **kw)
     assert np.abs(counter["train_loss"][:, 0] / train_ref - 1).max() > 1e-3   # the replay is not a coincidence
 
 

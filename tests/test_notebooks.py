@@ -21,7 +21,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from skill_physics import paths
+from skill_physics.paper import paths
 
 NOTEBOOKS = ("geometry_model.ipynb", "resource_model.ipynb", "domino_model.ipynb")
 PREFIX = "RESULTS_JSON "

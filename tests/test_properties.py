@@ -11,7 +11,8 @@ from hypothesis.extra.numpy import arrays
 
 from skill_physics import crossing_times, power_law_frequencies, resource_model, task_vectors, train_geometry
 from skill_physics.optim import SignGD
-from skill_physics.sweep import record_steps, simulate_modular, simulate_nonmodular, sweep_config
+from skill_physics.paper.sweep.engine import simulate_modular, simulate_nonmodular
+from skill_physics.paper.sweep.settings import record_steps, sweep_config
 
 # no example database, and Hypothesis' own cache in this session's temporary results folder (conftest): the tests
 # leave no .hypothesis folder in the repository

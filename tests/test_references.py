@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from skill_physics import paths
+from skill_physics.paper import paths
 
 TEXT_SUFFIXES = (".py", ".md", ".ipynb", ".toml", ".txt", ".sh", ".yml", ".yaml", ".json", ".cfg")
 TEXT_NAMES = ("Makefile", ".gitignore")

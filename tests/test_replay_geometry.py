@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import replay
-from skill_physics.geometry import (
-    OriginalStreams,
+from skill_physics.geometry import train_geometry
+from skill_physics.paper.replay import streams as replay
+from skill_physics.paper.replay.geometry import (
+    OriginalGeometryDraws,
     original_orthogonal_rows,
     original_start,
     original_vectors,
-    train_geometry,
 )
+from skill_physics.paper.replay.streams import original_power_law
 
 
 def lion_step(x, grad, state, lr, betas=(0.9, 0.99)):
@@ -92,14 +93,14 @@ def engine_runs(seed, task_numbers, n_dim, alpha, batch_size, noises, lr, optimi
     pairs = []
     for r, K in enumerate(task_numbers):
         pair, v = original_start(seed, vector_kind, K, n_dim, discard=(n_dim, n_dim))
-        vectors[r, :K], freqs[r, :K] = v.numpy(), replay.power_law(K, alpha)
+        vectors[r, :K], freqs[r, :K] = v.numpy(), original_power_law(K, alpha)
         pairs.append(pair)
     options = {"adam": {"betas": (0.9, 0.95)}, "lion": {"betas": (0.9, 0.99)}, "signgd": {},
                "ademamix": {"betas": (0.9, 0.999, 0.9999), "alpha": 2.0}}[optimizer]
-    streams = OriginalStreams(pairs, batch_size, noise_size=n_dim if noise_draws else 0)
+    streams = OriginalGeometryDraws(pairs, batch_size, noise_size=n_dim if noise_draws else 0)
     return train_geometry(vectors, freqs, steps=steps, lr=lr, optimizer=optimizer, loss=loss, gradient="autograd",
                           batch_size=batch_size, noise=np.asarray(noises, dtype=float), optimizer_options=options,
-                          rng="original", streams=streams)
+                          draws=streams, stable=False)
 
 
 FIG15 = dict(seed=7, n_dim=10, alpha=2, batch_size=128, lr=0.01, vector_kind="random_scaled")
@@ -110,8 +111,8 @@ def test_streams_are_the_original_draws_bit_for_bit():
     steps = 300
     _, _, ids, xis = original_run(n_tasks=10, noise=0.0, optimizer="adam", steps=steps, **FIG15)
     pair, _ = original_start(7, "random_scaled", 10, 10, discard=(10, 10))
-    streams = OriginalStreams([pair], 128, noise_size=10, block=64)     # blocks that do not divide the steps
-    cdf = torch.as_tensor(replay.choice_cdf(replay.power_law(10, 2)))[None]
+    streams = OriginalGeometryDraws([pair], 128, noise_size=10, block=64)     # blocks that do not divide the steps
+    cdf = torch.as_tensor(replay.choice_cdf(original_power_law(10, 2)))[None]
     for t in range(steps):
         expected = np.bincount(ids[t], minlength=10)
         assert np.array_equal(streams.categorical_counts(t, cdf, 128)[0].numpy(), expected)
@@ -154,9 +155,9 @@ def test_stacked_replay_equals_one_by_one_replay():
     settings = [(10, 0.0), (40, 0.2), (40, 1.0)]
     stacked = engine_runs(task_numbers=[10, 40, 40], noises=[0.0, 0.2, 1.0], **args)
     starts = [original_start(7, "random_scaled", K, 10, discard=(10, 10))[0] for K, _ in settings]
-    together = OriginalStreams(starts, [64, 128, 128], noise_size=10, block=50)
-    apart = [OriginalStreams([pair], B, noise_size=10, block=70) for pair, B in zip(starts, [64, 128, 128])]
-    cdf = torch.as_tensor(np.stack([replay.choice_cdf(replay.power_law(40, 2))] * 3))
+    together = OriginalGeometryDraws(starts, [64, 128, 128], noise_size=10, block=50)
+    apart = [OriginalGeometryDraws([pair], B, noise_size=10, block=70) for pair, B in zip(starts, [64, 128, 128])]
+    cdf = torch.as_tensor(np.stack([replay.choice_cdf(original_power_law(40, 2))] * 3))
     for t in range(120):
         counts, noise = together.categorical_counts(t, cdf, 128), together.normal("noise", t, 10)
         for r, streams in enumerate(apart):
@@ -179,15 +180,11 @@ def test_advance_continues_the_stream_as_a_loop_does():
     assert replay.state_key(pair) == replay.state_key((gen, state))
 
 
-def test_original_needs_streams_and_counter_refuses_them():
+def test_the_draws_must_hold_every_run():
     v, p = np.eye(2, dtype=np.float32), np.array([0.5, 0.5])
-    with pytest.raises(ValueError, match="streams"):
-        train_geometry(v, p, steps=2, lr=0.1, rng="original")
     pair = replay.generators(0)
-    with pytest.raises(ValueError, match="streams"):
-        train_geometry(v, p, steps=2, lr=0.1, streams=OriginalStreams([pair], 128))
-    with pytest.raises(ValueError, match="2 runs"):
-        train_geometry(v, p, steps=2, lr=0.1, rng="original", streams=OriginalStreams([pair, pair], 128))
+    with pytest.raises(ValueError, match=r"^draws hold 2 runs, the other arguments 1$"):
+        train_geometry(v, p, steps=2, lr=0.1, draws=OriginalGeometryDraws([pair, pair], 128))
 
 
 def original_mimic_loop(seed, n_dim, p1, lrs, steps, batch_size=128):
@@ -223,8 +220,8 @@ def test_engine_replays_the_original_fig4_grid_loop():
     starts = replay.loop_starts(replay.generators(2), 3, steps, 128)
     vectors = original_orthogonal_rows(replay.generators(2)[0], 2, 100)
     for pair, (name, lr) in zip(starts, lrs.items()):
-        rec = train_geometry(vectors, [0.9, 0.1], steps=steps, lr=lr, optimizer=name, rng="original",
-                             streams=OriginalStreams([pair], 128))
+        rec = train_geometry(vectors, [0.9, 0.1], steps=steps, lr=lr, optimizer=name,
+                            stable=False, draws=OriginalGeometryDraws([pair], 128))
         # SignGD: a flipped sign would move a skill by ~lr sqrt(N) = 3e-3 per step
         np.testing.assert_allclose(rec.skills[:, 0], expected[name], rtol=1e-5, atol=1e-5)
 
@@ -235,8 +232,8 @@ def test_skills_do_not_depend_on_the_signs_lapack_gives_singular_vectors():
     vectors = original_orthogonal_rows(replay.generators(2)[0], 2, 100)
     flips = torch.where(torch.rand(100, generator=torch.Generator().manual_seed(0)) < 0.5, -1.0, 1.0)
     for name in ("adam", "sgd", "signgd"):
-        runs = [train_geometry(v, [0.9, 0.1], steps=200, lr=3e-3, optimizer=name, rng="original",
-                               streams=OriginalStreams([replay.generators(2)], 128))
+        runs = [train_geometry(v, [0.9, 0.1], steps=200, lr=3e-3, optimizer=name,
+                              stable=False, draws=OriginalGeometryDraws([replay.generators(2)], 128))
                 for v in (vectors, vectors * flips)]
         assert np.array_equal(runs[0].skills, runs[1].skills)
 
@@ -260,7 +257,7 @@ def test_a_later_run_of_a_seeded_loop_replays_the_original_fig5_loop():
     """Fig 5's loop (N = 100 here): each run draws its own Gaussian matrix, then per step a batch and a randn(N)
     scaled by 0 (torch's vectorised path, N >= 16); the second run's vectors and batches depend on all of that."""
     N, K, steps, lr = 100, 3, 200, 1e-3
-    prob = replay.power_law(K, 2.0)
+    prob = original_power_law(K, 2.0)
     torch.manual_seed(2)
     np.random.seed(2)
     for _ in range(2):                          # the original's loop; the second run is compared
@@ -274,8 +271,8 @@ def test_a_later_run_of_a_seeded_loop_replays_the_original_fig5_loop():
     original_orthogonal_rows(pair[0], K, N)     # run 1's matrix
     replay.advance(pair, steps, 128, N)         # run 1's batches and zero-scaled noise
     vectors = original_orthogonal_rows(pair[0], K, N)
-    rec = train_geometry(vectors, prob, steps=steps, lr=lr, optimizer="signgd", rng="original",
-                         streams=OriginalStreams([pair], 128))
+    rec = train_geometry(vectors, prob, steps=steps, lr=lr, optimizer="signgd",
+                        stable=False, draws=OriginalGeometryDraws([pair], 128))
     np.testing.assert_allclose(rec.skills[:, 0], skills, rtol=1e-5, atol=1e-5)
 
 
@@ -285,7 +282,7 @@ def test_stacked_points_of_a_noisy_sweep_replay_the_original_fig7_loop():
     noise and noise sizes are stacked; each equals the original loop written out."""
     N, K, steps, lr = 100, 10, 200, 1e-3
     points = [(64, 0.0, N), (128, 0.1, N), (32, 0.3, N)]      # (B, sigma, normals per step)
-    prob = replay.power_law(K, 2)
+    prob = original_power_law(K, 2)
     torch.manual_seed(2)
     np.random.seed(2)
     expected = []
@@ -306,7 +303,7 @@ def test_stacked_points_of_a_noisy_sweep_replay_the_original_fig7_loop():
         replay.advance(pair, steps, B, n)
     B, sigma, n = (np.array(c) for c in zip(*points))
     rec = train_geometry(torch.stack(vectors), prob, steps=steps, lr=lr, optimizer="signgd", gradient="autograd",
-                         batch_size=B, noise=sigma, rng="original", streams=OriginalStreams(starts, B, noise_size=n))
+                         batch_size=B, noise=sigma, stable=False, draws=OriginalGeometryDraws(starts, B, noise_size=n))
     for r in range(len(points)):
         np.testing.assert_allclose(rec.skills[:, r], expected[r], rtol=1e-5, atol=1e-5)
 
@@ -314,8 +311,8 @@ def test_stacked_points_of_a_noisy_sweep_replay_the_original_fig7_loop():
 def test_runs_with_fewer_noise_draws_get_theirs_then_zeros():
     """Fig 7 top stacks a row with N = 100 among rows with N = 1000: each run draws its own randn(N_r)."""
     pairs = [replay.generators(1), replay.generators(1), replay.generators(5)]
-    together = OriginalStreams(pairs, [8, 8, 16], noise_size=[10, 20, 20], block=7)
-    apart = [OriginalStreams([p], b, noise_size=n) for p, b, n in zip(pairs, [8, 8, 16], [10, 20, 20])]
+    together = OriginalGeometryDraws(pairs, [8, 8, 16], noise_size=[10, 20, 20], block=7)
+    apart = [OriginalGeometryDraws([p], b, noise_size=n) for p, b, n in zip(pairs, [8, 8, 16], [10, 20, 20])]
     for t in range(20):
         noise = together.normal("noise", t, 20)
         for r, streams in enumerate(apart):

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from skill_physics import sparse_parity as sp
-from skill_physics.figure import printed_claim
+from skill_physics.paper.figure import printed_claim
+from skill_physics.paper.replay.parity import original_parity_data, parity_streams
 from skill_physics.sparse_parity import COMPOSITION, SWAPPED_PAIR, TWO_PARITIES
 
 
@@ -76,7 +77,7 @@ N_SAMPLES, STEPS = 200, 100
 def test_replay_draws_the_original_data_and_initialisation(case, float64_default):
     seed, tasks, frequencies, fraction, _ = CASES[case]
     ref = original_run(seed, tasks, frequencies, fraction, N_SAMPLES, steps=1)
-    data, stream = sp.original_parity_data(seed, tasks, N_SAMPLES, train_fraction=fraction)
+    data, stream = original_parity_data(seed, tasks, N_SAMPLES, train_fraction=fraction)
     torch.testing.assert_close(data.x_train, ref["x"], rtol=0, atol=0)          # same rows in the same order
     torch.testing.assert_close(data.y_train, ref["y"], rtol=0, atol=0)
     code = 2.0 ** torch.arange(32, dtype=torch.float64)                         # the test rows, as a set
@@ -96,7 +97,8 @@ def test_replay_trains_as_the_original(case, float64_default):
     label_tasks = tasks if output_order is None else COMPOSITION
     label_freqs = np.asarray(frequencies)[np.argsort(output_order if output_order else range(len(tasks)))]
     ours = sp.parity_experiment([seed], label_tasks, steps=STEPS, frequencies=label_freqs, n_samples=N_SAMPLES,
-                                train_fraction=fraction, rng="original", output_order=output_order)
+                                train_fraction=fraction, output_order=output_order,
+                                **parity_streams("original"))
     accuracy = ours["accuracy"][:, 0] if output_order is None else ours["accuracy"][:, 0][:, list(output_order)]
     assert len(np.unique(accuracy)) > 20                                       # the accuracies move
     np.testing.assert_array_equal(accuracy, ref["accuracy"])                   # float32 means: equal to the bit
@@ -106,16 +108,16 @@ def test_replay_trains_as_the_original(case, float64_default):
 
 def test_counter_and_original_streams_differ():
     runs = {rng: sp.parity_experiment([4], TWO_PARITIES, steps=5, frequencies=[1.0, 0.1], n_samples=N_SAMPLES,
-                                      rng=rng) for rng in ("original", "counter")}
+                                      **parity_streams(rng)) for rng in ("original", "counter")}
     assert not np.array_equal(runs["original"]["train_rmse"], runs["counter"]["train_rmse"])
-    with pytest.raises(ValueError, match="rng"):
-        sp.parity_experiment([4], TWO_PARITIES, steps=5, n_samples=N_SAMPLES, rng="legacy")
+    with pytest.raises(ValueError, match=r"^rng='legacy' is not allowed"):
+        parity_streams("legacy")
 
 
 def test_stacked_replay_equals_one_by_one():
     # runs of one seed share its stream, other seeds have their own; masked and unmasked runs mixed
     seeds, freqs = [4, 4, 7, 4, 1], [[1.0, 0.5], [1.0, 0.1], [1.0, 0.05], [1.0, 1.0], [1.0, 0.1]]
-    kw = {"steps": 25, "n_samples": 100, "rng": "original"}
+    kw = {"steps": 25, "n_samples": 100, **parity_streams("original")}
     together = sp.parity_experiment(seeds, TWO_PARITIES, frequencies=freqs, **kw)
     for r in range(len(seeds)):
         alone = sp.parity_experiment(seeds[r:r + 1], TWO_PARITIES, frequencies=freqs[r:r + 1], **kw)

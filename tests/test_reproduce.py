@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from skill_physics import paths
+from skill_physics.paper import paths
 
 sys.path.insert(0, str(paths.SCRIPTS))
 import reproduce  # noqa: E402

@@ -1,8 +1,16 @@
 """The Resource model against its limits and the original code's deterministic reference values."""
 import numpy as np
 import pytest
+import torch
 
-from skill_physics import Dependencies, crossing_times, effective_rate, power_law_frequencies, resource_model
+from skill_physics import (
+    Dependencies,
+    crossing_times,
+    effective_rate,
+    power_law_frequencies,
+    resource_model,
+    train_geometry,
+)
 
 
 def test_single_task_without_waste_ramps_linearly():
@@ -78,3 +86,22 @@ def test_bad_arguments_raise():
         resource_model([1.0], eta_eff=0.1, n0=0.0, steps=3, loss="l1")
     with pytest.raises(ValueError, match="steps"):
         resource_model([1.0], eta_eff=0.1, n0=0.0, steps=0)
+
+
+@pytest.mark.parametrize("loss,initial", [("mse", 0.0), ("ce", 0.5)])
+def test_start_puts_the_initial_state_first_on_the_geometry_models_clock(loss, initial):
+    p = power_law_frequencies(4, 1.0)
+    after = resource_model(p, eta_eff=0.1, n0=0.5, steps=6, loss=loss)
+    clocked = resource_model(p, eta_eff=0.1, n0=0.5, steps=6, loss=loss, start=True)
+    assert clocked.shape == (7, 4)
+    np.testing.assert_array_equal(clocked[0], np.full(4, initial))
+    np.testing.assert_array_equal(clocked[1:], after)
+
+
+def test_both_engines_record_the_state_after_t_updates_at_index_t():
+    # one orthonormal task under SGD on the full expectation (MSE): s <- s + 2 lr (1 - s); row t is after t updates
+    rec = train_geometry(np.eye(1, 3), [1.0], steps=3, lr=0.1, optimizer="sgd", gradient="full_expectation",
+                         record=[0, 1, 2, 3], dtype=torch.float64)
+    np.testing.assert_allclose(rec.skills[:, 0, 0], 1 - 0.8 ** np.arange(4), rtol=1e-12)
+    rm = resource_model([1.0], eta_eff=0.2, n0=0.0, steps=3, start=True)   # l <- l - 0.2 l / l: linear, clipped
+    np.testing.assert_allclose(rm[:, 0], [0.0, 0.2, 0.4, 0.6], rtol=1e-12)

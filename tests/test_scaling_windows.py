@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import paths, scaling, sweep
+from skill_physics.paper import paths, scaling, sweep
 
 GRID = np.array([10, 20, 40, 80, 160, 320])
 
@@ -179,9 +179,9 @@ def test_sweep_data_computes_gathers_and_offsets_seeds(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("rng", ["counter", "original"])
 def test_minima_over_draws_uses_the_sweeps_task_vectors(rng):
-    from skill_physics.replay import random_unit_vectors
+    from skill_physics.paper.replay.geometry import original_unit_vectors
     from skill_physics.tasks import power_law_frequencies, task_vectors
-    draw = (lambda s: random_unit_vectors(s, 12, 3)) if rng == "original" else (
+    draw = (lambda s: original_unit_vectors(s, 12, 3)) if rng == "original" else (
         lambda s: task_vectors("random_unit", 12, 3, seed=s))
     V = torch.stack([draw(s) for s in (2, 7)])
     want = scaling.loss_minima(V, power_law_frequencies(12, 1.5))

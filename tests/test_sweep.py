@@ -7,30 +7,23 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import paths, power_law_frequencies, task_vectors, train_geometry
-from skill_physics.rng import CounterRNG
-from skill_physics.store import CacheError, save_arrays
-from skill_physics.sweep import (
-    QUICK,
-    BatchCounts,
+from skill_physics import power_law_frequencies, task_vectors, train_geometry
+from skill_physics.paper import paths
+from skill_physics.paper.store import CacheError, load_arrays, save_arrays
+from skill_physics.paper.sweep.cells import (
     cell_path,
-    code_stamp,
     done_cells,
     export_summary,
     gather,
-    grid_cells,
     is_complete,
     load_cell,
     load_summary,
-    parse_shard,
-    plan,
-    record_steps,
-    run_sweep,
-    simulate_modular,
-    simulate_nonmodular,
-    sweep_cli,
-    sweep_config,
 )
+from skill_physics.paper.sweep.cli import sweep_cli
+from skill_physics.paper.sweep.engine import ENGINE_VERSION, BatchCounts, simulate_modular, simulate_nonmodular
+from skill_physics.paper.sweep.jobs import plan, run_sweep
+from skill_physics.paper.sweep.settings import QUICK, grid_cells, parse_shard, record_steps, sweep_config
+from skill_physics.rng import CounterRNG
 
 SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=120, dense_until=120, n_log=5,
                      dims=(10, 20), seeds=(0, 1), trace_dim=10, trace_until=120, rng="counter")
@@ -138,10 +131,10 @@ def test_original_batches_are_numpy_choice_per_seed():
 
 
 def test_original_task_vectors_are_torch_randn():
-    from skill_physics.replay import random_unit_vectors
+    from skill_physics.paper.replay.geometry import original_unit_vectors
     torch.manual_seed(2)
     u = torch.randn(1000, 60)
-    assert torch.equal(random_unit_vectors(2, 1000, 60), u / torch.norm(u, dim=1, keepdim=True))
+    assert torch.equal(original_unit_vectors(2, 1000, 60), u / torch.norm(u, dim=1, keepdim=True))
 
 
 def test_record_schedule_keeps_the_fit_points_and_the_trace():
@@ -194,7 +187,7 @@ def test_modular_loss_floor():
 
 
 def test_collapse_dims_finds_where_the_loss_stays_below_threshold():
-    from skill_physics.scaling import collapse_dims
+    from skill_physics.paper.scaling import collapse_dims
     dims = np.array([100, 200, 300, 400])
     median = np.array([[0.3, 1e-5, 0.2, 1e-6],         # dips early, collapses for good at 400
                        [1e-5, 1e-6, 1e-7, 1e-8],       # below from the first n_dim
@@ -204,7 +197,7 @@ def test_collapse_dims_finds_where_the_loss_stays_below_threshold():
 
 
 def test_loss_minima_is_the_plateau_of_training_and_separable():
-    from skill_physics.scaling import loss_minima, minima_over_draws
+    from skill_physics.paper.scaling import loss_minima, minima_over_draws
     minima = minima_over_draws(10, 1.0, 50, seeds=(0, 1, 2))
     alone = [float(minima_over_draws(10, 1.0, 50, seeds=(s,))[0]) for s in (0, 1, 2)]
     np.testing.assert_allclose(minima, alone, rtol=1e-9)          # stacking draws does not change any minimum
@@ -235,7 +228,7 @@ def test_bad_config_is_refused():
 
 
 def test_sweep_cli_refuses_bad_input(capsys):
-    from skill_physics.sweep import sweep_cli
+    from skill_physics.paper.sweep.cli import sweep_cli
     assert sweep_cli(["--quick", "--plan", "--shard", "3/2"]) == 2
     assert "0 <= K < N" in capsys.readouterr().err
     assert sweep_cli(["--quick", "--plan", "--variants", "adamw"]) == 2
@@ -346,9 +339,9 @@ def test_summary_stands_in_for_the_cache_and_resumes(tmp_path, monkeypatch):
         for j, s in enumerate(SMALL.seeds):
             expected = full[("modular", s, d)]["final_loss"]
             np.testing.assert_array_equal(merged["modular"]["final_loss"][:, i, j], expected)
-    export_summary(SMALL)
+    path, _, _ = export_summary(SMALL)
+    assert load_arrays(path)["engine_version"] == ENGINE_VERSION      # the stamp: settings (the name) and version
     summary = load_summary(SMALL)
-    assert summary["code"] == code_stamp()
     for key in ("final_loss", "trace", "fit_loss", "early", "done"):
         np.testing.assert_array_equal(summary["adam"][key], merged["adam"][key])
 

@@ -1,10 +1,13 @@
-"""``scripts/sweep.py`` (``sweep.sweep_cli``): what each option hands the engine, what it prints, and its exit codes.
+"""``scripts/sweep.py`` (``cli.sweep_cli``): what each option hands the engine, what it prints, and its exit codes.
 The engine itself is replaced by a recorder: these tests are about the command line, not the cells."""
 import pytest
 import torch
 
-from skill_physics import paths, sweep
-from skill_physics.sweep import PAPER, QUICK, VARIANTS, sweep_cli
+from skill_physics.paper import paths, sweep
+from skill_physics.paper.sweep import cells as sweep_cells
+from skill_physics.paper.sweep import cli
+from skill_physics.paper.sweep.cli import sweep_cli
+from skill_physics.paper.sweep.settings import PAPER, QUICK, VARIANTS
 
 
 @pytest.fixture
@@ -22,14 +25,15 @@ def recorded(monkeypatch, tmp_path):
         calls.append(("export", cfg))
         return paths.ROOT / "data" / "summary.npz", 3, 4
 
-    monkeypatch.setattr(sweep, "run_sweep", run_sweep)
-    monkeypatch.setattr(sweep, "export_summary", export_summary)
+    monkeypatch.setattr(cli, "run_sweep", run_sweep)
+    monkeypatch.setattr(cli, "export_summary", export_summary)
     return calls
 
 
 def header(cfg, shard, cells, jobs):
     total = len(sweep.grid_cells(cfg))
-    return f"sweep {sweep.shown(cfg.folder)}: shard {shard} holds {cells} of {total} grid cells; {jobs} jobs to run"
+    return (f"sweep {sweep_cells.shown(cfg.folder)}: shard {shard} holds {cells} of {total} grid cells; "
+            f"{jobs} jobs to run")
 
 
 def test_defaults_run_the_paper_sweep_on_every_core_with_a_progress_bar(recorded, capsys):

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import paths, store, sweep
-from skill_physics.sweep import FIT_STEPS, _fits, _rank, grid_cells, plan, run_sweep, sweep_config
+from skill_physics.paper import paths, sweep
+from skill_physics.paper.sweep import engine
+from skill_physics.paper.sweep import jobs as jobplan
+from skill_physics.paper.sweep.jobs import _fits, plan, run_sweep
+from skill_physics.paper.sweep.settings import FIT_STEPS, _rank, grid_cells, sweep_config
 
 PAPER = sweep_config()      # dims 20, 40, ..., 1000; trace cell (seed 0, d = 100); coarse grid 20, 120, 220, ...
 
@@ -76,7 +79,7 @@ def bars(monkeypatch):
         opened.append(_RecordingBar(**kwargs))
         yield opened[-1]
 
-    monkeypatch.setattr(store, "progress", recording)
+    monkeypatch.setattr(jobplan, "progress_bar", recording)
     return opened
 
 
@@ -89,7 +92,7 @@ def test_progress_bar_counts_every_step_of_every_job(tmp_path, monkeypatch, bars
     (bar,) = bars
     assert bar.desc == label and bar.enabled and bar.total == 2 * 2 * TINY.steps
     assert sum(bar.updates) == bar.total   # the workers' updates all reach the parent's bar
-    monkeypatch.setattr(sweep, "_run_parallel", None)    # nothing left: no job, a disabled bar, no process
+    monkeypatch.setattr(jobplan, "_run_parallel", None)    # nothing left: no job, a disabled bar, no process
     assert run_sweep(TINY, workers=workers) == 0 and bars[-1].total == 0 and not bars[-1].enabled
 
 
@@ -103,8 +106,8 @@ def test_a_single_step_has_a_bar(tmp_path, monkeypatch, bars):
 def dispatched(monkeypatch):
     """What ``run_sweep`` hands ``run_job`` (each returns 1 file) and ``_run_parallel`` (returns 7), recorded."""
     calls = []
-    monkeypatch.setattr(sweep, "run_job", lambda c, job, dev, bar, graph: calls.append(("job", dev, graph)) or 1)
-    monkeypatch.setattr(sweep, "_run_parallel", lambda c, js, dev, bar, w, th: calls.append(("parallel", w, th)) or 7)
+    monkeypatch.setattr(jobplan, "run_job", lambda c, job, dev, bar, graph: calls.append(("job", dev, graph)) or 1)
+    monkeypatch.setattr(jobplan, "_run_parallel", lambda c, js, dev, bar, w, th: calls.append(("parallel", w, th)) or 7)
     return calls
 
 
@@ -115,7 +118,7 @@ def test_run_sweep_defaults_and_what_it_hands_on(monkeypatch, bars, dispatched):
     def fake_plan(*args):
         calls.append(("plan", *args))
         return jobs
-    monkeypatch.setattr(sweep, "plan", fake_plan)
+    monkeypatch.setattr(jobplan, "plan", fake_plan)
     assert run_sweep(TINY) == 2                 # one process, the CPU, every variant and cell, summary used
     assert calls == [("plan", TINY, None, (0, 1), "cpu", True), ("job", "cpu", None), ("job", "cpu", None)]
     assert bars[-1].enabled                     # a bar unless asked not to
@@ -150,7 +153,7 @@ def test_run_sweep_uses_processes_only_for_several_cpu_jobs(monkeypatch, tmp_pat
 def test_run_job_defaults_to_the_cpu_and_stores_float_cells(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
     cfg = sweep_config(**{**TINY.__dict__, "alphas": (1, 2)})          # integer alphas are stored as floats
-    assert sweep.run_job(cfg, ("modular", [(0, 5)], ("modular",))) == 1
+    assert jobplan.run_job(cfg, ("modular", [(0, 5)], ("modular",))) == 1
     cell = sweep.load_cell(cfg, "modular", 0, 5)
     assert cell["alphas"].dtype == np.float64 and cell["alphas"].tolist() == [1.0, 2.0]
     assert cell["loss"].dtype == np.float32 and cell["final_loss"].dtype == np.float64   # records: half the bytes
@@ -186,12 +189,14 @@ def test_a_worker_job_writes_into_the_parents_folder_and_reports_through_the_que
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "the worker's own default")
     updates, threads = queue.Queue(), torch.get_num_threads()
     torch.set_num_threads(2)
+    parent = tmp_path / "the parent's folder"
     try:
-        assert sweep._worker_job(TINY, ("modular", [(0, 5), (0, 10)], ("modular",)), "cpu", updates, 1, tmp_path) == 2
+        assert jobplan._worker_job(TINY, ("modular", [(0, 5), (0, 10)], ("modular",)), "cpu", updates, 1, parent) == 2
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
-    assert paths.RESULTS == tmp_path and sweep.load_cell(TINY, "modular", 0, 10) is not None
+    assert paths.RESULTS == tmp_path / "the worker's own default"                  # no global was rewritten
+    assert (parent / "modular" / "seed0_d0010.npz").is_file() and not TINY.folder.exists()
     received = [updates.get_nowait() for _ in range(updates.qsize())]
     assert received and sum(received) == 2 * TINY.steps
 
@@ -200,15 +205,15 @@ def test_a_worker_job_writes_into_the_parents_folder_and_reports_through_the_que
 def test_on_a_cpu_the_step_program_runs_only_when_asked(monkeypatch, graph, program):
     # under the counter stream only the program (graph mode) reads its uniforms in blocks
     blocks = []
-    original = sweep.BatchCounts.block_uniforms
-    monkeypatch.setattr(sweep.BatchCounts, "block_uniforms", lambda self, first: blocks.append(first) or
+    original = engine.BatchCounts.block_uniforms
+    monkeypatch.setattr(engine.BatchCounts, "block_uniforms", lambda self, first: blocks.append(first) or
                         original(self, first))
-    sweep.simulate_modular(TINY, [(0, 5)], graph=graph)
+    engine.simulate_modular(TINY, [(0, 5)], graph=graph)
     assert blocks == ([0] if program else [])
 
 
 def test_a_long_job_reports_each_thousand_steps_and_the_rest():
     bar = _RecordingBar()
     cfg = sweep_config(**{**TINY.__dict__, "steps": 2300, "dense_until": 10, "trace_until": 10})
-    sweep.simulate_modular(cfg, [(0, 5), (0, 10)], bar=bar)
+    engine.simulate_modular(cfg, [(0, 5), (0, 10)], bar=bar)
     assert bar.updates == [2 * 1000, 2 * 1000, 2 * 300]        # steps x cells

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from skill_physics.sweep import FIT_STEPS, record_steps, sweep_config
+from skill_physics.paper.sweep.settings import FIT_STEPS, record_steps, sweep_config
 
 PAPER = sweep_config()
 

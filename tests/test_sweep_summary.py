@@ -2,7 +2,8 @@
 paper grid recomputed in full (n_dim = 20, seeds 0 and 1, all 99 000 steps, every variant) against it."""
 import numpy as np
 
-from skill_physics import sweep
+from skill_physics.paper import sweep
+from skill_physics.paper.sweep import engine
 
 CELLS = [(0, 20), (1, 20)]
 
@@ -12,7 +13,7 @@ def test_committed_summary_matches_two_cells_recomputed_in_full():
     summary = sweep.load_summary(cfg)
     assert summary is not None, f"{sweep.summary_path(cfg)} is missing: run scripts/sweep.py --export-summary"
     dims, seeds = list(cfg.dims), list(cfg.seeds)
-    computed = {**sweep.simulate_nonmodular(cfg, CELLS), **sweep.simulate_modular(cfg, CELLS)}
+    computed = {**engine.simulate_nonmodular(cfg, CELLS), **engine.simulate_modular(cfg, CELLS)}
     for (variant, seed, d), cell in computed.items():
         i, j = dims.index(d), seeds.index(seed)
         assert summary[variant]["done"][i, j], f"{variant} {seed} {d} is not in the summary"

@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import paths, sweep
-from skill_physics.store import CacheError, save_arrays
-from skill_physics.sweep import FIT_STEPS, at_steps, gather, load_cell, run_sweep, sweep_config
+from skill_physics.paper import paths, store, sweep
+from skill_physics.paper.store import CacheError, save_arrays
+from skill_physics.paper.sweep import cells, engine
+from skill_physics.paper.sweep.cells import at_steps, gather, load_cell
+from skill_physics.paper.sweep.jobs import run_sweep
+from skill_physics.paper.sweep.settings import FIT_STEPS, sweep_config
 
 SMALL = sweep_config(alphas=(1.0, 2.0), n_tasks=50, batch_size=64, steps=260, dense_until=200, n_log=5,
                      dims=(10, 20), seeds=(0, 1), trace_dim=20, trace_seed=1, trace_until=230, rng="counter")
@@ -62,17 +65,17 @@ def test_gather_tables_are_the_cells_read_at_their_steps(small_sweep):
 def test_at_steps_names_the_missing_steps():
     cell = {"steps": np.array([0, 1, 2, 5]), "loss": np.arange(8.0).reshape(2, 4)}
     np.testing.assert_array_equal(at_steps(cell, [1, 5]), [[1, 3], [5, 7]])
-    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[3, 4, 6, 7, 8\] \.\.\.$"):
+    with pytest.raises(store.CacheError, match=r"lacks the record steps \[3, 4, 6, 7, 8\] \.\.\.$"):
         at_steps(cell, [3, 4, 6, 7, 8, 9])
-    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[3, 4, 6, 7, 8\]$"):
+    with pytest.raises(store.CacheError, match=r"lacks the record steps \[3, 4, 6, 7, 8\]$"):
         at_steps(cell, [3, 4, 6, 7, 8])                        # five missing: all named, no ellipsis
-    with pytest.raises(sweep.CacheError, match=r"lacks the record steps \[6\]$"):
+    with pytest.raises(store.CacheError, match=r"lacks the record steps \[6\]$"):
         at_steps(cell, [5, 6])                                  # past the last record
 
 
 def test_a_cell_of_other_settings_or_damaged_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
-    path = sweep.cell_path(SMALL, "modular", 0, 10)
+    path = cells.cell_path(SMALL, "modular", 0, 10)
     save_arrays(path, {"alphas": np.array([3.0]), "loss": np.zeros((1, 2))})
     with pytest.raises(CacheError, match=r"^cache file .*seed0_d0010\.npz holds alphas \[3\.\], "
                                          r"expected \(1\.0, 2\.0\)$"):
@@ -91,7 +94,7 @@ def test_a_summary_of_another_sweep_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_block_of_counter_uniforms_is_the_steps_float64_uniforms():
-    batches = sweep.BatchCounts([0, 5], (1.0, 2.0), 100, 16, "cpu", rng="counter")
+    batches = engine.BatchCounts([0, 5], (1.0, 2.0), 100, 16, "cpu", rng="counter")
     block = batches.block_uniforms(batches.block)
     assert block.shape == (batches.block, 2, 16) and block.dtype == torch.float64
     for t in (0, 17, batches.block - 1):
@@ -99,7 +102,7 @@ def test_a_block_of_counter_uniforms_is_the_steps_float64_uniforms():
 
 
 def test_original_blocks_are_drawn_in_order():
-    batches = sweep.BatchCounts([0], (1.0,), 100, 16, "cpu", rng="original")
+    batches = engine.BatchCounts([0], (1.0,), 100, 16, "cpu", rng="original")
     batches.block_uniforms(0)
     with pytest.raises(ValueError, match=rf"^rng='original' draws steps in order: block {2 * batches.block} asked "
                                          r"after block 0$"):

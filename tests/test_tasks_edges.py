@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from skill_physics import power_law_frequencies, task_vectors
-from skill_physics.tasks import check_choice, check_positive
+from skill_physics.util import check_choice, check_positive
 
 
 def reference_draw(kind, K, N, seed):

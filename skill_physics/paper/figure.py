@@ -1,19 +1,10 @@
-"""The figure-script toolkit: CLI, presets, cache, claims JSON, pdf + png output.
+"""The figure-script toolkit: command line, presets, cache, claims JSON, pdf + png output.
 
-A figure script describes itself with a ``FigureScript`` and calls ``main``:
-
-    FIG = FigureScript(number=9, slug="domino", presets={"paper": {...}, "quick": {...}},
-                       compute=compute, plot=plot, claims=claims)
-    if __name__ == "__main__":
-        raise SystemExit(main(FIG))
-
-``compute(cfg, ctx) -> dict`` of arrays (cached in results/), ``plot(data, cfg) -> Figure`` or ``{suffix: Figure}``
-(suffix '' is the paper panel, others are supplements), ``claims(data, cfg) -> list`` of ``claim(...)`` dicts.
-
-Where a run writes: only the paper preset with the paper's seeds and random streams writes ``figures/``; ``--quick``,
-``--seed K`` and ``--rng R`` write to ``figures/<variant>/`` (``output_folder``), so no such run overwrites a
-committed figure. The outputs are byte-stable: no creation date in the PDF, the cache named relative to the results
-folder, and the runtime is the compute time stored in the cache (a re-plot from the cache rewrites the same bytes).
+A script describes its figure with a ``FigureScript`` (``compute(cfg, ctx) -> dict`` of arrays, cached in results/;
+``plot(data, cfg) -> Figure`` or ``{suffix: Figure}``; ``claims(data, cfg) -> list`` of ``claim`` rows) and calls
+``main``. Only the paper preset with the paper's seeds and streams writes ``figures/``; ``--quick``, ``--seed K`` and
+``--rng R`` write to ``figures/<variant>/``. The outputs are byte-stable: no creation date, the cache named relative to
+the results folder, and the runtime is the compute time stored in the cache.
 """
 import argparse
 import hashlib
@@ -30,10 +21,12 @@ import matplotlib
 matplotlib.use("Agg")  # headless: scripts and tests never need a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
-# cache I/O and progress bars live in store (the experiment modules use them too); re-exported for the scripts
+from ..util import progress  # noqa: E402, F401  (re-exported for the scripts)
 from . import paths  # noqa: E402
-from .store import CacheError, atomic_write, cached, load_arrays, progress, save_arrays  # noqa: E402, F401
+from .replay import RNGS  # noqa: E402
+from .store import CacheError, atomic_write, cached, load_arrays, save_arrays  # noqa: E402, F401
 
 
 @dataclass
@@ -60,6 +53,9 @@ class FigureScript:
     notes: list = field(default_factory=list)   # differences from the paper's figure, written into the JSON
     threads: int = 1            # torch threads (0: every usable core): tiny tensor programs run fastest on one
     stochastic: bool = True                      # draws random numbers (JSON "rng": the preset's, else 'counter')
+    # the version of the numbers compute() returns: bump it by hand in a commit that means to change them (here or in
+    # the package), so that caches of the old numbers are not read; edits that keep the numbers keep every cache
+    version: int = 1
 
     @property
     def name(self):
@@ -150,23 +146,10 @@ def in_range(ours, low, high):
 # ----------------------------------------------------------------------------------------------------------- cache
 
 def cache_path(fig, preset, cfg, ctx):
-    """results/<FigN_slug>/<preset>-<hash of settings>.npz."""
-    key = json.dumps({"cfg": _plain(cfg), "device": ctx.device, "seed": ctx.seed}, sort_keys=True)
+    """results/<FigN_slug>/<preset>-<hash of the settings and the figure's version>.npz."""
+    key = json.dumps({"cfg": _plain(cfg), "device": ctx.device, "seed": ctx.seed, "version": fig.version},
+                     sort_keys=True)
     return paths.RESULTS / fig.name / f"{preset}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
-
-
-def code_version(fig):
-    """Hash of the code that computes a figure: the package's modules and the figure's script.
-
-    Stored in the cache file; a cache written by other code is still used (a figure is then re-plotted in seconds,
-    whatever the code edit was) but the run says so and the JSON records it.
-    """
-    import inspect
-    sources = sorted(Path(__file__).parent.glob("*.py")) + [Path(inspect.getsourcefile(fig.compute))]
-    digest = hashlib.sha1()
-    for source in sources:
-        digest.update(source.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 # ---------------------------------------------------------------------------------------------------------- output
@@ -219,7 +202,7 @@ def parse_args(fig, argv=None):
     parser.add_argument("--recompute", action="store_true", help="ignore the cache in results/")
     parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
     parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (default 0)")
-    parser.add_argument("--rng", choices=("original", "counter"), default=None,
+    parser.add_argument("--rng", choices=RNGS, default=None,
                         help="random streams of a seeded figure: 'original' (the paper code's generators and order "
                              "of draws; the default of the paper presets) or 'counter' (runs like the paper's)")
     parser.add_argument("--out", type=Path, default=None,
@@ -231,8 +214,8 @@ def parse_args(fig, argv=None):
     return parser.parse_args(argv)
 
 
-def _check_device(device):
-    import torch
+def check_device(device):
+    """Raise ValueError unless ``device`` is 'cpu', or a CUDA device that torch sees."""
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise ValueError(f"--device={device!r} is not allowed; choose 'cpu' or 'cuda'")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -250,16 +233,14 @@ def _output_folder_ready(out):
     return out
 
 
-def _report(fig, args, preset, cfg, path, stamps, version, figures, rows):
+def _report(fig, args, preset, cfg, path, compute_s, figures, rows):
     """The figure's JSON: settings, the compute time, the cache (relative to the results folder) and the claims."""
-    compute_s = stamps["compute_s"]
     return {"figure": fig.number, "slug": fig.slug, "preset": preset, "seed": args.seed, "device": args.device,
             "rng": cfg.get("rng", "counter" if fig.stochastic else None),
             # the seconds the cached arrays took to compute (null for a cache older than this stamp): a re-plot from
             # the cache reports the cost of a run from scratch, and rewrites the same bytes
             "runtime_s": None if compute_s is None else round(compute_s, 2),
-            "cache": path.relative_to(paths.RESULTS).as_posix(),
-            "cache_matches_code": stamps["code_version"] == version,
+            "cache": path.relative_to(paths.RESULTS).as_posix(), "version": fig.version,
             "outputs": [fig.name + (f"_{s}" if s else "") for s in figures], "notes": fig.notes, "claims": rows}
 
 
@@ -273,8 +254,7 @@ def main(fig, argv=None):
               f"{paths.PACKAGE_DIR}; run `pip install -e .` in this checkout (or scripts/reproduce.py, which uses this "
               "checkout's package) to compute with this checkout's code", file=sys.stderr)
     try:
-        import torch
-        _check_device(args.device)
+        check_device(args.device)
         out = _output_folder_ready(args.out or output_folder(args.quick, args.seed, args.rng))
         threads = fig.threads if args.threads is None else args.threads
         if threads < 0:
@@ -286,11 +266,8 @@ def main(fig, argv=None):
                 raise ValueError(f"--rng: figure {fig.number} draws no random numbers, or only counter-based ones")
             cfg["rng"] = args.rng
         ctx = Context(device=args.device, seed=args.seed, progress=not args.no_progress, recompute=args.recompute)
-        path, version = cache_path(fig, preset, cfg, ctx), code_version(fig)
-        data, stamps = cached(path, lambda: fig.compute(cfg, ctx), args.recompute, version)
-        if stamps["code_version"] != version:
-            print(f"{fig.name}: note: {path} was computed by another version of the code; "
-                  "run with --recompute to refresh it", file=sys.stderr)
+        path = cache_path(fig, preset, cfg, ctx)
+        data, compute_s = cached(path, lambda: fig.compute(cfg, ctx), args.recompute)
         figures = fig.plot(data, cfg)
         rows = fig.claims(data, cfg)
     except (ValueError, CacheError) as err:
@@ -300,9 +277,9 @@ def main(fig, argv=None):
         figures = {"": figures}
     for suffix, f in figures.items():
         save_figure(f, out / (fig.name + (f"_{suffix}" if suffix else "")))
-    write_json(out / f"{fig.name}.json", _report(fig, args, preset, cfg, path, stamps, version, figures, rows))
+    write_json(out / f"{fig.name}.json", _report(fig, args, preset, cfg, path, compute_s, figures, rows))
     n_hold = sum(r["holds"] for r in rows)
-    compute_s = "unknown" if stamps["compute_s"] is None else f"{stamps['compute_s']:.1f} s"
+    compute_s = "unknown" if compute_s is None else f"{compute_s:.1f} s"
     print(f"{fig.name} ({preset}): {n_hold}/{len(rows)} claims hold, {time.perf_counter() - start:.1f} s "
           f"(compute {compute_s}) -> {out / fig.name}.{{pdf,png,json}}")
     for r in rows:

@@ -10,10 +10,10 @@ from dataclasses import fields, replace
 import numpy as np
 import torch
 
+from ..measure import loglog_slope, two_point_slope
+from ..tasks import power_law_frequencies, task_vectors
 from . import sweep
-from .measure import loglog_slope, two_point_slope
-from .replay import random_unit_vectors
-from .tasks import power_law_frequencies, task_vectors
+from .replay.geometry import original_unit_vectors
 
 FIT_DIMS = sweep.FIT_DIMS          # alpha_N window: d = 40 -> 220
 FIT_STEPS = sweep.FIT_STEPS        # alpha_S window: t = 80 -> 200
@@ -155,7 +155,7 @@ def loss_minima(V, p):
 def minima_over_draws(n_dim, alpha, n_tasks, seeds, rng="counter"):
     """``loss_minima`` of the random unit task vectors drawn with each seed, as the sweep draws them under ``rng``
     (the spread of the plateau over task-vector draws, which the sweep's 4 seeds sample only thinly): (len(seeds),)."""
-    V = torch.stack([random_unit_vectors(s, n_tasks, n_dim) if rng == "original" else
+    V = torch.stack([original_unit_vectors(s, n_tasks, n_dim) if rng == "original" else
                      task_vectors("random_unit", n_tasks, n_dim, seed=s) for s in seeds])
     return loss_minima(V, power_law_frequencies(n_tasks, alpha))
 

@@ -1,12 +1,9 @@
-"""Cache files and progress bars: what the experiment modules and the figure toolkit both need.
-
-The experiment modules (``sparse_parity``, ``modularity``, ``sweep``) import this module, never ``figure``: they
-return arrays, and only the figure toolkit knows figures and claims.
+"""Cache files of the figures and the sweep.
 
 A cache file is a compressed ``.npz`` of a nested dict of arrays (keys joined with '/'), written atomically: a
-reader sees either no file or a whole one. ``cached`` adds two stamps to what it stores: the code version that
-computed the arrays and the seconds the computation took, so that a re-plot from the cache reports the compute
-time, not its own.
+reader sees either no file or a whole one. ``cached`` stores beside the arrays the seconds they took to compute,
+so that a re-plot from the cache reports the compute time, not its own. Which numbers a file holds is said by its
+name (``figure.cache_path``), never by a stamp of the code's text.
 """
 import os
 import tempfile
@@ -16,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-STAMPS = ("code_version", "compute_s")   # stored as '_code_version', '_compute_s' beside the arrays
+COMPUTE_S = "_compute_s"   # the stamp stored beside the arrays
 
 
 class CacheError(RuntimeError):
@@ -78,14 +75,7 @@ def load_arrays(path):
         raise CacheError(f"cache file {path} is damaged ({err}); delete it or run with --recompute") from err
 
 
-def _pop_stamps(data):
-    """Remove the stamps from loaded ``data``; a stamp missing from an older file reads None."""
-    found = {k: data.pop(f"_{k}", None) for k in STAMPS}
-    return {"code_version": None if found["code_version"] is None else str(found["code_version"]),
-            "compute_s": None if found["compute_s"] is None else float(found["compute_s"])}
-
-
-def cached(path, compute, recompute=False, version=""):
+def cached(path, compute, recompute=False):
     """``compute()`` unless ``path`` holds its result already; a computed result is written to ``path``.
 
     Parameters
@@ -93,25 +83,18 @@ def cached(path, compute, recompute=False, version=""):
     path : Path             the .npz cache file
     compute : callable      () -> dict of arrays
     recompute : bool        compute even if ``path`` exists
-    version : str           the code version stored with a computed result
 
     Returns
     -------
     data : dict of arrays
-    stamps : dict           'code_version' (str, None if the file predates stamps) and 'compute_s' (seconds the
-                            computation took when it ran; None if the file predates this stamp)
+    compute_s : float or None   seconds the computation took when it ran (None for a file without the stamp)
     """
     if path.exists() and not recompute:
         data = load_arrays(path)
-        return data, _pop_stamps(data)
+        seconds = data.pop(COMPUTE_S, None)
+        return data, None if seconds is None else float(seconds)
     start = time.perf_counter()
     data = compute()
-    stamps = {"code_version": version, "compute_s": time.perf_counter() - start}
-    save_arrays(path, {**data, **{f"_{k}": np.asarray(v) for k, v in stamps.items()}})
-    return data, stamps
-
-
-def progress(iterable=None, total=None, desc=None, enabled=True):
-    """A tqdm progress bar (on stderr), or the bare iterable when disabled."""
-    from tqdm.auto import tqdm
-    return tqdm(iterable, total=total, desc=desc, disable=not enabled, mininterval=0.5, leave=False)
+    seconds = time.perf_counter() - start
+    save_arrays(path, {**data, COMPUTE_S: np.asarray(seconds)})
+    return data, seconds

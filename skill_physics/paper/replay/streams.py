@@ -1,26 +1,11 @@
-"""The original code's random streams (``rng="original"``): the paper's own runs, draw for draw.
+"""The original code's generators: seeding, copying and advancing them, and its batch and frequency arithmetic.
 
 The paper's code seeds each experiment with ``torch.manual_seed(s)`` and ``np.random.seed(s)`` and then draws in a
 fixed order, so its runs are a pure function of the seed. Replaying them needs the same generators (PyTorch's CPU
-Mersenne Twister, NumPy's legacy ``RandomState``), the same seeds, the same order and the same dtypes, discarded
-draws included. This module holds the primitives; each experiment states its own order of draws.
-
-Why not only the counter-based ``rng`` module: its draws do not depend on what was drawn before, which is what
-stacked statistics need, but they are other numbers than the paper's. Under ``rng="original"`` a figure shows the
-paper's runs; under ``rng="counter"`` it shows runs like them.
+Mersenne Twister, NumPy's legacy ``RandomState``), seeds, order and dtypes, discarded draws included.
 """
-import math
-
 import numpy as np
 import torch
-
-RNGS = ("original", "counter")
-
-
-def check_rng(rng):
-    """Raise ValueError unless ``rng`` is 'original' or 'counter'."""
-    if rng not in RNGS:
-        raise ValueError(f"rng={rng!r} is not allowed; choose one of {', '.join(map(repr, RNGS))}")
 
 
 def generators(seed):
@@ -42,38 +27,11 @@ def choice(state, cdf, size):
     return cdf.searchsorted(state.random_sample(size), side="right")
 
 
-def random_unit_vectors(seed, n_tasks, n_dim):
-    """The original's random unit task vectors: ``manual_seed(seed)``, ``u = randn(K, N)`` in float32, each row
-    divided by its float32 norm. Returns a (K, N) float32 tensor."""
-    gen = torch.Generator().manual_seed(int(seed))
-    u = torch.randn(int(n_tasks), int(n_dim), generator=gen, dtype=torch.float32)
-    return u / torch.norm(u, dim=1, keepdim=True)
-
-
-def linear_init(generator, fan_in, fan_out, dtype=torch.float64):
-    """``nn.Linear(fan_in, fan_out)``'s default initialisation drawn from ``generator``: the weight, then the bias.
-
-    The weight is ``kaiming_uniform_(a=sqrt(5))``, the bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Why torch's own
-    initialiser for the weight: it computes its bound as sqrt(3) gain / sqrt(fan_in), one ulp below 1/sqrt(fan_in)
-    in float64 for fan_in = 100 and 256, and every later step of a replay inherits that last bit.
-
-    Returns
-    -------
-    weight : tensor (fan_out, fan_in), as nn.Linear stores it
-    bias : tensor (fan_out,)
-    """
-    weight = torch.nn.init.kaiming_uniform_(torch.empty(fan_out, fan_in, dtype=dtype), a=math.sqrt(5),
-                                            generator=generator)
-    bound = 1 / math.sqrt(fan_in)
-    bias = torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=generator)
-    return weight, bias
-
-
-def power_law(n_tasks, alpha):
+def original_power_law(n_tasks, alpha):
     """The original's task frequencies ``1 / (arange(K) + 1) ** alpha``, divided by their sum, float64 (K,).
 
-    Equal to ``tasks.power_law_frequencies`` to the last bit or two: an integer ``alpha`` squares integers exactly
-    where ``k ** -alpha`` rounds (K = 40, alpha = 2 differs), which moves a choice cdf by one ulp.
+    It differs from ``tasks.power_law_frequencies`` in the last bit or two (1 / k^alpha rounds otherwise than
+    k^-alpha), which moves a choice cdf by one ulp and so some of the replayed draws.
     """
     prob = 1 / (np.arange(int(n_tasks)) + 1) ** alpha
     return prob / np.sum(prob)

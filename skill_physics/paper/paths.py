@@ -1,22 +1,15 @@
-"""Every path of the repository comes from here (and the other fact about the machine the scripts share: how many
-cores they may use, ``usable_cores``).
+"""Every path of the repository, and how many cores the scripts may use (``usable_cores``).
 
-``ROOT`` is the checkout being worked in, which need not be the one the package was imported from: with
-``pip install -e`` in one clone, the scripts of a second clone import the first clone's package, yet must write
-into the second clone. So ``ROOT`` is, in this order,
-
-1. the checkout of the running script, when it is ``<checkout>/scripts/<name>.py``;
-2. the checkout around the current working directory (notebooks, tests, ``python -c``);
-3. the checkout the package lives in;
-4. the current working directory (an installed package used outside any checkout).
-
-A checkout is a folder holding ``pyproject.toml`` and ``skill_physics/__init__.py``.
+``ROOT`` is the checkout being worked in, which need not be the one the package was imported from (``pip install -e``
+in one clone, scripts run from another): the checkout of the running ``scripts/<name>.py``, else the one around the
+working directory, else the package's own, else the working directory. A checkout holds ``pyproject.toml`` and
+``skill_physics/__init__.py``. ``SKILL_PHYSICS_RESULTS`` moves the results cache.
 """
 import os
 import sys
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent   # skill_physics/
 MARKERS = ("pyproject.toml", "skill_physics/__init__.py")
 
 
@@ -39,7 +32,7 @@ def enclosing_checkout(path):
 
 
 def find_root(main_file=None, cwd=None, package_dir=PACKAGE_DIR):
-    """The checkout being worked in (the order is in this module's docstring).
+    """The checkout being worked in (the order is in the module docstring).
 
     Parameters
     ----------
