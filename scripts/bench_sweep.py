@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from skill_physics.paper.figure import check_device
 from skill_physics.paper.sweep.engine import BatchCounts, device_kind, simulate_modular, simulate_nonmodular
 from skill_physics.paper.sweep.settings import NONMODULAR, SweepConfig, grid_cells
 from skill_physics.tasks import power_law_frequencies, task_vectors
@@ -179,8 +180,10 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.device:
-        if device_kind(args.device) == "cuda" and not torch.cuda.is_available():
-            parser.error("--device cuda was requested but torch sees no CUDA device")
+        try:
+            check_device(args.device)
+        except ValueError as err:
+            parser.error(str(err))
         report_device_plan(args.device, args.steps)
         return
     print(f"torch {torch.__version__}, {args.threads} thread(s), {args.steps} steps per measurement")

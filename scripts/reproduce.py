@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from skill_physics.paper import paths  # noqa: E402
 from skill_physics.paper.figure import output_folder  # noqa: E402
+from skill_physics.paper.replay import RNGS  # noqa: E402
 
 SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
 # --device auto on a CUDA machine: the figures measured faster there. One H200 ran the 13 scripts other than the
@@ -376,7 +377,7 @@ def parse(argv=None):
                         help="torch device of every script (cpu, cuda), or 'auto': on a CUDA machine the sweep and "
                              "the figures measured faster there on CUDA, the others on the CPU cores")
     parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (-> figures/seedK/)")
-    parser.add_argument("--rng", choices=("original", "counter"), default=None,
+    parser.add_argument("--rng", choices=RNGS, default=None,
                         help="random streams of the seeded figures (-> figures/rng-R/)")
     parser.add_argument("--jobs", type=int, default=paths.usable_cores(),
                         help="figure scripts run side by side (default: the CPU cores this process may use)")
