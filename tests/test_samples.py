@@ -85,7 +85,7 @@ def test_a_sample_of_each_seeded_family_gives_the_committed_numbers(name):
     assert sorted(got) == sorted(expected)
     for key, value in got.items():
         # float32 sums may take another order on another CPU's vector units: agreement to rounding, not to the bit
-        np.testing.assert_allclose(value, expected[key], rtol=1e-6, atol=1e-9, err_msg=key)
+        np.testing.assert_allclose(value, expected[key], rtol=1e-5, atol=1e-9, err_msg=key)
 
 
 if __name__ == "__main__":
