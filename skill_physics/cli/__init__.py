@@ -1,0 +1,1 @@
+"""Command lines that are not the paper's: ``skill-physics-fit`` (``fit``)."""

@@ -1,0 +1,124 @@
+"""Measuring your own runs (``fits.fit_skills``): it gives back the N0 of curves the Resource model made, its Domino
+statistics follow their definitions, and with eta_eff fixed it is Fig 7 bottom's fit."""
+import numpy as np
+import pytest
+
+from skill_physics import power_law_frequencies, resource_model
+from skill_physics.fits import (
+    N0_GRID,
+    fit_n0,
+    fit_skills,
+    fitted_curves,
+    resource_curves,
+    skills_from_losses,
+)
+
+K = 8
+P = power_law_frequencies(K, 1.5)
+STEP = 10.0 ** 0.1     # the default grid's spacing
+
+
+def resource_run(n0, steps=4000, eta=None, loss="mse"):
+    """Curves the discrete Resource model makes at ``n0`` (small eta: near its continuous limit), row t after t
+    updates."""
+    eta = 0.01 * (1 + n0) if eta is None else eta
+    return resource_model(P, eta_eff=eta, n0=n0, steps=steps, start=True, loss=loss)[:-1], np.arange(steps)
+
+
+@pytest.mark.parametrize("n0", [1e-3, 1e-2, 1e-1, 1.0, 10.0])
+def test_recovers_n0_over_four_decades_within_one_grid_step(n0):
+    skills, steps = resource_run(n0, steps=20_000 if n0 >= 10 else 4000)
+    fit = fit_skills(skills, steps, frequencies=P)
+    assert abs(np.log10(fit.n0[0] / n0)) <= np.log10(STEP) + 1e-9
+    assert fit.error[0] < fit.domino_error[0] and fit.error[0] < fit.parallel_error[0]
+
+
+@pytest.mark.parametrize("n0", [1e-2, 1e-1, 1.0])
+def test_recovers_n0_from_noisy_curves_within_a_factor_of_two(n0):
+    skills, steps = resource_run(n0)
+    noisy = np.clip(skills + np.random.default_rng(0).normal(0, 0.02, skills.shape), 0, 1)
+    fit = fit_skills(noisy, steps, frequencies=P)
+    assert 0.5 <= fit.n0[0] / n0 <= 2.0
+
+
+def test_the_ce_form_is_recovered_too():
+    skills, steps = resource_run(0.1, loss="ce", eta=0.05)
+    fit = fit_skills(skills, steps, frequencies=P, loss="ce")
+    assert abs(np.log10(fit.n0[0] / 0.1)) <= np.log10(STEP) + 1e-9 and fit.loss == "ce"
+
+
+def test_the_limits_and_the_competition_share():
+    domino, steps = resource_run(1e-4)
+    parallel = 1 - np.exp(-np.outer(steps, P) * 0.01)             # decoupled skills: l_k = exp(-eta p_k t)
+    fits = fit_skills(np.stack([domino, parallel]), steps, frequencies=P)
+    assert fits.domino_error[0] < 1e-3 * fits.parallel_error[0]        # Domino data: the Domino limit fits
+    assert fits.parallel_error[1] < 1e-3 * fits.domino_error[1]        # parallel data: the parallel limit fits
+    np.testing.assert_allclose(fits.parallel_eta[1], 0.01, rtol=0.03)
+    assert fits.competition[0] > 0.99 and fits.competition[1] < 0.02   # 1 / (1 + N0) at the start
+    low, high = fits.competition_range[0]
+    assert low <= fits.competition[0] <= high
+
+
+def test_runs_fit_at_once_as_alone():
+    runs = [resource_run(n0)[0] for n0 in (0.01, 1.0)]
+    steps = np.arange(4000)
+    together = fit_skills(np.stack(runs), steps, frequencies=P)
+    for r, run in enumerate(runs):
+        alone = fit_skills(run, steps, frequencies=P)
+        assert together.n0[r] == alone.n0[0] and together.eta[r] == alone.eta[0]
+        np.testing.assert_array_equal(together.errors[r], alone.errors[0])
+
+
+def test_learning_times_and_domino_statistics_follow_their_definitions():
+    steps = np.arange(10.0)
+    first = np.clip(steps / 4, 0, 1)                                   # completes (0.9) at step 4
+    second = np.clip((steps - 4) / 4, 0, 1)                            # starts when the first completes
+    fit = fit_skills(np.stack([second, first], 1), steps, frequencies=[0.2, 0.8])   # columns out of order
+    np.testing.assert_array_equal(fit.order, [1, 0])
+    np.testing.assert_array_equal(fit.onset[0], [1, 5])                # first step at or above 0.1
+    np.testing.assert_array_equal(fit.completion[0], [4, 8])
+    np.testing.assert_array_equal(fit.duration[0], [3, 3])
+    assert fit.after_previous[0, 0] == 1.0                             # all of its gain after the first completed
+    assert fit.delay_ratio[0, 0] == 2.0 and fit.frequency_ratio[0] == 4.0
+
+
+def test_alpha_gives_power_law_frequencies_by_column():
+    skills, steps = resource_run(0.1)
+    fit = fit_skills(skills, steps, alpha=1.5)
+    np.testing.assert_allclose(fit.frequencies, P)
+
+
+def test_with_eta_fixed_it_is_fig7_bottoms_fit():
+    skills, _ = resource_run(0.3, steps=500, eta=0.05)
+    noisy = np.clip(skills + np.random.default_rng(1).normal(0, 0.01, skills.shape), 0, 1)
+    best, _ = fit_n0(noisy[:, None, :], P, 0.05, N0_GRID)
+    fit = fit_skills(noisy, np.arange(500), frequencies=P, n0_grid=N0_GRID, eta_eff=0.05)
+    assert fit.n0[0] == best[0] and fit.eta[0] == 0.05
+
+
+def test_fitted_curves_are_the_model_at_the_fitted_time_scale():
+    skills, steps = resource_run(0.1)
+    fit = fit_skills(skills, steps, frequencies=P)
+    best, domino, parallel = fitted_curves(fit)
+    assert best.shape == domino.shape == parallel.shape == skills.shape
+    assert np.mean((best - skills) ** 2) == pytest.approx(fit.error[0], rel=0.5)
+    np.testing.assert_allclose(resource_curves(P, [np.inf], [0.0, 1e9])[-1], 1.0)
+
+
+def test_losses_become_skills_by_a_named_rule():
+    losses = np.array([[2.0, 1.0], [1.0, 0.5], [0.0, 0.0]])
+    np.testing.assert_allclose(skills_from_losses(losses, "exp"), np.exp(-losses))
+    np.testing.assert_allclose(skills_from_losses(losses, "linear"), [[0, 0], [0.5, 0.5], [1, 1]])
+    with pytest.raises(ValueError, match=r"^rule='log' is not allowed"):
+        skills_from_losses(losses, "log")
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({}, r"^give either frequencies or alpha$"),
+    ({"alpha": 1.0, "frequencies": P}, r"^give either frequencies or alpha$"),
+    ({"alpha": 1.0, "loss": "hinge"}, r"^loss='hinge' is not allowed"),
+])
+def test_bad_arguments_say_what_is_wrong(kwargs, match):
+    skills, steps = resource_run(0.1, steps=50)
+    with pytest.raises(ValueError, match=match):
+        fit_skills(skills, steps, **kwargs)
