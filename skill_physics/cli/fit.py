@@ -13,12 +13,13 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # no pyplot: the caller's backend (a notebook's, say) stays as it is
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from ..fits import LOSS_RULES, fit_skills, fitted_curves, skills_from_losses
 
-from ..fits import LOSS_RULES, fit_skills, fitted_curves, skills_from_losses  # noqa: E402
+
+SLACK = 0.05   # skills measured a little outside [0, 1] (a Geometry model's overshoot, say) are clipped
 
 
 class InputError(ValueError):
@@ -98,9 +99,10 @@ def load(args):
         steps, names, values = read_csv(args.curves, args.step_column)
     checked(args.curves, steps, values)
     skills = skills_from_losses(values, args.loss) if args.loss else values
-    if skills.min() < 0 or skills.max() > 1:
+    if skills.min() < -SLACK or skills.max() > 1 + SLACK:
         raise InputError(f"{args.curves}: skills must lie in [0, 1] (found {skills.min():g} .. {skills.max():g}); "
                          "for losses give --loss exp or --loss linear")
+    skills = np.clip(skills, 0.0, 1.0)
     never = [n for n, s in zip(names, skills.T) if s.max() < args.completion]
     if never:
         raise InputError(f"{args.curves}: {', '.join(never)} never reach(es) the completion threshold "
@@ -135,8 +137,9 @@ def summary(fit, names):
 def figure(fit, names, skills):
     """Data beside the best fit and both limits; the error over N0."""
     best, domino, parallel = fitted_curves(fit)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    colors = plt.cm.viridis(np.linspace(0, 1, skills.shape[1]))
+    fig = Figure(figsize=(11, 4))
+    left, right = fig.subplots(1, 2)
+    colors = matplotlib.colormaps["viridis"](np.linspace(0, 1, skills.shape[1]))
     for k in range(skills.shape[1]):
         left.plot(fit.steps, skills[:, k], color=colors[k], lw=2, alpha=0.5)
         left.plot(fit.steps, best[:, k], color=colors[k], lw=1)
@@ -203,7 +206,6 @@ def main(argv=None):
     fig = figure(fit, names, skills[:, fit.order])
     for fmt, meta in (("png", {}), ("pdf", {"CreationDate": None})):
         atomic_write(stem.with_suffix(f".{fmt}"), lambda f: fig.savefig(f, format=fmt, dpi=150, metadata=meta))
-    plt.close(fig)
     text = json.dumps(report(fit, names), indent=2) + "\n"
     atomic_write(stem.with_suffix(".json"), lambda f: f.write(text.encode()))
     print(f"wrote {stem}.png, .pdf, .json")

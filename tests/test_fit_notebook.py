@@ -1,0 +1,27 @@
+"""fit_your_curves.ipynb in a fresh kernel, at its defaults and at one other setting: it gives the Resource model's
+N0 back, sees the MLP's rare parity learned after the frequent one, and runs the command line on a CSV."""
+import numpy as np
+import pytest
+import test_notebooks
+from test_notebooks import execute, read
+
+NAME = "fit_your_curves.ipynb"
+test_notebooks.RESULTS[NAME] = ("true_N0", "noise", "recovered_n0", "geometry_n0", "mlp_delay_ratio",
+                                "mlp_parallel_margin", "p2", "csv_exit")
+OTHER = "K = 4\nalpha = 1.0\ntrue_N0 = 0.5\nnoise = 0.0\np2 = 0.2\nmlp_samples = 1500\nmlp_steps = 800\nseed = 1"
+
+
+@pytest.mark.parametrize("overrides", ["", OTHER], ids=["defaults", "other"])
+def test_fit_notebook_runs_and_gives_the_known_answers(overrides):
+    out, text = execute(NAME, overrides)
+    grid_step = 0.1 if out["noise"] == 0 else np.log10(2)           # exact curves: one grid step; noisy: a factor 2
+    assert abs(np.log10(out["recovered_n0"] / out["true_N0"])) <= grid_step + 1e-9
+    assert 0 < out["geometry_n0"] <= 100
+    assert 1 < out["mlp_delay_ratio"] < 1 / out["p2"]                # later than the frequent one, not 1/p2 later
+    assert out["mlp_parallel_margin"] > 2
+    assert out["csv_exit"] == 0 and "Resource-model fit (mse form): N0 = " in text
+
+
+def test_fit_notebook_is_committed_with_outputs():
+    cells = [c for c in read(NAME).cells if c.cell_type == "code"]
+    assert all(c.outputs for c in cells[4:]) and any("image/png" in o.get("data", {}) for c in cells for o in c.outputs)
