@@ -210,3 +210,7 @@ def main(argv=None):
     atomic_write(stem.with_suffix(".json"), lambda f: f.write(text.encode()))
     print(f"wrote {stem}.png, .pdf, .json")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
