@@ -18,7 +18,6 @@ from matplotlib.figure import Figure  # no pyplot: the caller's backend (a noteb
 
 from ..fits import LOSS_RULES, fit_skills, fitted_curves, skills_from_losses
 
-
 SLACK = 0.05   # skills measured a little outside [0, 1] (a Geometry model's overshoot, say) are clipped
 
 
