@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from skill_physics.paper.figure import check_device
+from skill_physics.paper.figure import check_device, check_threads
 from skill_physics.paper.sweep.engine import BatchCounts, device_kind, simulate_modular, simulate_nonmodular
 from skill_physics.paper.sweep.settings import NONMODULAR, SweepConfig, grid_cells
 from skill_physics.tasks import power_law_frequencies, task_vectors
@@ -178,6 +178,15 @@ def main():
     parser.add_argument("--device", default=None, help="time the device plan's jobs on this torch device instead "
                         "(cuda; cpu works but a step of 200 cells padded to n_dim = 1000 takes ~0.3 s there)")
     args = parser.parse_args()
+    if args.steps < 1:
+        parser.error(f"--steps must be at least 1, got {args.steps}")
+    n_tasks = SweepConfig().n_tasks
+    if not all(1 <= d <= n_tasks for d in args.dims):
+        parser.error(f"--dims must lie in 1..{n_tasks} (the number of tasks), got {' '.join(map(str, args.dims))}")
+    try:
+        check_threads("--threads", args.threads, least=1)
+    except ValueError as err:
+        parser.error(str(err))
     torch.set_num_threads(args.threads)
     if args.device:
         try:

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,8 +33,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from skill_physics.paper import paths  # noqa: E402
-from skill_physics.paper.figure import output_folder  # noqa: E402
+from skill_physics.paper.figure import (  # noqa: E402
+    MAX_SEED,
+    check_device,
+    check_threads,
+    folder_arg,
+    output_folder,
+    seed_arg,
+)
 from skill_physics.paper.replay import RNGS  # noqa: E402
+from skill_physics.paper.store import WriteError, writable_folder  # noqa: E402
 
 SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
 # --device auto on a CUDA machine: the figures measured faster there. One H200 ran the 13 scripts other than the
@@ -184,6 +193,48 @@ def print_plan(alone, tasks, runtimes, jobs):
           f"(sum {sum(r or 0.0 for r in runtimes.values()):.0f} s; script start-up not included)")
 
 
+class Children:
+    """The figure scripts running now: on Ctrl-C or SIGTERM ``stop`` terminates them (each removes the file it was
+    writing) and no new one starts, so that no process outlives this command."""
+
+    def __init__(self):
+        self.running, self.stopping, self.lock = set(), False, threading.Lock()
+
+    def run(self, cmd, env, capture):
+        """(exit code, captured output) of ``cmd``, or (None, '') once stopping."""
+        with self.lock:
+            if self.stopping:
+                return None, ""
+            pipe = subprocess.PIPE if capture else None
+            proc = subprocess.Popen(cmd, env=env, stdout=pipe, stderr=subprocess.STDOUT if capture else None,
+                                    text=True)
+            self.running.add(proc)
+        try:
+            text = proc.communicate()[0]
+        finally:
+            with self.lock:
+                self.running.discard(proc)
+        return proc.returncode, text or ""
+
+    def stop(self, signum, frame):
+        """The signal handler: stop every child, then exit (130 on Ctrl-C, 143 on SIGTERM)."""
+        with self.lock:
+            self.stopping = True
+            procs = list(self.running)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        print(f"reproduce: stopped by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
+        sys.exit(128 + signum)
+
+
+CHILDREN = Children()
+
+
 def run_tasks(tasks, commands, jobs, env):
     """Run ``tasks`` (lists of keys into ``commands``) on ``jobs`` slots; returns the keys whose command failed.
 
@@ -195,11 +246,9 @@ def run_tasks(tasks, commands, jobs, env):
         start = time.perf_counter()
         if jobs == 1:
             print(f"== {key}", flush=True)
-            code = subprocess.run(commands[key], env=env).returncode
-            text = ""
-        else:
-            proc = subprocess.run(commands[key], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            code, text = proc.returncode, proc.stdout
+        code, text = CHILDREN.run(commands[key], env, capture=jobs > 1)
+        if code is None:
+            return
         with lock:
             if jobs > 1:
                 print(f"== {key}", flush=True)
@@ -371,17 +420,18 @@ def check(scripts, args, committed, extra):
 def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke-test presets, written to figures/quick/")
-    parser.add_argument("--only", type=int, nargs="*", help="figure numbers to run")
-    parser.add_argument("--skip", type=int, nargs="*", default=[], help="figure numbers not to run")
+    parser.add_argument("--only", type=int, nargs="+", help="figure numbers to run")
+    parser.add_argument("--skip", type=int, nargs="+", default=[], help="figure numbers not to run")
     parser.add_argument("--device", default="cpu",
                         help="torch device of every script (cpu, cuda), or 'auto': on a CUDA machine the sweep and "
                              "the figures measured faster there on CUDA, the others on the CPU cores")
-    parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (-> figures/seedK/)")
+    parser.add_argument("--seed", type=seed_arg, default=0,
+                        help=f"offset added to the paper's seeds, 0..{MAX_SEED} (-> figures/seedK/)")
     parser.add_argument("--rng", choices=RNGS, default=None,
                         help="random streams of the seeded figures (-> figures/rng-R/)")
     parser.add_argument("--jobs", type=int, default=paths.usable_cores(),
                         help="figure scripts run side by side (default: the CPU cores this process may use)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: as the figure scripts)")
+    parser.add_argument("--out", type=folder_arg, default=None, help="output folder (default: as the figure scripts)")
     parser.add_argument("--check", action="store_true",
                         help="regenerate into a temporary folder (fresh cache) and compare every claim with the "
                              "committed JSONs; writes nothing")
@@ -389,8 +439,19 @@ def parse(argv=None):
     parser.add_argument("--plan", action="store_true",
                         help="only print the order of the scripts and the wall time their committed runtimes project")
     args, extra = parser.parse_known_args(argv)
-    if args.jobs < 1:
-        parser.error("--jobs must be at least 1")
+    try:
+        check_threads("--jobs", args.jobs, least=1)
+        if args.device != "auto":
+            check_device(args.device)
+    except ValueError as err:
+        parser.error(str(err))
+    numbers = sorted(figure_number(p) for p in figure_scripts())
+    unknown = sorted((set(args.only or []) | set(args.skip)) - set(numbers))
+    if unknown:
+        parser.error(f"there is no figure {', '.join(map(str, unknown))}; the figures are "
+                     f"{', '.join(map(str, numbers))}")
+    if not args.readme_only and not figure_scripts(args.only, args.skip):
+        parser.error("--only and --skip leave no figure to run")
     return args, extra
 
 
@@ -403,10 +464,25 @@ def main(argv=None):
         alone, shared = wide(scripts, args.device, args.jobs)
         print_plan(alone, plan(shared, runtimes), runtimes, args.jobs)
         return 0
+    handlers = {s: signal.signal(s, CHILDREN.stop) for s in (signal.SIGINT, signal.SIGTERM)} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        return run(args, scripts, out, extra)
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+
+
+def run(args, scripts, out, extra):
+    """Check, or regenerate the figures and their README; returns the exit code."""
     if args.check:
         return check(scripts, args, out, extra)
+    try:        # where the figures will be written, before computing them
+        writable_folder(out, "the output folder", "make it writable or choose another with --out")
+    except WriteError as err:
+        print(f"reproduce: error: {err}", file=sys.stderr)
+        return 2
     failed = regenerate(scripts, args, out, extra) if scripts else []
-    out.mkdir(parents=True, exist_ok=True)
     write_readme(out)
     if out == paths.FIGURES:
         update_root_readme(load_results(out))

@@ -13,7 +13,7 @@ import torch
 
 from .optim import make_optimizer
 from .rng import CounterRNG
-from .util import check_choice, check_positive, check_steps
+from .util import check_choice, check_counts, check_finite, check_frequencies, check_positive, check_steps
 from .util import progress as progress_bar
 
 LOSSES = ("mse", "ce")
@@ -154,6 +154,7 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
     GeometryRecord
     """
     _check_settings(loss, gradient, steps, lr, batch_size, noise)
+    check_frequencies("frequencies", frequencies, normalized=True)
     V = torch.as_tensor(vectors, dtype=dtype).to(device)
     p = torch.as_tensor(np.asarray(frequencies, dtype=np.float64), device=device)
     if V.dim() not in (2, 3) or p.shape[-1] != V.shape[-2]:
@@ -173,7 +174,7 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
     align = torch.empty((len(steps_rec), R, K), dtype=torch.int32, device=device) if record_align else None
     x = torch.zeros((R, N), dtype=dtype, device=device)
     opt = make_optimizer(optimizer, x, lr, **(optimizer_options or {}))
-    sizes = torch.as_tensor(batch_size, device=device).reshape(-1).expand(R)
+    sizes = torch.as_tensor(np.asarray(batch_size).astype(np.int64), device=device).reshape(-1).expand(R)
     sigma = torch.as_tensor(noise, dtype=dtype, device=device).reshape(-1, 1).expand(R, 1)
     noisy, cdf = bool((sigma > 0).any()), draws.cdf(p)
     row_of = {int(t): i for i, t in enumerate(steps_rec)}
@@ -212,8 +213,8 @@ def _check_settings(loss, gradient, steps, lr, batch_size, noise):
     check_steps(steps)
     check_positive("lr", lr)
     check_positive("batch_size", batch_size)
-    if not np.all(np.asarray(noise) >= 0):
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    check_counts("batch_size", batch_size)
+    check_finite("noise", noise, low=0)
 
 
 def _record_steps(record, steps):

@@ -18,7 +18,10 @@ def per_run(value, x):
 
 def per_run_betas(betas, x, n):
     """n betas, shared (n,) or per run (R, n), as a list of n (R, 1) tensors."""
-    betas = torch.as_tensor(np.array(betas, dtype=np.float64)).reshape(-1, n)
+    values = np.array(betas, dtype=np.float64)
+    if not np.all((values >= 0) & (values < 1)):
+        raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
+    betas = torch.as_tensor(values).reshape(-1, n)
     return [per_run(betas[:, i], x) for i in range(n)]
 
 

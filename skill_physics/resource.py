@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from .util import check_choice, check_steps
+from .util import check_choice, check_finite, check_frequencies, check_steps
 
 LOSSES = ("mse", "ce")
 
@@ -55,12 +55,17 @@ def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse",
     """
     check_choice("loss", loss, LOSSES)
     check_steps(steps)
-    if not np.all(np.asarray(n0) >= 0):
-        raise ValueError(f"n0 must be >= 0, got {n0!r}")
+    check_frequencies("frequencies", frequencies)
+    check_finite("eta_eff", eta_eff, low=0)
+    check_finite("n0", n0, low=0)
     p = np.asarray(frequencies, float)
     eta = np.asarray(eta_eff, float)[..., None]
     n0 = np.asarray(n0, float)[..., None]
     C = None if overlap is None else np.asarray(overlap, float)
+    if C is not None:
+        check_finite("overlap", C)
+        if C.ndim < 2 or C.shape[-2:] != (p.shape[-1],) * 2:
+            raise ValueError(f"overlap must be (K, K) or (..., K, K) with K = {p.shape[-1]} tasks, got shape {C.shape}")
     shape = np.broadcast_shapes(p.shape, eta.shape, n0.shape, p.shape if C is None else C.shape[:-1])
     state = np.ones(shape) if loss == "mse" else np.zeros(shape)   # l for MSE, z for CE
     out = np.empty((steps + start,) + shape)

@@ -2,10 +2,9 @@
 import numpy as np
 import torch
 
-from .util import check_choice
+from .util import check_choice, check_counts, check_finite
 
 VECTOR_KINDS = ("orthogonal", "random_unit", "random_scaled", "basis_zero")
-
 
 
 def power_law_frequencies(n_tasks, alpha):
@@ -22,10 +21,8 @@ def power_law_frequencies(n_tasks, alpha):
     -------
     numpy.ndarray, shape (K,), float64, summing to 1.
     """
-    if int(n_tasks) < 1:
-        raise ValueError(f"n_tasks must be >= 1, got {n_tasks!r}")
-    if not alpha >= 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha!r}")
+    check_counts("n_tasks", n_tasks)
+    check_finite("alpha", alpha, low=0)
     w = np.arange(1, int(n_tasks) + 1, dtype=np.float64) ** (-float(alpha))
     return w / w.sum()
 
@@ -52,9 +49,9 @@ def task_vectors(kind, n_tasks, n_dim, seed=0, generator=None):
     torch.Tensor, shape (K, N), float32, on the CPU.
     """
     check_choice("kind", kind, VECTOR_KINDS)
+    check_counts("n_tasks", n_tasks)
+    check_counts("n_dim", n_dim)
     K, N = int(n_tasks), int(n_dim)
-    if K < 1 or N < 1:
-        raise ValueError(f"n_tasks and n_dim must be >= 1, got n_tasks={n_tasks!r}, n_dim={n_dim!r}")
     if kind == "orthogonal" and K > N:
         raise ValueError(f"kind='orthogonal' needs n_tasks <= n_dim, got n_tasks={K} > n_dim={N}")
     if kind == "basis_zero":

@@ -29,8 +29,8 @@ def test_resource_loss_default_and_one_run():
 @pytest.mark.parametrize("kwargs,match", [
     (dict(steps=2.0), r"^steps must be a positive integer, got 2.0$"),
     (dict(steps=-1), r"^steps must be a positive integer, got -1$"),
-    (dict(n0=-1e-9), r"^n0 must be >= 0, got -1e-09$"),
-    (dict(n0=np.array([0.1, -0.2])), r"^n0 must be >= 0"),
+    (dict(n0=-1e-9), r"^n0 must be finite and >= 0, got -1e-09$"),
+    (dict(n0=np.array([0.1, -0.2])), r"^n0 must be finite and >= 0, got -0.2 at index 1$"),
     (dict(loss="hinge"), r"^loss='hinge' is not allowed"),
 ])
 def test_bad_arguments_are_named(kwargs, match):

@@ -76,7 +76,8 @@ def test_at_steps_names_the_missing_steps():
 def test_a_cell_of_other_settings_or_damaged_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
     path = cells.cell_path(SMALL, "modular", 0, 10)
-    save_arrays(path, {"alphas": np.array([3.0]), "loss": np.zeros((1, 2))})
+    save_arrays(path, {"alphas": np.array([3.0]), "loss": np.zeros((1, 2)), "steps": np.arange(2),
+                       "final_loss": np.zeros(1)})
     with pytest.raises(CacheError, match=r"^cache file .*seed0_d0010\.npz holds alphas \[3\.\], "
                                          r"expected \(1\.0, 2\.0\)$"):
         load_cell(SMALL, "modular", 0, 10)
@@ -89,7 +90,8 @@ def test_a_cell_of_other_settings_or_damaged_says_so(tmp_path, monkeypatch):
 def test_a_summary_of_another_sweep_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "DATA", tmp_path)
     save_arrays(sweep.summary_path(SMALL), {"settings_key": np.asarray("0123456789ab"), "alphas": np.zeros(2)})
-    with pytest.raises(CacheError, match=r"^.*sweep_\w{12}\.npz holds another sweep than its name says$"):
+    with pytest.raises(CacheError, match=r"^the sweep summary .*sweep_\w{12}\.npz holds another sweep than its name "
+                                         r"says; restore the committed one with `git checkout .*sweep_\w{12}\.npz`$"):
         sweep.load_summary(SMALL)
 
 

@@ -61,10 +61,10 @@ def test_smallest_sizes_are_allowed():
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: task_vectors("random_unit", 0, 3), r"^n_tasks and n_dim must be >= 1, got n_tasks=0, n_dim=3$"),
-    (lambda: task_vectors("random_unit", 3, 0), r"^n_tasks and n_dim must be >= 1"),
-    (lambda: power_law_frequencies(0, 1.0), r"^n_tasks must be >= 1, got 0$"),
-    (lambda: power_law_frequencies(3, -0.5), r"^alpha must be >= 0, got -0.5$"),
+    (lambda: task_vectors("random_unit", 0, 3), r"^n_tasks must be a whole number >= 1, got 0$"),
+    (lambda: task_vectors("random_unit", 3, 0), r"^n_dim must be a whole number >= 1, got 0$"),
+    (lambda: power_law_frequencies(0, 1.0), r"^n_tasks must be a whole number >= 1, got 0$"),
+    (lambda: power_law_frequencies(3, -0.5), r"^alpha must be finite and >= 0, got -0.5$"),
     (lambda: task_vectors("spherical", 2, 3),
      r"^kind='spherical' is not allowed; choose one of 'orthogonal', 'random_unit', 'random_scaled', 'basis_zero'$"),
     (lambda: task_vectors("orthogonal", 4, 3), r"^kind='orthogonal' needs n_tasks <= n_dim, got n_tasks=4 > n_dim=3$"),

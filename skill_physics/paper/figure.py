@@ -7,10 +7,14 @@ A script describes its figure with a ``FigureScript`` (``compute(cfg, ctx) -> di
 the results folder, and the runtime is the compute time stored in the cache.
 """
 import argparse
+import contextlib
 import hashlib
 import json
 import math
+import re
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +30,16 @@ import torch  # noqa: E402
 from ..util import progress  # noqa: E402, F401  (re-exported for the scripts)
 from . import paths  # noqa: E402
 from .replay import RNGS  # noqa: E402
-from .store import CacheError, atomic_write, cached, load_arrays, save_arrays  # noqa: E402, F401
+from .store import (  # noqa: E402, F401
+    CacheError,
+    WriteError,
+    atomic_write,
+    cached,
+    load_arrays,
+    remove_empty,
+    save_arrays,
+    writable_folder,
+)
 
 
 @dataclass
@@ -195,17 +208,48 @@ def output_folder(quick=False, seed=0, rng=None, root=None):
 
 # ------------------------------------------------------------------------------------------------------------- CLI
 
+MAX_SEED = 10 ** 9      # --seed K offsets seeds that NumPy's legacy streams take below 2**32
+
+
+def folder_arg(text):
+    """argparse type of an output folder: any non-empty path."""
+    if not str(text).strip():
+        raise argparse.ArgumentTypeError("must name a folder, got ''")
+    return Path(text)
+
+
+def seed_arg(text):
+    """argparse type of --seed: an integer in 0 .. MAX_SEED."""
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be an integer in 0..{MAX_SEED}, got {text!r}")
+    return seed
+
+
+def check_threads(name, threads, least=0):
+    """Raise ValueError unless ``least`` <= threads <= paths.max_threads() (0: every usable core)."""
+    if threads < least:
+        raise ValueError(f"{name} must be >= {least}" + (" (0: every usable core)" if least == 0 else "") +
+                         f", got {threads}")
+    if threads > paths.max_threads():
+        raise ValueError(f"{name} must be at most {paths.max_threads()} (4 per usable core), got {threads}")
+
+
 def parse_args(fig, argv=None):
     parser = argparse.ArgumentParser(prog=f"{fig.name}.py",
                                      description=f"Regenerate paper figure {fig.number} ({fig.slug}).")
     parser.add_argument("--quick", action="store_true", help="reduced sizes for smoke tests (seconds)")
     parser.add_argument("--recompute", action="store_true", help="ignore the cache in results/")
     parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
-    parser.add_argument("--seed", type=int, default=0, help="offset added to the paper's seeds (default 0)")
+    parser.add_argument("--seed", type=seed_arg, default=0,
+                        help=f"offset added to the paper's seeds, 0..{MAX_SEED} (default 0)")
     parser.add_argument("--rng", choices=RNGS, default=None,
                         help="random streams of a seeded figure: 'original' (the paper code's generators and order "
                              "of draws; the default of the paper presets) or 'counter' (runs like the paper's)")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=folder_arg, default=None,
                         help=f"output folder (default {paths.FIGURES} for the paper settings; --quick, --seed K and "
                              "--rng R write to figures/quick/, figures/seedK/, figures/rng-R/ and combinations)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -216,21 +260,43 @@ def parse_args(fig, argv=None):
 
 def check_device(device):
     """Raise ValueError unless ``device`` is 'cpu', or a CUDA device that torch sees."""
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ValueError(f"--device={device!r} is not allowed; choose 'cpu' or 'cuda'")
+    if device not in ("cpu", "cuda") and not re.fullmatch(r"cuda:\d+", device):
+        raise ValueError(f"--device={device!r} is not allowed; choose 'cpu', 'cuda' or 'cuda:N'")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda was requested but torch sees no CUDA device")
+        raise ValueError(f"--device {device} was requested but torch sees no CUDA device")
+    if device.startswith("cuda:") and int(device[5:]) >= torch.cuda.device_count():
+        raise ValueError(f"--device {device}: torch sees {torch.cuda.device_count()} CUDA device(s), 0..")
 
 
-def _output_folder_ready(out):
-    """Create ``out`` (before any compute, so a bad --out costs nothing); ValueError if it cannot be a folder."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is an existing file, not a folder")
+@contextlib.contextmanager
+def exit_on_signals(prog):
+    """While in the block, Ctrl-C and SIGTERM exit quietly (SystemExit 130 or 143, one line on stderr): on the way
+    out a temporary file being written is removed (``atomic_write``) and children are stopped. Main thread only."""
+    def stop(signum, frame):
+        print(f"{prog}: stopped by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
+        sys.exit(128 + signum)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:   # a file in the way higher up, or no permission
-        raise ValueError(f"--out {out} cannot be created as a folder ({err})") from err
-    return out
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def write_report(path, payload):
+    """Write the figure's JSON, but leave an existing file alone when only its measured ``runtime_s`` would change
+    (a rerun keeps ``git status`` clean)."""
+    fresh = json.loads(json.dumps(_plain(payload)))
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        old = None
+    if isinstance(old, dict) and {**old, "runtime_s": None} == {**fresh, "runtime_s": None}:
+        return
+    write_json(path, payload)
 
 
 def _report(fig, args, preset, cfg, path, compute_s, figures, rows):
@@ -244,40 +310,79 @@ def _report(fig, args, preset, cfg, path, compute_s, figures, rows):
             "outputs": [fig.name + (f"_{s}" if s else "") for s in figures], "notes": fig.notes, "claims": rows}
 
 
+def _config(fig, args, preset):
+    """The preset's settings, with --rng applied."""
+    cfg = dict(fig.presets[preset])
+    if args.rng is not None:
+        if "rng" not in cfg:
+            raise ValueError(f"--rng: figure {fig.number} draws no random numbers, or only counter-based ones")
+        cfg["rng"] = args.rng
+    return cfg
+
+
+def _draw(fig, data, cfg, path):
+    """The figures and claim rows of ``data``; a cache that lacks an array is damaged (CacheError naming it)."""
+    try:
+        figures = fig.plot(data, cfg)
+        rows = fig.claims(data, cfg)
+    except KeyError as err:
+        raise CacheError(f"cache file {path} lacks the array {err}: it is damaged; delete it or run with "
+                         "--recompute") from err
+    return figures if isinstance(figures, dict) else {"": figures}, rows
+
+
+def _write_outputs(fig, out, figures, report):
+    """Write the pdf, png and JSON; the WriteErrors of the files that could not be written (each kept elsewhere)."""
+    problems = []
+    for suffix, f in figures.items():
+        try:
+            save_figure(f, out / (fig.name + (f"_{suffix}" if suffix else "")))
+        except WriteError as err:
+            problems.append(err)
+    try:
+        write_report(out / f"{fig.name}.json", report)
+    except WriteError as err:
+        problems.append(err)
+    return problems
+
+
 def main(fig, argv=None):
     """Run a figure script: compute (or load), plot, write pdf/png/json, print a summary. Returns the exit code."""
     args = parse_args(fig, argv)
+    with exit_on_signals(fig.name):
+        return _run(fig, args)
+
+
+def _run(fig, args):
     preset = "quick" if args.quick else "paper"
     start = time.perf_counter()
     if paths.foreign_package():
         print(f"{fig.name}: note: writing into the checkout {paths.ROOT}, but skill_physics is imported from "
               f"{paths.PACKAGE_DIR}; run `pip install -e .` in this checkout (or scripts/reproduce.py, which uses this "
               "checkout's package) to compute with this checkout's code", file=sys.stderr)
+    created = []
     try:
         check_device(args.device)
-        out = _output_folder_ready(args.out or output_folder(args.quick, args.seed, args.rng))
         threads = fig.threads if args.threads is None else args.threads
-        if threads < 0:
-            raise ValueError(f"--threads must be >= 0 (0: every usable core), got {threads}")
+        check_threads("--threads", threads)
+        out = args.out or output_folder(args.quick, args.seed, args.rng)
+        created = writable_folder(out, "the output folder", "make it writable or choose another with --out")
         torch.set_num_threads(threads or paths.usable_cores())
-        cfg = dict(fig.presets[preset])
-        if args.rng is not None:
-            if "rng" not in cfg:
-                raise ValueError(f"--rng: figure {fig.number} draws no random numbers, or only counter-based ones")
-            cfg["rng"] = args.rng
+        cfg = _config(fig, args, preset)
         ctx = Context(device=args.device, seed=args.seed, progress=not args.no_progress, recompute=args.recompute)
         path = cache_path(fig, preset, cfg, ctx)
+        if args.recompute or not path.exists():     # where the result will be cached, before computing it
+            writable_folder(path.parent, "the results folder", "make it writable or set SKILL_PHYSICS_RESULTS to a "
+                            "writable folder")
         data, compute_s = cached(path, lambda: fig.compute(cfg, ctx), args.recompute)
-        figures = fig.plot(data, cfg)
-        rows = fig.claims(data, cfg)
-    except (ValueError, CacheError) as err:
+        figures, rows = _draw(fig, data, cfg, path)
+    except (ValueError, CacheError, WriteError) as err:
+        remove_empty(created)
         print(f"{fig.name}: error: {err}", file=sys.stderr)
         return 2
-    if not isinstance(figures, dict):
-        figures = {"": figures}
-    for suffix, f in figures.items():
-        save_figure(f, out / (fig.name + (f"_{suffix}" if suffix else "")))
-    write_json(out / f"{fig.name}.json", _report(fig, args, preset, cfg, path, compute_s, figures, rows))
+    problems = _write_outputs(fig, out, figures, _report(fig, args, preset, cfg, path, compute_s, figures, rows))
+    for err in problems:
+        print(f"{fig.name}: error: {err}", file=sys.stderr)
     n_hold = sum(r["holds"] for r in rows)
     compute_s = "unknown" if compute_s is None else f"{compute_s:.1f} s"
     print(f"{fig.name} ({preset}): {n_hold}/{len(rows)} claims hold, {time.perf_counter() - start:.1f} s "
@@ -285,4 +390,4 @@ def main(fig, argv=None):
     for r in rows:
         print(f"  {'ok  ' if r['holds'] else 'MISS'} {r['name']}: ours {r['ours']} | paper {r['paper']} "
               f"({r['tolerance']})")
-    return 0
+    return 1 if problems else 0

@@ -20,6 +20,11 @@ def usable_cores():
     return os.cpu_count() or 1
 
 
+def max_threads():
+    """The most threads or processes a command line accepts: 4 per usable core (more only thrash, or crash)."""
+    return 4 * usable_cores()
+
+
 def is_checkout(folder):
     """True if ``folder`` holds this project (``MARKERS``)."""
     return all((Path(folder) / m).is_file() for m in MARKERS)

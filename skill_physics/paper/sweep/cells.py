@@ -23,6 +23,35 @@ def engine_version(data):
     return int(data.get("engine_version", 1))
 
 
+CELL_ARRAYS = ("alphas", "steps", "loss", "final_loss")   # what a cell file holds (and final_skills)
+
+
+def read_cell(path):
+    """A cell file's arrays; CacheError if it cannot be read or lacks an array (caused by a ValueError)."""
+    data = load_arrays(path)
+    missing = [k for k in CELL_ARRAYS if k not in data]
+    if missing or data["loss"].shape != (data["alphas"].size, data["steps"].size):
+        what = f"it lacks {', '.join(missing)}" if missing else "its arrays disagree in shape"
+        raise CacheError(f"cache file {path} is damaged ({what})") from ValueError(what)
+    return data
+
+
+_said = set()
+
+
+def note(text):
+    """Print ``sweep: note: text`` on stderr, once per process."""
+    if text not in _said:
+        _said.add(text)
+        print(f"sweep: note: {text}", file=sys.stderr)
+
+
+def set_aside(path, err, then):
+    """Rename a damaged ``path`` to ``*.damaged`` and say so (``then``: what happens next)."""
+    path.replace(path.with_name(path.name + ".damaged"))
+    print(f"sweep: {err}; set aside as {path.name}.damaged, {then}", file=sys.stderr)
+
+
 def is_cached(cfg, variant, seed, n_dim):
     """Whether the cell's file exists, can be read and holds this engine's numbers. A damaged file is set aside
     (renamed ``*.damaged``, with a message on stderr), so that the cell counts as missing and is computed again."""
@@ -30,10 +59,9 @@ def is_cached(cfg, variant, seed, n_dim):
     if not path.exists():
         return False
     try:
-        return engine_version(load_arrays(path)) == ENGINE_VERSION
+        return engine_version(read_cell(path)) == ENGINE_VERSION
     except CacheError as err:
-        path.replace(path.with_name(path.name + ".damaged"))
-        print(f"sweep: {err}; set aside as {path.name}.damaged, the cell will be computed again", file=sys.stderr)
+        set_aside(path, err, "the cell will be computed again")
         return False
 
 
@@ -42,15 +70,18 @@ def shown(path):
     return path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path
 
 
-
-def load_cell(cfg, variant, seed, n_dim):
-    """A cached cell's arrays, or None if it is not computed yet."""
+def load_cell(cfg, variant, seed, n_dim, in_summary=False):
+    """A cached cell's arrays, or None if it is not computed yet. A damaged file of a cell the committed summary
+    holds (``in_summary``) is set aside, and None returned: the summary's numbers stand in for it."""
     path = cell_path(cfg, variant, seed, n_dim)
     if not path.exists():
         return None
     try:
-        data = load_arrays(path)
+        data = read_cell(path)
     except CacheError as err:
+        if in_summary:
+            set_aside(path, err, "the committed summary holds this cell")
+            return None
         raise CacheError(f"sweep cell {path} is damaged ({err.__cause__}); run scripts/sweep.py (it sets damaged "
                          "cells aside and computes them again)") from err
     if not np.allclose(data["alphas"], cfg.alphas):
@@ -105,7 +136,7 @@ def gather(cfg, variants=None, use_summary=True):
         tables = {k: summary[v][k].copy() for k in TABLES} if summary and v in summary else _blank_tables(cfg)
         for i, d in enumerate(cfg.dims):
             for j, s in enumerate(cfg.seeds):
-                cell = load_cell(cfg, v, s, d)
+                cell = load_cell(cfg, v, s, d, in_summary=bool(tables["done"][i, j]))
                 if cell is None:
                     from_summary += int(tables["done"][i, j])
                     continue
@@ -141,21 +172,36 @@ def export_summary(cfg):
 
 
 def load_summary(cfg):
-    """The committed summary of the sweep ``cfg`` as ``gather`` returns it, or None if there is none for this grid
-    or it holds another engine version's numbers (said on stderr)."""
+    """The committed summary of the sweep ``cfg`` as ``gather`` returns it, or None if there is none, it is of
+    another grid or it holds another engine version's numbers (said on stderr). CacheError if it is damaged."""
     path = summary_path(cfg)
     if not path.exists():
         return None
-    data = load_arrays(path)
-    if str(data.pop("settings_key")) != cfg.key():
-        raise CacheError(f"{path} holds another sweep than its name says")
-    if engine_version(data) != ENGINE_VERSION:
-        print(f"sweep: note: {path} holds the numbers of engine version {engine_version(data)}, this code computes "
-              f"version {ENGINE_VERSION}: it is not read", file=sys.stderr)
+    restore = f"restore the committed one with `git checkout {shown(path)}`"
+    try:
+        data = load_arrays(path)
+        if str(data.pop("settings_key")) != cfg.key():
+            raise CacheError(f"the sweep summary {shown(path)} holds another sweep than its name says; {restore}")
+        version = engine_version(data)
+        differ = [k for k in ("alphas", "dims", "seeds") if not np.array_equal(data[k], getattr(cfg, k))]
+        for v in [v for v in cfg.variants if v in data] if version == ENGINE_VERSION and not differ else ():
+            if data[v]["done"].shape != (len(cfg.dims), len(cfg.seeds)):
+                raise KeyError(f"{v}/done of shape {data[v]['done'].shape}")
+    except (CacheError, KeyError, TypeError, IndexError) as err:
+        if isinstance(err, CacheError) and err.__cause__ is None:
+            raise
+        cause = err.__cause__ if isinstance(err, CacheError) else f"it lacks {err}"
+        raise CacheError(f"the sweep summary {shown(path)} is damaged ({cause}); {restore}") from err
+    if version != ENGINE_VERSION:
+        note(f"{shown(path)} holds the numbers of engine version {version}, this code computes version "
+             f"{ENGINE_VERSION}: it is not read")
+        return None
+    if differ:
+        note(f"{shown(path)} holds a sweep of another grid (its {', '.join(differ)} differ from this code's): it is "
+             f"not read, and every cell is computed; if it was not meant to change, {restore}")
         return None
     data.pop("engine_version", None)
-    same_grid = all(np.array_equal(data[k], np.asarray(getattr(cfg, k))) for k in ("alphas", "dims", "seeds"))
-    return data if same_grid else None
+    return data
 
 
 def done_cells(cfg, variant, use_summary=True):
@@ -166,7 +212,8 @@ def done_cells(cfg, variant, use_summary=True):
         from_summary = {(s, d) for i, d in enumerate(cfg.dims) for j, s in enumerate(cfg.seeds) if done[i, j]}
     else:
         from_summary = set()
-    return from_summary | {c for c in grid_cells(cfg) if c not in from_summary and is_cached(cfg, variant, *c)}
+    # every existing file is read, also of cells the summary holds, so that a damaged one is set aside
+    return {c for c in grid_cells(cfg) if is_cached(cfg, variant, *c) or c in from_summary}
 
 
 def is_complete(cfg, variants=None, use_summary=True):

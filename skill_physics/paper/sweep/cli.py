@@ -9,8 +9,8 @@ import torch
 
 from ...util import check_choice
 from .. import paths
-from ..figure import check_device
-from ..store import CacheError
+from ..figure import check_device, check_threads, exit_on_signals
+from ..store import CacheError, WriteError, writable_folder
 from .cells import export_summary, shown
 from .jobs import plan, run_sweep
 from .settings import PAPER, QUICK, VARIANTS, grid_cells, parse_shard
@@ -35,12 +35,20 @@ def sweep_cli(argv=None):
                         help="write the summary of the complete cache to data/ (what Figs 10 and 18 read; committed)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
+    with exit_on_signals("sweep"):
+        return _run(args)
+
+
+def _run(args):
+    """The sweep of the parsed command line; returns the exit code."""
     try:
         for v in args.variants:
             check_choice("--variants", v, VARIANTS)
         shard = parse_shard(args.shard)
         if args.jobs < 1 or args.threads < 1:
             raise ValueError(f"--jobs and --threads must be at least 1, got {args.jobs} and {args.threads}")
+        check_threads("--jobs", args.jobs, least=1)
+        check_threads("--threads", args.threads, least=1)
         check_device(args.device)
         torch.set_num_threads(args.threads)
         cfg = QUICK if args.quick else PAPER
@@ -49,6 +57,7 @@ def sweep_cli(argv=None):
         print(f"sweep {shown(cfg.folder)}: shard {args.shard} holds {cells} of "
               f"{len(grid_cells(cfg))} grid cells; {len(jobs)} jobs to run", flush=True)
         if args.export_summary:
+            writable_folder(paths.DATA, "the summary folder", "make it writable")
             path, done, total = export_summary(cfg)
             print(f"sweep: wrote {shown(path)}: {done} of {total} cells computed")
             return 0
@@ -56,10 +65,13 @@ def sweep_cli(argv=None):
             for family, job_cells, vs in jobs:
                 print(f"  {family:10s} {'+'.join(vs):12s} {len(job_cells):3d} cells: {job_cells}")
             return 0
+        if jobs:      # where the cells will be cached, before computing them
+            writable_folder(cfg.folder, "the results folder", "make it writable or set SKILL_PHYSICS_RESULTS to a "
+                            "writable folder")
         start = time.perf_counter()
         written = run_sweep(cfg, args.variants, shard, args.device, progress=not args.no_progress,
                             workers=args.jobs, threads=args.threads, graph=False if args.no_graph else None)
-    except (ValueError, CacheError) as err:
+    except (ValueError, CacheError, WriteError) as err:
         print(f"sweep: error: {err}", file=sys.stderr)
         return 2
     print(f"sweep: wrote {written} cell files in {time.perf_counter() - start:.0f} s")

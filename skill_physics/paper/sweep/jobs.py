@@ -2,13 +2,16 @@
 processes or as one CUDA-graph job per family, and running them.
 """
 import multiprocessing
+import os
 import queue as queues
+import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import torch
 
 from ...util import progress as progress_bar
-from ..store import save_arrays
+from ..store import WriteError, remove_temporaries, save_arrays
 from .cells import cell_path, done_cells
 from .engine import device_kind, simulate_modular, simulate_nonmodular
 from .settings import NONMODULAR, _rank, grid_cells
@@ -72,8 +75,16 @@ def run_job(cfg, job, device="cpu", bar=None, graph=None, folder=None):
         result = simulate_modular(cfg, cells, device, bar, graph)
     else:
         result = simulate_nonmodular(cfg, cells, vs, device, bar, graph)
+    problems = []
     for (variant, seed, d), data in result.items():
-        save_arrays(cell_path(cfg, variant, seed, d, folder), data)
+        try:
+            save_arrays(cell_path(cfg, variant, seed, d, folder), data)
+        except WriteError as err:       # kept elsewhere (said); the job's other cells are still written or kept
+            print(f"sweep: {err}", file=sys.stderr, flush=True)
+            problems.append(err)
+    if problems:
+        raise WriteError(f"{len(problems)} of the job's {len(result)} cell files could not be written to "
+                         f"{cell_path(cfg, *next(iter(result)), folder).parent.parent}; each is kept where said above")
     return len(result)
 
 
@@ -87,6 +98,28 @@ class _QueueBar:
         self.queue.put(n)
 
 
+def _stop_worker(signum, frame):
+    remove_temporaries()
+    os._exit(128 + signum)
+
+
+def _worker_init():
+    """A worker ignores Ctrl-C (its parent stops it) and, on SIGTERM, removes the file it is writing and exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def stop_children():
+    """Terminate this process's children (the workers and the queue's manager) and wait for them."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(10)
+        if child.is_alive():
+            child.kill()
+
+
 def _worker_job(cfg, job, device, queue, threads, folder):
     torch.set_num_threads(threads)
     return run_job(cfg, job, device, _QueueBar(queue), folder=folder)
@@ -97,23 +130,33 @@ def _run_parallel(cfg, jobs, device, bar, workers, threads):
     into the parent's ``cfg.folder``; the first error cancels the jobs not started and is raised. Returns the number
     of files written."""
     context = multiprocessing.get_context("spawn")     # torch's thread pools do not survive a fork
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
-        updates = manager.Queue()
-        pending = {pool.submit(_worker_job, cfg, job, device, updates, threads, cfg.folder) for job in jobs}
-        written = 0
-        while pending:
-            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            while True:
-                try:
-                    bar.update(updates.get_nowait())
-                except queues.Empty:
-                    break
-            for future in finished:
-                if future.exception() is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise future.exception()
-                written += future.result()
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context,
+                                                           initializer=_worker_init) as pool:
+        try:
+            return _collect(pool, manager.Queue(), cfg, jobs, device, bar, threads)
+        except BaseException:       # an error, Ctrl-C or SIGTERM: no process outlives the command
+            stop_children()
+            raise
+
+
+def _collect(pool, updates, cfg, jobs, device, bar, threads):
+    """Submit ``jobs`` to ``pool`` and wait for them, forwarding the progress ``updates``; the first error cancels the
+    jobs not started and is raised. Returns the number of files written."""
+    pending = {pool.submit(_worker_job, cfg, job, device, updates, threads, cfg.folder) for job in jobs}
+    written = 0
+    while pending:
+        finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        while True:
+            try:
+                bar.update(updates.get_nowait())
+            except queues.Empty:
+                break
+        for future in finished:
+            if future.exception() is not None:
+                for other in pending:
+                    other.cancel()
+                raise future.exception()
+            written += future.result()
     return written
 
 
