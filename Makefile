@@ -1,4 +1,5 @@
-# The two commands a user types: `make figures` and `make test`. Both create .venv and install what is missing.
+# `make` sets up .venv (the pinned packages and this package); `make figures` and `make test` set it up first too.
+.DEFAULT_GOAL := setup
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed

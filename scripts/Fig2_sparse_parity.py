@@ -188,8 +188,10 @@ FIG = FigureScript(
     notes=["Top and bottom rows are two outputs (Fig2_sparse_parity and Fig2_sparse_parity_bottom), as the original's "
            "two pdfs; they show the paper's seed (4 bottom, 1 Case 2) of 5 seeds run; claims give that seed's value "
            "and the median, min, max over seeds.",
-           "Task-2 frequency p2: a fresh uniformly random subset of exactly p2*n rows carries task 2's loss each step, "
-           "the loss still divided by all 2n entries (the original's positional mask on a permuted batch).",
+           "Task-2 frequency p2: at each step task 2's loss sits on a fresh, uniformly random subset of exactly p2*n "
+           "training rows, the loss still divided by all 2n entries. Under rng 'original' these are the last p2*n "
+           "positions of the step's permuted batch (the original's positional mask); under 'counter', the first "
+           "p2*n positions of a randperm.",
            RNG_NOTE,
            "Case 2's network has the original's output order (x3⊕x4, x1⊕x2, composite), which decides each task's "
            "initial weights; records and colours follow bit order (C0 = x1⊕x2), so C0 and C1 are swapped relative to "

@@ -161,6 +161,8 @@ NOTES = [
     "n_task labels beside each row, right of the Resource-model panel (the original draws them over the curves at "
     "data coordinates)",
     "automatic y limits with 12 % margins instead of 5 %, so that tick labels of neighbouring rows do not overlap",
+    "the Resource-model panel of each row shares the Geometry-model panel's y scale (the original scaled every "
+    "panel separately, so the Resource model's spread looked as large as the Geometry model's)",
     "the five K of a loss are one stacked run padded to K = 100 with zero-frequency zero-vector tasks, exactly "
     "equivalent to separate runs; the seed (2 for MSE, 7 for CE) is used for every K, as the original reset it",
     "rng 'original' (paper preset): every run replays the original code's draws (its vectors, batches and the CE "

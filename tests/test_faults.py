@@ -127,7 +127,7 @@ def toy(calls, fail=False):
         fig = plt.figure()
         plt.plot(data["a"])
         return fig
-    return FigureScript(number=99, slug="toy", presets={"paper": {}, "quick": {}}, compute=compute, plot=plot,
+    return FigureScript(number=99, slug="sample", presets={"paper": {}, "quick": {}}, compute=compute, plot=plot,
                         claims=lambda data, cfg: [claim("a1", 1.0, data["a"][1], "exact", data["a"][1] == 1)],
                         stochastic=False)
 
@@ -207,9 +207,9 @@ def test_files_follow_the_umask(tmp_path, mask, mode):
 def test_a_rerun_leaves_the_json_alone_when_only_its_runtime_changes(tmp_path, results):
     calls, out = [], tmp_path / "out"
     assert figure.main(toy(calls), ["--quick", "--out", str(out)]) == 0
-    before = (out / "Fig99_toy.json").read_bytes()
+    before = (out / "Fig99_sample.json").read_bytes()
     assert figure.main(toy(calls), ["--quick", "--out", str(out), "--recompute"]) == 0
-    assert len(calls) == 2 and (out / "Fig99_toy.json").read_bytes() == before
+    assert len(calls) == 2 and (out / "Fig99_sample.json").read_bytes() == before
 
 
 # ------------------------------------------------------------------------------------------------ 7: command line
@@ -348,7 +348,7 @@ def test_sigterm_stops_reproduce_and_its_figure_script(tmp_path):
 # ------------------------------------------------------------------------------------------------ docs
 
 def test_the_troubleshooting_notes_name_the_remedies():
-    text = (paths.ROOT / "docs" / "troubleshooting_faults.md").read_text()
+    text = (paths.ROOT / "docs" / "troubleshooting.md").read_text()
     for remedy in ("git checkout data/", "--recompute", "SKILL_PHYSICS_RESULTS", "kept in", ".damaged", "SIGTERM"):
         assert remedy in text, remedy
     json.dumps(text)
@@ -357,7 +357,7 @@ def test_the_troubleshooting_notes_name_the_remedies():
 # -------------------------------------------------------------------------------- 9: a cell and the job it is in
 
 def test_a_cell_depends_on_its_job_only_to_float32_rounding():
-    # the documented bound (docs/troubleshooting_faults.md): the BLAS kernel splits the float32 sum z = x V^T over
+    # the documented bound (docs/troubleshooting.md): the BLAS kernel splits the float32 sum z = x V^T over
     # the padded width differently for another width; Adam stays within float noise, sign descent amplifies it
     from skill_physics.paper.sweep.engine import simulate_nonmodular
     cfg = sweep_config(alphas=(0.5, 1.0, 2.0), steps=200, dense_until=200, n_log=5, trace_dim=20, trace_until=200)

@@ -99,7 +99,8 @@ def test_reproduce_writes_gallery_and_claims_table(tmp_path):
     reproduce.write_readme(tmp_path)
     text = (tmp_path / "README.md").read_text()
     assert "![Fig9_domino](Fig9_domino.png)" in text
-    assert "| 9 | `serial_last_done` | 1000 | 1000 | exact | yes |" in text
+    assert ("| serial model: step at which the last task reaches skill 1 | `serial_last_done` | 1000 (computed) | "
+            "1000 | exact | yes |") in text
 
 
 def test_root_readme_table_is_rewritten_between_markers(tmp_path):
@@ -111,7 +112,8 @@ def test_root_readme_table_is_rewritten_between_markers(tmp_path):
     reproduce.update_root_readme(results, readme)
     text = readme.read_text()
     assert "STALE ROW" not in text and text.startswith("intro") and text.endswith("outro\n")
-    assert "| [9](figures/Fig9_domino.png) | `scripts/Fig9_domino.py` | 0 s | 1/2 |" in text
+    assert ("| [9](figures/Fig9_domino.png) | `scripts/Fig9_domino.py` | Serial (Domino) vs parallel learning, in "
+            "closed form | < 1 s | 1/2 |") in text
 
 
 # ----------------------------------------------------------------------------- where runs write, and what they write

@@ -1,4 +1,5 @@
-"""scripts/reproduce.py: the order and grouping of the jobs, parallel runs, and --check against the committed JSONs."""
+"""scripts/reproduce.py: the order and grouping of the jobs, parallel runs, --check against the committed JSONs, and the
+gallery (scripts/gallery.py) written from the committed JSONs alone."""
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import pytest
 from skill_physics.paper import paths
 
 sys.path.insert(0, str(paths.SCRIPTS))
+import gallery  # noqa: E402
 import reproduce  # noqa: E402
 
 REPRODUCE = str(paths.SCRIPTS / "reproduce.py")
@@ -130,6 +132,75 @@ def test_quick_runs_side_by_side_and_writes_the_gallery(tmp_path):
     assert all(json.loads(p.read_text())["preset"] == "quick" for p in tmp_path.glob("*.json"))
     readme = (tmp_path / "README.md").read_text()
     assert "![Fig9_domino](Fig9_domino.png)" in readme and "![Fig12_quadratic_loss]" in readme
+
+
+# ------------------------------------------------------------------------------------------------------ the gallery
+
+def committed_results():
+    return reproduce.load_results(paths.FIGURES)
+
+
+def test_the_committed_gallery_is_what_the_generator_writes_from_the_committed_jsons(tmp_path):
+    """figures/README.md is rewritten by `reproduce.py --readme-only` from the JSON files alone: it is up to date."""
+    for path in paths.FIGURES.glob("Fig*_*.json"):
+        (tmp_path / path.name).write_text(path.read_text())
+    reproduce.write_readme(tmp_path)
+    assert (tmp_path / "README.md").read_text() == (paths.FIGURES / "README.md").read_text(), \
+        "figures/README.md is stale: run `python scripts/reproduce.py --readme-only`"
+
+
+def test_the_root_readme_table_is_what_the_generator_writes_from_the_committed_jsons():
+    text = (paths.ROOT / "README.md").read_text()
+    table = text.split("<!-- figure-table:begin -->\n", 1)[1].split("\n<!-- figure-table:end -->", 1)[0]
+    assert table == reproduce.figure_table(committed_results()), \
+        "README.md's figure table is stale: run `python scripts/reproduce.py --readme-only`"
+
+
+def test_readme_only_rewrites_the_gallery_without_computing(tmp_path):
+    (tmp_path / "Fig9_domino.json").write_text((paths.FIGURES / "Fig9_domino.json").read_text())
+    for flag in ("--readme-only", "--gallery-only"):
+        (tmp_path / "README.md").unlink(missing_ok=True)
+        proc = run(flag, "--out", str(tmp_path))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "![Fig9_domino](Fig9_domino.png)" in (tmp_path / "README.md").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Fig9_domino.json", "README.md"]   # nothing computed
+
+
+def test_every_committed_image_has_a_caption_and_every_claim_a_sentence():
+    results = committed_results()
+    assert [o for r in results for o in r["outputs"] if o not in gallery.CAPTIONS] == []
+    assert [(r["figure"], c["name"]) for r in results for c in r["claims"]
+            if not gallery.describe(r["figure"], c["name"])] == []
+    assert {r["figure"] for r in results} <= set(gallery.TITLES)
+
+
+def test_every_committed_miss_is_explained_and_every_explanation_is_of_a_miss():
+    misses = {(r["figure"], c["name"]) for r in committed_results() for c in r["claims"] if not c["holds"]}
+    assert misses == set(gallery.MISS_REASONS)
+    summary = (paths.FIGURES / "README.md").read_text().split("\n## Fig ", 1)[0]
+    assert all(f"`{name}`" in summary for _, name in misses)           # the misses table comes first
+
+
+def test_a_reference_our_script_computes_is_never_labelled_paper():
+    claims = {(r["figure"], c["name"]): c for r in committed_results() for c in r["claims"]}
+    assert set(gallery.COMPUTED) <= set(claims)
+    for key in gallery.COMPUTED:
+        assert gallery.reference(key[0], claims[key]).endswith("(computed)")
+    assert gallery.reference(2, claims[(2, "ratio_t95_p1.00")]) == "1.21"
+    text = (paths.FIGURES / "README.md").read_text()
+    assert "| paper |" not in text and "| reference |" in text
+    assert "0.9744 (computed)" in text                                  # Fig 9's closed-form value
+
+
+def test_claim_sentences_cover_suffixes_and_patterns():
+    assert gallery.describe(2, "ratio_t95_p0.05_over_seeds") == (
+        "delay of task 2: t0.95(task 2) / t0.95(task 1) at p2 = 0.05; over all the seeds run")
+    assert gallery.describe(10, "alphaS_adam_a1.4_exact").startswith("Adam, α = 1.4: exponent α_S")
+    assert gallery.describe(13, "speedup_wd0.03_t090").startswith("weight decay 0.03: Adam's t0.9 over SignGD's")
+    assert gallery.describe(9, "no_such_claim") is None
+    assert gallery.fmt([1.0, 2.0, 3.0, 4.0, 5.0], limit=3) == "1, 2, 3, … (5 values)"
+    assert gallery.fmt([[1, 2], [3, 4]]) == "(1, 2), (3, 4)"
+    assert gallery.fmt({"0.5": 620.0}) == "0.5: 620"
 
 
 @pytest.mark.slow
