@@ -57,10 +57,15 @@ def plot_loss_vs_dim(data):
         ax.set_ylim(1e-4, 1)
         ax.set_title(TITLES[v], fontsize=15)
         ax.set_xlabel(r"$n_{\rm dim}$", fontsize=15)
-        ax.legend(loc="upper right", fontsize=10)
     axes[0].set_ylabel("loss", fontsize=15)
     axes[1].tick_params(labelleft=False)
+    shared_legend(fig, axes[0], 10)
     return fig
+
+
+def shared_legend(fig, ax, fontsize):
+    """One legend of the alphas beside the right panel, where it hides no curve (both panels share the colours)."""
+    fig.legend(*ax.get_legend_handles_labels(), loc="center left", bbox_to_anchor=(0.91, 0.5), fontsize=fontsize)
 
 
 def plot_loss_vs_steps(data, ylim=(5e-3, 1)):
@@ -72,16 +77,16 @@ def plot_loss_vs_steps(data, ylim=(5e-3, 1)):
             ax.plot(t[1:], data[v]["trace"][i, 1:], color=f"C{i}", label=alpha_label(a))
         for s in scaling.FIT_STEPS:
             ax.plot([s, s], [0.01, 1], color="grey", ls="--")
-        ax.text(110, 0.01, "fitting", rotation=90)
+        ax.text(110, 0.01, "fitting", rotation=90, fontsize=15)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(10, max(t[-1], 20))
         ax.set_ylim(*ylim)
         ax.set_title(TITLES[v], fontsize=15)
         ax.set_xlabel("steps", fontsize=15)
-        ax.legend(loc="upper right", fontsize=12)
     axes[0].set_ylabel("loss", fontsize=15)
     axes[1].tick_params(labelleft=False)
+    shared_legend(fig, axes[0], 12)
     return fig
 
 
@@ -94,11 +99,14 @@ def plot_exponent(data, which):
         ex = data["exponents"][v]
         ax.plot(alphas[shown], ex[f"alpha{which}"][shown], marker="o", color=f"C{i}",
                 label=f"Geometry Model ({TITLES[v]})")
-        ax.plot(alphas[shown], ex[f"alpha{which}_lsq"][shown], ls="none", marker="x", color=f"C{i}", alpha=0.6,
-                label=f"least squares, same window ({TITLES[v]})")
+        # beside its two-point value (not under it), so that it can be seen
+        ax.plot(alphas[shown] + 0.025, ex[f"alpha{which}_lsq"][shown], ls="none", marker="x", ms=7, mew=1.5,
+                color=f"C{i}", label=f"least squares, same window ({TITLES[v]})")
         if which == "S":   # the spread of the two-point value over the task-vector draws (seeds) at the same d
             lo, hi = np.nanmin(ex["alphaS_seeds"], axis=1), np.nanmax(ex["alphaS_seeds"], axis=1)
-            ax.vlines(alphas[shown] + 0.01 * (2 * i - 1), lo[shown], hi[shown], color=f"C{i}", alpha=0.4, lw=3)
+            ax.errorbar(alphas[shown] - 0.04 + 0.015 * i, (lo + hi)[shown] / 2, yerr=(hi - lo)[shown] / 2,
+                        fmt="none", ecolor=f"C{i}", elinewidth=1.2, capsize=3,
+                        label=f"range over the seeds ({TITLES[v]})")
     grid = np.linspace(1, 2, 101)
     quanta = scaling.quanta_alpha_N(grid) if which == "N" else scaling.quanta_alpha_S(grid)
     quanta_label = r"$\alpha_N=\alpha-1$" if which == "N" else r"$\alpha_S=(\alpha-1)/\alpha$"
@@ -203,8 +211,11 @@ NOTES = [
     "fitting guides at d = 40 and 220 (the window of the two-point alpha_N fit); the original drew the right one at "
     "250",
     "green Domino line drawn at alpha - 1 + 0.01 so that it is not hidden under the red Quanta line (as the original)",
-    "exponent plots also show least-squares slopes over every grid point of the fit window (crosses); the alpha_S "
-    "plot shows the range of the two-point value over the 4 seeds (task-vector draws) at d = 100 (bars)",
+    "exponent plots also show least-squares slopes over every grid point of the fit window (crosses, beside their "
+    "two-point value); the alpha_S plot shows the range of the two-point value over the 4 seeds (task-vector draws) "
+    "at d = 100 (capped bars, left of each point)",
+    "the loss panels share one legend beside them, where it hides no curve (the original's sat on the d = 300-600 "
+    "points and the plateaus); every 'fitting' label at 15 pt",
     "the two exponent plots (suffixes alphaN, alphaS) may be the paper's Fig 11; the mapping is unconfirmed",
     "final loss = population loss after 99 000 updates (the original's last record); rng 'original' (default) "
     "replays the paper code's task vectors and batches seed by seed, so these are the paper's runs; the engine's "
