@@ -10,6 +10,7 @@ import numpy as np
 
 from skill_physics.paper import scaling, sweep
 from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
+from skill_physics.paper.panels import shared_legend
 
 # the paper's grid (see sweep.SweepConfig for every field), plus how many task-vector draws the plateau check uses
 PAPER = {**scaling.preset(sweep.PAPER), "n_draws": 40}
@@ -62,10 +63,6 @@ def plot_loss_vs_dim(data):
     shared_legend(fig, axes[0], 10)
     return fig
 
-
-def shared_legend(fig, ax, fontsize):
-    """One legend of the alphas beside the right panel, where it hides no curve (both panels share the colours)."""
-    fig.legend(*ax.get_legend_handles_labels(), loc="center left", bbox_to_anchor=(0.91, 0.5), fontsize=fontsize)
 
 
 def plot_loss_vs_steps(data, ylim=(5e-3, 1)):

@@ -46,3 +46,9 @@ def comparison_grid(n_rows, figsize, title_size, title_y=1.1, ylabel="skill", yl
     for ax in axes[:, 1]:
         ax.tick_params(labelleft=False, left=False)
     return fig, axes
+
+
+def shared_legend(fig, ax, fontsize):
+    """One legend of ``ax``'s curves beside the figure's right edge, where it hides no curve (for panels that share
+    their colours)."""
+    fig.legend(*ax.get_legend_handles_labels(), loc="center left", bbox_to_anchor=(0.91, 0.5), fontsize=fontsize)
