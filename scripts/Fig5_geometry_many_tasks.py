@@ -79,17 +79,18 @@ def grid(data, cfg, key, ylabel, ylim):
     for i, alpha in enumerate(cfg["alphas"]):
         for j, K in enumerate(cfg["n_tasks"]):
             ax = axes[i, j]
-            series = data[key][:, i, j, :K]
+            series, labels = data[key][:, i, j, :K], [str(k + 1) for k in range(K)]
             if key == "n_align":
-                plot_aligned_dimensions(ax, data["steps"], series)
+                plot_aligned_dimensions(ax, data["steps"], series, labels=labels)
             else:
-                plot_skills(ax, series, data["steps"], [str(k + 1) for k in range(K)])
+                plot_skills(ax, series, data["steps"], labels)
             ax.set_xlim(0, 1000)
             ax.set_ylim(*ylim)
-            if i == 0 and key == "skills":
-                # 8 pt in up to 4 rows, where the alpha = 1 row has no curves left (all skills are 1 after ~500 steps)
-                ax.legend(loc="lower right", fontsize=8, ncol=-(-K // 4), labelspacing=0.15, handlelength=1.2,
-                          columnspacing=0.6, borderpad=0.3, handletextpad=0.4)
+            if i == 0:
+                # 7 pt in up to 4 rows, where the alpha = 1 row has no curves: right of the skills' rise (all are 1
+                # after ~500 steps), left of the aligned dimensions' raw traces (which start once a task is learned)
+                ax.legend(loc="lower right" if key == "skills" else "lower left", fontsize=7, ncol=-(-K // 4),
+                          labelspacing=0.1, handlelength=0.9, columnspacing=0.4, borderpad=0.25, handletextpad=0.3)
             if i == len(cfg["alphas"]) - 1:
                 ax.set_xlabel("training steps", fontsize=12)
                 ax.set_xticks([0, 500])
@@ -104,8 +105,9 @@ def grid(data, cfg, key, ylabel, ylim):
 
 def plot(data, cfg):
     n = cfg["n_dim"]
-    return {"": grid(data, cfg, "skills", "skill level", (-0.05, 1.05)),
-            "nalign": grid(data, cfg, "n_align", "$n_{\\rm align}$", (-0.05 * n, 1.05 * n))}
+    # y margins keep the 0 and 1 labels of stacked rows apart
+    return {"": grid(data, cfg, "skills", "skill level", (-0.12, 1.12)),
+            "nalign": grid(data, cfg, "n_align", "$n_{\\rm align}$", (-0.12 * n, 1.12 * n))}
 
 
 def claims(data, cfg):
@@ -146,7 +148,9 @@ def replayed_t09(data, cfg):
 FIG = FigureScript(
     number=5, slug="geometry_many_tasks", presets={"paper": PAPER, "quick": QUICK},
     compute=compute, plot=plot, claims=claims,
-    notes=["The skill grid is the figure; the aligned-dimension grid (original effind_ntask_nalign) is the "
+    notes=["Legends of the top row right of the skills' rise (skill grid) and left of the raw aligned-dimension "
+           "traces (supplement, which gains the original's legends); y margins keep stacked rows' labels apart.",
+           "The skill grid is the figure; the aligned-dimension grid (original effind_ntask_nalign) is the "
            "supplement _nalign (Gaussian smoothing sigma = 10 steps over the raw series).",
            "All 15 runs in one engine call, padded to 10 tasks with zero-frequency zero-vector rows.",
            "rng 'original' (paper preset): every run replays the original code's draws (one seed for the loop; each "

@@ -19,11 +19,13 @@ def plot_skills(ax, skills, steps=None, labels=None, **line_kw):
         ax.plot(steps, skills[:, k], color=color, label=None if labels is None else labels[k], **line_kw)
 
 
-def plot_aligned_dimensions(ax, steps, n_align, sigma=10.0):
-    """Aligned dimensions (T, K): Gaussian-smoothed (sigma steps, lw 2) over the raw series (alpha 0.05)."""
+def plot_aligned_dimensions(ax, steps, n_align, sigma=10.0, labels=None):
+    """Aligned dimensions (T, K): Gaussian-smoothed (sigma steps, lw 2; named by ``labels`` (K,) for a legend) over
+    the raw series (alpha 0.05)."""
     n_align = np.asarray(n_align, float)
     for k, color in enumerate(task_colors(n_align.shape[1])):
-        ax.plot(steps, gaussian_filter1d(n_align[:, k], sigma), color=color, lw=2)
+        ax.plot(steps, gaussian_filter1d(n_align[:, k], sigma), color=color, lw=2,
+                label=None if labels is None else labels[k])
         ax.plot(steps, n_align[:, k], color=color, alpha=0.05)
 
 
