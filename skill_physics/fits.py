@@ -1,11 +1,14 @@
-"""Comparing Geometry-model experiments with Resource-model theory: mean squared differences and the N0 fit.
+"""Fitting the Resource model to learning curves (arXiv:2501.12391, Figs. 6 and 7 bottom).
 
-arXiv:2501.12391, Figs. 6 and 7 bottom. Experiment and theory curves are compared index by index (the GM records
-before each update, the RM after; the paper's code keeps that alignment, and so do we).
+``n0_fit_errors`` and ``fit_n0`` are Fig 7 bottom's fit: Geometry-model runs against the discrete Resource model,
+index by index (the GM records before each update, the RM after; the paper's code keeps that alignment, so do we).
+``fit_skills`` asks any run's per-skill curves how serially the skills learn: learning times, Domino statistics,
+and the best N0 and eta_eff of the Resource model's continuous limit (``resource_curves``) beside its two limits.
 """
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import wrightomega
 
 from .measure import crossing_times
 from .resource import resource_model
@@ -70,65 +73,149 @@ def fit_n0(experiment, frequencies, eta_eff, n0_grid=N0_GRID):
 
 # ---- the paper's question asked of any run: how serially do the skills learn? --------------------------------------
 
-LOSS_RULES = ("exp", "linear")
-FIT_POINTS = 200              # data points the Resource-model fit reads (uniform and log-spaced in steps)
-TIME_SCALES = 10.0 ** np.arange(-6, 3.01, 0.1)    # candidate eta_eff: resource per data step
+LOSS_RULES = ("exp", "sqrt", "linear")
+FORMS = ("mse", "ce")
+START = {"mse": 0.0, "ce": 0.5}     # a skill before training: 1 - l(0) (MSE), sigmoid(z(0)) (CE)
+FIT_POINTS = 256                    # records the fit reads at most, each weighted by the records it stands for
 
 
 def skills_from_losses(losses, rule="exp"):
-    """Skills in [0, 1] from per-skill losses (..., T, K): 'exp' s = exp(-loss) (a CE loss: s is the probability of the
-    right answer); 'linear' s = 1 - loss / loss at the first record (an MSE loss: the Resource model's 1 - l)."""
+    """Skills (..., T, K) from per-skill losses (..., T, K), L0 being each skill's loss at the first record.
+
+    'exp': s = exp(-L), a CE loss (the probability of the right answer: the CE form's sigmoid(z), 1/2 at L = ln 2);
+    'sqrt': s = 1 - sqrt(L / L0), an MSE loss l^2 (the MSE form's 1 - l); 'linear': s = 1 - L / L0, a loss linear
+    in the residual. 'sqrt' and 'linear' are clipped to [0, 1].
+    """
     check_choice("rule", rule, LOSS_RULES)
     losses = np.asarray(losses, float)
     if rule == "exp":
         return np.exp(-losses)
-    return np.clip(1 - losses / losses[..., :1, :], 0.0, 1.0)
+    ratio = np.maximum(losses / losses[..., :1, :], 0.0)
+    return np.clip(1 - (np.sqrt(ratio) if rule == "sqrt" else ratio), 0.0, 1.0)
 
 
-def _rates(state, p, n0, form):
-    """d(state)/d(resource time) of the Resource model: residuals l (MSE) or logits z (CE), (G, K), under N0 (G, 1)
-    (inf: the decoupled limit, no competition)."""
-    residual = np.maximum(state, 0.0) if form == "mse" else 0.5 - 0.5 * np.tanh(state / 2)   # CE: sigmoid(-z)
-    c = p * residual
-    total = np.where(np.isinf(n0), 1.0, c.sum(-1, keepdims=True) + np.where(np.isinf(n0), 0.0, n0))
-    share = np.divide(c, total, out=np.zeros_like(c), where=total > 0)
-    return -share if form == "mse" else share
+def _terms(theta, p, loss):
+    """Skills s, ds/dtheta, clock terms g and dg/dtheta (..., K) of the continuous Resource model at theta (...).
+
+    MSE: l_k = exp(-p_k theta), g_k = 1 - l_k. CE: z_k + exp(z_k) = 1 + p_k theta, g_k = z_k (w = e^z is Wright's
+    omega function of 1 + p_k theta)."""
+    x = np.multiply.outer(theta, p)
+    if loss == "mse":
+        s = -np.expm1(-x)
+        ds = p * (1 - s)
+        return s, ds, s, ds
+    w = wrightomega(1 + x)
+    return w / (1 + w), p * w / (1 + w) ** 3, np.log(w), p / (1 + w)
+
+
+def _table(p, loss, per_decade=60):
+    """theta grid (M,) from 0 to where every skill is learned, the skills there (M, K) and sum_k g_k (M,)."""
+    hi = (50.0 if loss == "mse" else 1e7) / p.min()      # MSE: l = e^-50; CE: 1 - s ~ 1 / (p theta) = 1e-7
+    lo = 1e-4 / p.max()
+    theta = np.concatenate([[0.0], np.geomspace(lo, hi, int(per_decade * np.log10(hi / lo)))])
+    s, _, g, _ = _terms(theta, p, loss)
+    return theta, s, g.sum(-1)
+
+
+def _solve(tau, a, b, p, loss, table):
+    """The model at resource times tau (rows, T) of clocks a theta + b sum_k g_k(theta) = tau (a, b: (rows,)).
+
+    Returns skills (rows, T, K) and d skills / d ln(tau) along the clock."""
+    theta_grid, _, G = table
+    theta = np.stack([np.interp(t, ai * theta_grid + bi * G, theta_grid) for t, ai, bi in zip(tau, a, b)])
+    a, b = a[:, None], b[:, None]
+    for _ in range(2):   # Newton from the tabulated guess: the clock is increasing and concave in theta
+        _, _, g, dg = _terms(theta, p, loss)
+        step = (a * theta + b * g.sum(-1) - tau) / np.maximum(a + b * dg.sum(-1), 1e-300)
+        theta = np.clip(theta - step, 0.0, theta_grid[-1])
+    s, ds, _, dg = _terms(theta, p, loss)
+    return s, ds * (tau / np.maximum(a + b * dg.sum(-1), 1e-300))[..., None]
 
 
 def resource_curves(frequencies, n0, times, loss="mse"):
-    """Skills (S, G, K) of the continuous Resource model, dl/dtau = -c / (sum c + N0) (MSE; CE: dz/dtau = c / (...)),
-    at resource times ``times`` (S,) for each N0 of ``n0`` (G,); N0 = inf is the decoupled (parallel) limit
-    dl_k/dtau = -p_k l_k. The discrete model with small eta_eff follows it with tau = eta_eff * updates."""
-    p = np.asarray(frequencies, float)
-    n0 = np.asarray(n0, float).reshape(-1, 1)
-    state = np.ones((n0.size, p.size)) if loss == "mse" else np.zeros((n0.size, p.size))
-    out, tau = np.empty((len(times), n0.size, p.size)), 0.0
-    for i, target in enumerate(np.asarray(times, float)):
-        while tau < target:       # Heun steps, each moving no skill by more than ~1 %
-            rate = _rates(state, p, n0, loss)
-            dt = min(target - tau, 0.01 / max(np.abs(rate).max(), 1e-12))
-            trial = state + dt * rate
-            state, tau = state + 0.5 * dt * (rate + _rates(trial, p, n0, loss)), tau + dt
-        out[i] = 1 - np.maximum(state, 0.0) if loss == "mse" else 0.5 + 0.5 * np.tanh(state / 2)
-    return out
+    """Skills (S, G, K) of the Resource model's continuous-time limit at resource times ``times`` (S,), for each N0 of
+    ``n0`` (G,).
+
+    The limit of small eta_eff, with tau = eta_eff * updates: dl_k/dtau = -c_k / (sum_j c_j + N0) (MSE; CE:
+    dz_k/dtau = +c_k / (...)). Its solution: with theta the resource a skill of frequency 1 has received, l_k =
+    exp(-p_k theta) (CE: z_k + exp(z_k) = 1 + p_k theta), and tau = N0 theta + sum_k g_k, g_k = 1 - l_k (CE: z_k):
+    the resource spent is the wasted N0 theta plus what the skills gained. N0 = 0 is the Domino limit; N0 = inf the
+    parallel limit dl_k/dtau = -p_k l_k, where tau is eta_eff / N0 times the updates.
+    """
+    check_choice("loss", loss, FORMS)
+    p, n0 = np.asarray(frequencies, float), np.atleast_1d(np.asarray(n0, float))
+    times = np.broadcast_to(np.asarray(times, float), (n0.size, np.size(times)))
+    inf = np.isinf(n0)
+    s, _ = _solve(times, np.where(inf, 1.0, n0), np.where(inf, 0.0, 1.0), p, loss, _table(p, loss))
+    return np.moveaxis(s, 0, 1)
+
+
+def _fit_points(n):
+    """Indices (at most FIT_POINTS, evenly and log-evenly spread over n records) and the records each stands for."""
+    if n <= FIT_POINTS:
+        return np.arange(n), np.ones(n)
+    half = FIT_POINTS // 2
+    idx = np.unique(np.concatenate([np.linspace(0, n - 1, half), np.geomspace(1, n, half) - 1]).round().astype(int))
+    edges = np.concatenate([[-0.5], (idx[1:] + idx[:-1]) / 2, [n - 0.5]])
+    return idx, np.diff(edges)
+
+
+def _scan(y, u, w, table, a, b):
+    """ln eta_eff (rows,) minimising the tabulated model's error: 0.1 decades from where the first skill has barely
+    started by the last step to where every skill has finished by the first, then 0.01 decades around the best."""
+    theta, S, G = table
+    F = (y ** 2).sum(-1)[:, None] - 2 * y @ S.T + (S ** 2).sum(-1)          # (T, M): squared error at each theta
+    start = np.argmax(S.max(-1) - S[0].max() >= 0.005)       # the first skill has barely started
+    best = np.empty(len(a))
+    for r, (ai, bi) in enumerate(zip(a, b)):
+        clock = ai * theta + bi * G
+
+        def errors(ln_eta):
+            f = np.interp(np.exp(ln_eta)[:, None] * u, clock, np.arange(len(theta)))
+            i = np.minimum(f.astype(int), len(theta) - 2)
+            return (w * ((i + 1 - f) * F[np.arange(len(u)), i] + (f - i) * F[np.arange(len(u)), i + 1])).sum(-1)
+
+        grid = np.arange(np.log(clock[start] / u[-1]), np.log(clock[-1] / u[u > 0][0]), 0.1 * np.log(10))
+        centre = grid[np.argmin(errors(grid))]
+        fine = centre + np.linspace(-0.1, 0.1, 21) * np.log(10)
+        best[r] = fine[np.argmin(errors(fine))]
+    return best
+
+
+def _fit_run(y, u, w, p, loss, table, a, b):
+    """Best ln eta_eff (rows,) and weighted mean squared error (rows,) of each clock (a, b) against one run's skills
+    y (T, K) at updates u (T,): the tabulated scan, then Gauss-Newton steps with the exact model (halved back towards
+    the best point where they do not lower the error)."""
+    ln_eta, norm = _scan(y, u, w, table, a, b), w.sum() * y.shape[-1]
+    best, lowest = ln_eta.copy(), np.full(len(a), np.inf)
+    for _ in range(4):
+        s, jac = _solve(np.exp(ln_eta)[:, None] * u, a, b, p, loss, table)
+        r, wj = s - y, w[:, None] * jac
+        err = (w[:, None] * r ** 2).sum((-2, -1)) / norm
+        step = -(wj * r).sum((-2, -1)) / np.maximum((wj * jac).sum((-2, -1)), 1e-300)
+        better = err < lowest
+        best, lowest = np.where(better, ln_eta, best), np.where(better, err, lowest)
+        ln_eta = np.where(better, ln_eta + np.clip(step, -0.5, 0.5), (best + ln_eta) / 2)
+    return best, lowest
 
 
 @dataclass
 class SkillFit:
-    """What ``fit_skills`` measured of R runs of K skills, in order of decreasing frequency (arrays (R, ...)).
+    """What ``fit_skills`` measured of R runs of K skills, every skill in order of decreasing frequency.
 
-    onset, completion, duration (R, K): first step at or above the onset and completion thresholds, and their gap.
+    onset, completion, duration (R, K): first step at or above the onset and completion levels, and their gap.
     after_previous (R, K - 1): share of skill k's gain that comes after skill k - 1 completed (1: strictly serial).
     delay_ratio (R, K - 1): completion_k / completion_{k-1}, beside frequency_ratio (K - 1,) = p_{k-1} / p_k.
     n0_grid (G,), errors (R, G), eta_eff (R, G): the Resource model's mean squared skill error at each N0, with its
-    best eta_eff (resource per data step). n0, eta, error (R,): the best fit; domino_* and parallel_*: the limits N0 = 0
-    and N0 -> inf (decoupled skills). competition (R,): sum_k c_k / (sum_k c_k + N0) at the start (0 parallel, 1
-    Domino), competition_range (R, 2) over the N0 whose error is within ``factor`` of the best.
+    best eta_eff (resource per step). n0, eta, error (R,): the best fit; domino_* and parallel_*: the limits N0 = 0
+    and N0 -> inf (parallel_eta is eta_eff / N0). competition (R,): sum_k c_k / (sum_k c_k + N0) at the start (1: the
+    Domino limit, 0: parallel); n0_range, competition_range (R, 2): over the N0 whose error is within ``factor`` of
+    the best.
     """
 
     steps: np.ndarray
     order: np.ndarray           # (K,): the input column of each skill
-    frequencies: np.ndarray
+    frequencies: np.ndarray     # (K,), summing to 1
     onset: np.ndarray
     completion: np.ndarray
     duration: np.ndarray
@@ -146,125 +233,118 @@ class SkillFit:
     parallel_error: np.ndarray
     parallel_eta: np.ndarray
     competition: np.ndarray
+    n0_range: np.ndarray
     competition_range: np.ndarray
     factor: float
     loss: str
 
+    @property
+    def domino_factor(self):
+        """How many times the best fit's error the Domino limit's is (R,)."""
+        return self.domino_error / self.error
+
+    @property
+    def parallel_factor(self):
+        """How many times the best fit's error the parallel limit's is (R,)."""
+        return self.parallel_error / self.error
+
 
 def learning_times(skills, steps, onset=0.1, completion=0.9):
-    """Onset and completion steps (R, K) of skills (R, T, K): the first step at or above each threshold (NaN: never)."""
+    """Onset and completion steps (R, K) of skills (R, T, K): the first step at or above each level (NaN: never)."""
     return tuple(crossing_times(np.moveaxis(skills, 1, 0), level, strict=False, steps=steps)
                  for level in (onset, completion))
 
 
 def domino_statistics(skills, steps, completion):
-    """after_previous and delay_ratio (R, K - 1) of skills (R, T, K) in frequency order (see ``SkillFit``)."""
-    gain = skills[:, -1] - skills[:, 0]                                               # (R, K)
-    done = np.nan_to_num(completion[:, :-1], nan=steps[-1])
-    at = np.clip(np.searchsorted(steps, done), 0, len(steps) - 1)                     # (R, K - 1)
+    """after_previous and delay_ratio (R, K - 1) of skills (R, T, K) in frequency order, given the completion steps
+    (R, K) (see ``SkillFit``); NaN where the previous skill never completes."""
+    gain = skills[:, -1, 1:] - skills[:, 0, 1:]                                       # (R, K - 1)
+    at = np.searchsorted(steps, np.nan_to_num(completion[:, :-1], nan=steps[-1]))
     reached = np.take_along_axis(skills[:, :, 1:], at[:, None, :], axis=1)[:, 0]
-    after = np.divide(skills[:, -1, 1:] - reached, gain[:, 1:], out=np.full(reached.shape, np.nan),
-                      where=gain[:, 1:] > 0)
+    after = np.divide(skills[:, -1, 1:] - reached, gain, out=np.full(gain.shape, np.nan), where=gain > 0)
+    after[np.isnan(completion[:, :-1])] = np.nan
     return np.clip(after, 0.0, 1.0), completion[:, 1:] / completion[:, :-1]
 
 
-def _fit_points(steps):
-    """At most FIT_POINTS record positions, spread uniformly and log-uniformly over the steps."""
-    n = len(steps)
-    if n <= FIT_POINTS:
-        return np.arange(n)
-    span = np.geomspace(1, n, FIT_POINTS // 2).astype(int) - 1
-    return np.unique(np.concatenate([np.linspace(0, n - 1, FIT_POINTS // 2).astype(int), span]))
-
-
-def _time_scale_errors(data, t, model, taus, scales):
-    """Mean squared error (G, H) of the model (S, G, K), known on the resource times ``taus``, against data (T, K) at
-    steps t (T,); row g reads tau = eta_eff * t, eta_eff = scales[h] (H,) for every row or scales[h, g] (H, G)."""
-    G = model.shape[1]
-    rows = np.arange(G) if np.ndim(scales) == 2 else slice(None)
-    errors = np.empty((G, len(scales)))
-    for h, scale in enumerate(scales):
-        x = np.clip(np.multiply.outer(t, scale), taus[0], taus[-1])                  # (T,) or (T, G)
-        i = np.clip(np.searchsorted(taus, x) - 1, 0, len(taus) - 2)
-        w = ((x - taus[i]) / (taus[i + 1] - taus[i]))[..., None]
-        w = w if w.ndim == 3 else w[:, None]
-        curve = (1 - w) * model[i, rows] + w * model[i + 1, rows]                      # (T, G, K)
-        errors[:, h] = ((curve - data[:, None, :]) ** 2).mean(axis=(0, 2))
-    return errors
-
-
-def _best_time_scales(data, t, model, taus):
-    """Each model row's best eta_eff (G,) and its error (G,): a 0.1-decade grid on every fourth point, then 0.01
-    decades around the best on all of them."""
-    G = model.shape[1]
-    best = TIME_SCALES[_time_scale_errors(data[::4], t[::4], model, taus, TIME_SCALES).argmin(-1)]   # coarse: cheap
-    fine = best[None, :] * 10.0 ** np.arange(-0.1, 0.1001, 0.01)[:, None]            # (21, G)
-    errors = _time_scale_errors(data, t, model, taus, fine)
-    h = errors.argmin(-1)
-    return fine[h, np.arange(G)], errors[np.arange(G), h]
+def _checked(skills, steps, frequencies, alpha, loss):
+    """Skills (R, T, K), steps (T,) and frequencies (K,) as arrays, or ValueError naming what is wrong."""
+    check_choice("loss", loss, FORMS)
+    skills, steps = np.asarray(skills, float), np.asarray(steps, float)
+    skills = skills[None] if skills.ndim == 2 else skills
+    if skills.ndim != 3 or steps.shape != skills.shape[1:2] or len(steps) < 3:
+        raise ValueError(f"skills of shape {skills.shape} and steps of shape {steps.shape}: give skills (T, K) or "
+                         "(R, T, K) and steps (T,), T >= 3")
+    if not (np.isfinite(skills).all() and np.isfinite(steps).all()):
+        raise ValueError("skills and steps must be finite numbers (no NaN or inf)")
+    if steps[0] < 0 or np.any(np.diff(steps) <= 0):
+        raise ValueError("steps must increase from >= 0 (they count updates from the start of training)")
+    if (frequencies is None) == (alpha is None):
+        raise ValueError("give either frequencies or alpha")
+    K = skills.shape[-1]
+    p = power_law_frequencies(K, alpha) if frequencies is None else np.asarray(frequencies, float)
+    if p.shape != (K,) or not (np.isfinite(p).all() and np.all(p > 0)):
+        raise ValueError(f"frequencies must be {K} positive numbers, one per skill, got {frequencies!r}")
+    return skills, steps, p
 
 
 def fit_skills(skills, steps, *, frequencies=None, alpha=None, loss="mse", n0_grid=N0_GRID[::10], eta_eff=None,
-               onset=0.1, completion=0.9, factor=2.0):
-    """Ask the paper's question of measured curves: how serially do the skills learn (arXiv 2501.12391, Sec. 4)?
+               onset=0.1, completion=0.9, factor=1.25):
+    """Ask the paper's question of measured curves: how serially do the skills learn (arXiv 2501.12391)?
 
     Parameters
     ----------
     skills : array (T, K) or (R, T, K)
         Skills in [0, 1] of K skills at ``steps`` (``skills_from_losses`` turns losses into skills).
-    steps : array (T,), increasing
+    steps : array (T,)
+        Increasing, counting updates from the start of training (the model starts at step 0).
     frequencies : array (K,), optional
-        How often each skill is needed; or ``alpha``: p_k ∝ k^-alpha with the columns in order of frequency.
+        How often each skill is needed (normalised to sum 1); or ``alpha``: p_k ∝ k^-alpha, columns in order of
+        decreasing frequency.
     loss : {'mse', 'ce'}
-        The Resource model's form.
+        The Resource model's form (its skill starts at 0, CE at 1/2).
     n0_grid : array (G,)
         Candidate N0 (default: 0.1 decades from 1e-4 to 100).
     eta_eff : float or array (R,), optional
-        Fix the resource per step, one model update per record, as Fig 7 bottom (``n0_fit_errors``); default: fit
-        it, in the model's continuous limit. The two limits are always fitted.
+        Fix the resource per step, one discrete model update per record, as Fig 7 bottom (``n0_fit_errors``, MSE
+        only); default: fit it in the model's continuous limit, where it is the time scale. The limits are always
+        fitted.
     onset, completion : float
-        Thresholds of the learning times.
+        Learning-time levels, as shares of the way from the form's starting skill to 1.
     factor : float
-        The N0 whose error is within ``factor`` of the best make ``competition_range``.
+        The N0 whose error is within ``factor`` of the best make ``n0_range`` and ``competition_range``.
 
     Returns
     -------
-    SkillFit, every skill in order of decreasing frequency.
+    SkillFit, arrays (R, ...) even for one run, every skill in order of decreasing frequency.
     """
-    check_choice("loss", loss, ("mse", "ce"))
-    skills, steps = np.asarray(skills, float), np.asarray(steps, float)
-    skills = skills[None] if skills.ndim == 2 else skills
-    if (frequencies is None) == (alpha is None):
-        raise ValueError("give either frequencies or alpha")
-    p = power_law_frequencies(skills.shape[-1], alpha) if frequencies is None else np.asarray(frequencies, float)
+    skills, steps, p = _checked(skills, steps, frequencies, alpha, loss)
     order = np.argsort(-p, kind="stable")
-    p, skills, n0_grid = p[order] / p.sum(), skills[..., order], np.asarray(n0_grid, float)
-    starts, ends = learning_times(skills, steps, onset, completion)
+    p, skills, n0_grid, s0 = p[order] / p.sum(), skills[..., order], np.asarray(n0_grid, float), START[loss]
+    starts, ends = learning_times(skills, steps, s0 + onset * (1 - s0), s0 + completion * (1 - s0))
     after, delay = domino_statistics(skills, steps, ends)
-    grid = np.concatenate([[0.0], n0_grid if eta_eff is None else [], [np.inf]])
-    taus = np.concatenate([[0.0], np.geomspace(1e-3, 50 * (1 + n0_grid.max()) / p.min(), 400)])
-    model, idx = resource_curves(p, grid, taus, loss), _fit_points(steps)
-    eta, err = (np.stack(part) for part in zip(*[_best_time_scales(run[idx], steps[idx], model, taus)
-                                                 for run in skills]))                   # (R, len(grid)) each
-    if eta_eff is not None:
-        fixed = n0_fit_errors(np.moveaxis(skills, 0, 1), p, eta_eff, n0_grid) if loss == "mse" else None
-        if fixed is None:
+    G, fixed = len(n0_grid), eta_eff is not None
+    # clocks tau = a theta + b sum_k g_k: N0 of the grid, the Domino limit N0 = 0, the parallel limit theta = tau
+    a, b = np.concatenate([[] if fixed else n0_grid, [0.0, 1.0]]), np.concatenate([np.ones(1 if fixed else G + 1), [0]])
+    table, (idx, w) = _table(p, loss), _fit_points(len(steps))
+    ln_eta, err = (np.stack(x) for x in zip(*[_fit_run(y[idx], steps[idx], w, p, loss, table, a, b) for y in skills]))
+    eta = np.exp(ln_eta)
+    if fixed:
+        if loss != "mse":
             raise ValueError("eta_eff is fixed for the MSE form only (Fig 7 bottom)")
-        eta = np.column_stack([eta[:, 0], np.broadcast_to(np.asarray(eta_eff, float)[..., None], fixed.shape),
-                               eta[:, -1]])
-        err = np.column_stack([err[:, 0], fixed, err[:, -1]])
-    rows, g = np.arange(len(skills)), err[:, 1:-1].argmin(-1)
-    c0 = 1.0 if loss == "mse" else 0.5
-    near, shares = err[:, 1:-1] <= factor * err[rows, 1 + g][:, None], c0 / (c0 + n0_grid)
-    band = np.stack([np.where(near, shares, np.inf).min(-1), np.where(near, shares, -np.inf).max(-1)], -1)
-    return SkillFit(steps, order, p, starts, ends, ends - starts, after, delay, p[:-1] / p[1:], n0_grid, err[:, 1:-1],
-                    eta[:, 1:-1], n0_grid[g], eta[rows, 1 + g], err[rows, 1 + g], err[:, 0], eta[:, 0], err[:, -1],
-                    eta[:, -1], shares[g], band, factor, loss)
+        fixed_eta = np.broadcast_to(np.asarray(eta_eff, float).reshape(-1, 1), (len(skills), G))
+        eta = np.column_stack([fixed_eta, eta])
+        err = np.column_stack([n0_fit_errors(np.moveaxis(skills, 0, 1), p, eta_eff, n0_grid), err])
+    rows, g = np.arange(len(skills)), err[:, :G].argmin(-1)
+    near = err[:, :G] <= factor * err[rows, g][:, None]
+    n0_range = np.stack([np.where(near, n0_grid, np.inf).min(-1), np.where(near, n0_grid, -np.inf).max(-1)], -1)
+    c0 = 1 - s0                                           # sum_k p_k l_k at the start: 1 (MSE), 1/2 (CE)
+    return SkillFit(steps, order, p, starts, ends, ends - starts, after, delay, p[:-1] / p[1:], n0_grid, err[:, :G],
+                    eta[:, :G], n0_grid[g], eta[rows, g], err[rows, g], err[:, G], eta[:, G], err[:, G + 1],
+                    eta[:, G + 1], c0 / (c0 + n0_grid[g]), n0_range, c0 / (c0 + n0_range[:, ::-1]), factor, loss)
 
 
 def fitted_curves(fit, run=0):
-    """Skills (T, K) at ``fit.steps`` of the best fit and the two limits of run ``run``: (best, domino, parallel)."""
-    out = []
-    for n0, eta in ((fit.n0[run], fit.eta[run]), (0.0, fit.domino_eta[run]), (np.inf, fit.parallel_eta[run])):
-        out.append(resource_curves(fit.frequencies, [n0], eta * fit.steps, fit.loss)[:, 0])
-    return tuple(out)
+    """Skills (T, K) at ``fit.steps`` of run ``run``'s best fit and its two limits: (best, domino, parallel)."""
+    return tuple(resource_curves(fit.frequencies, [n0], eta * fit.steps, fit.loss)[:, 0]
+                 for n0, eta in ((fit.n0[run], fit.eta[run]), (0.0, fit.domino_eta[run]),
+                                 (np.inf, fit.parallel_eta[run])))

@@ -136,3 +136,114 @@ def test_fig2s_mlp_learns_serially_and_the_best_fit_beats_the_parallel_limit():
     assert np.all(fit.parallel_error > 2 * fit.error) and np.median(fit.parallel_error / fit.error) > 5
     assert np.all(fit.competition > 0.9)
     assert 1.5 < np.median(fit.delay_ratio) < 3 and fit.frequency_ratio[0] == 10
+
+
+# ---- the closed form, exact recovery, any time scale, and Fig 7 bottom's Geometry runs ------------------------------
+
+P20 = power_law_frequencies(20, 1.0)
+
+
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+def test_the_closed_form_is_the_discrete_models_small_step_limit(loss):
+    """resource_curves solves dl/dtau = -c / (sum c + N0) exactly: the discrete map at step eta differs by O(eta)."""
+    gaps = []
+    for eta in (0.02, 0.01):
+        steps = int(8 / eta)
+        discrete = resource_model(P, eta_eff=eta, n0=0.05, steps=steps, start=True, loss=loss)
+        exact = resource_curves(P, [0.05], eta * np.arange(steps + 1), loss)[:, 0]
+        gaps.append(np.abs(discrete - exact).max())
+    assert gaps[1] < 0.01 and gaps[0] / gaps[1] == pytest.approx(2, rel=0.15)   # first order in eta
+
+
+def test_twenty_skills_over_four_decades_are_recovered_exactly():
+    """Curves of the continuous model at N0 on the grid, 10 000 steps: that N0, its eta_eff, no error left."""
+    n0 = np.array([1e-3, 1e-2, 1e-1, 1.0, 10.0])
+    steps = np.arange(10_000.0)
+    curves = np.stack([resource_curves(P20, [n], 0.02 * (1 + n) * steps)[:, 0] for n in n0])
+    fit = fit_skills(curves, steps, frequencies=P20)
+    np.testing.assert_allclose(fit.n0, n0, rtol=1e-9)
+    np.testing.assert_allclose(fit.eta, 0.02 * (1 + n0), rtol=1e-6)
+    assert np.all(fit.error < 1e-20) and np.all(fit.domino_factor > 1e6) and np.all(fit.parallel_factor > 1e6)
+
+
+def test_the_ce_form_over_three_decades_is_recovered_exactly():
+    n0 = np.array([0.01, 0.1, 1.0])
+    steps = np.arange(3000.0)
+    curves = np.stack([resource_curves(P, [n], 0.05 * steps, "ce")[:, 0] for n in n0])
+    fit = fit_skills(curves, steps, frequencies=P, loss="ce")
+    np.testing.assert_allclose(fit.n0, n0, rtol=1e-9)
+    assert np.all(fit.error < 1e-20)
+    np.testing.assert_allclose(fit.competition, 0.5 / (0.5 + n0))            # sum_k p_k sigmoid(-0) = 1/2
+
+
+def test_the_time_scale_is_whatever_the_steps_count():
+    """Steps counted in tokens (a million per update) give the same N0 and eta_eff a million times smaller."""
+    skills, steps = resource_run(0.1)
+    per_update, per_token = fit_skills(skills, steps, frequencies=P), fit_skills(skills, steps * 1e6, frequencies=P)
+    assert per_token.n0[0] == per_update.n0[0] == pytest.approx(0.1)
+    assert per_token.eta[0] == pytest.approx(per_update.eta[0] * 1e-6, rel=1e-6)
+
+
+def test_noisy_curves_keep_the_truth_inside_the_stated_range():
+    """Noise 0.03 on 8 skills: the best N0 within 0.3 decades, and the N0 within 1.25x the best error contain it."""
+    steps = np.arange(4000.0)
+    rng = np.random.default_rng(3)
+    for n0 in (0.01, 0.1, 1.0):
+        clean = resource_curves(P, [n0], 0.01 * (1 + n0) * steps)[:, 0]
+        fit = fit_skills(np.clip(clean + rng.normal(0, 0.03, (3,) + clean.shape), 0, 1), steps, frequencies=P)
+        assert np.all(np.abs(np.log10(fit.n0 / n0)) <= 0.3 + 1e-9)
+        assert np.all((fit.n0_range[:, 0] <= n0 * (1 + 1e-9)) & (n0 <= fit.n0_range[:, 1] * (1 + 1e-9)))
+        np.testing.assert_allclose(fit.competition_range, 1 / (1 + fit.n0_range[:, ::-1]))
+
+
+def test_fig7_bottoms_geometry_runs():
+    """Fig 7 bottom's noise sweep (N = 1000, K = 10, alpha = 2, SignGD lr 1e-3, B = 128, 1000 steps, three noise
+    levels). With eta_eff fixed at 2 lr sqrt(N), fit_skills is fit_n0 (its errors to rounding: the frequencies are
+    normalised once more). With eta_eff free, where
+    the figure's N0 < 1 (the skills compete) the best N0 agrees within 0.2 decades; where it is larger only
+    eta_eff / N0 is measured: the free fit's range holds the figure's N0 and its eta_eff / N0 is within 15 %."""
+    import torch
+
+    from skill_physics import effective_rate, task_vectors, train_geometry
+    p, noise = power_law_frequencies(10, 2.0), np.array([1e-3, 1e-2, 0.1])
+    vectors = task_vectors("random_unit", 10, 1000, generator=torch.Generator().manual_seed(2))
+    rec = train_geometry(vectors, p, steps=1000, lr=1e-3, optimizer="signgd", loss="mse", gradient="autograd",
+                         batch_size=128, noise=noise, seeds=2)
+    skills, eta = np.asarray(rec.skills, float), effective_rate(1e-3, 1000)
+    figure_n0, figure_errors = fit_n0(skills, p, eta, N0_GRID)
+    fixed = fit_skills(np.moveaxis(skills, 1, 0), rec.steps, frequencies=p, eta_eff=eta, n0_grid=N0_GRID)
+    np.testing.assert_array_equal(fixed.n0, figure_n0)
+    np.testing.assert_allclose(fixed.errors, figure_errors, rtol=1e-12)
+    free = fit_skills(np.moveaxis(skills, 1, 0), rec.steps, frequencies=p)
+    compete = figure_n0 < 1
+    assert compete.sum() == 2 and np.all(np.abs(np.log10(free.n0 / figure_n0))[compete] <= 0.2)
+    low, high = free.n0_range[~compete].T
+    assert np.all((low <= figure_n0[~compete]) & (figure_n0[~compete] <= high))
+    np.testing.assert_allclose((free.eta / free.n0)[~compete], eta / figure_n0[~compete], rtol=0.15)
+
+
+def test_domino_statistics_of_a_skill_after_one_never_completed():
+    steps = np.arange(10.0)
+    first, second = np.clip(steps / 20, 0, 1), np.clip((steps - 2) / 4, 0, 1)   # the first never reaches 0.9
+    fit = fit_skills(np.stack([first, second], 1), steps, frequencies=[0.8, 0.2])
+    assert np.isnan(fit.completion[0, 0]) and fit.completion[0, 1] == 6
+    assert np.isnan(fit.after_previous[0, 0]) and np.isnan(fit.delay_ratio[0, 0])
+
+
+def test_an_mse_loss_becomes_the_mse_forms_skill_by_the_sqrt_rule():
+    skills, _ = resource_run(0.1, steps=200)
+    np.testing.assert_allclose(skills_from_losses((1 - skills) ** 2, "sqrt"), skills, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"frequencies": [1.0, 2.0]}, r"^frequencies must be 8 positive numbers"),
+    ({"frequencies": -P}, r"^frequencies must be 8 positive numbers"),
+    ({"alpha": 1.0, "steps": np.arange(50.0)[::-1]}, r"^steps must increase from >= 0"),
+    ({"alpha": 1.0, "steps": np.arange(49.0)}, r"^skills of shape \(1, 50, 8\) and steps of shape \(49,\)"),
+    ({"alpha": 1.0, "skills": np.full((50, 8), np.nan)}, r"^skills and steps must be finite numbers"),
+])
+def test_bad_curves_say_what_is_wrong(kwargs, match):
+    skills, steps = resource_run(0.1, steps=50)
+    kwargs = {"skills": skills, "steps": steps} | kwargs
+    with pytest.raises(ValueError, match=match):
+        fit_skills(**kwargs)

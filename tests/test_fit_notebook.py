@@ -25,3 +25,29 @@ def test_fit_notebook_runs_and_gives_the_known_answers(overrides):
 def test_fit_notebook_is_committed_with_outputs():
     cells = [c for c in read(NAME).cells if c.cell_type == "code"]
     assert all(c.outputs for c in cells[4:]) and any("image/png" in o.get("data", {}) for c in cells for o in c.outputs)
+
+
+def test_fit_notebook_layout_cites_the_paper_and_has_no_errors():
+    """Imports, then the one parameters cell, then its validation; the arXiv link; no error or warning committed."""
+    from test_notebooks import code_cells
+    nb = read(NAME)
+    code = code_cells(nb)
+    assert ["parameters" in c.metadata.get("tags", []) for c in code[:3]] == [False, True, False]
+    assert all(line.startswith(("import ", "from ")) or not line.strip() for line in code[0].source.splitlines())
+    assert "raise ValueError" in code[2].source
+    assert "https://arxiv.org/abs/2501.12391" in "\n".join(c.source for c in nb.cells)
+    outputs = [o for c in code for o in c.outputs]
+    assert not any(o.output_type == "error" or o.get("name") == "stderr" for o in outputs)
+
+
+@pytest.mark.parametrize("overrides,sentences", [
+    ("true_N0 = 0", ["true_N0 = 0: N0 must be a number > 0."]),
+    ("p2 = 1.5\nmlp_steps = 10", ["p2 = 1.5: a frequency lies in (0, 1].",
+                                  "mlp_steps = 10: the MLP needs a whole number of steps >= 50."]),
+    ("csv_path = 'no/such.csv'", ["csv_path = 'no/such.csv': no such file."]),
+])
+def test_fit_notebook_names_each_bad_value(overrides, sentences):
+    from test_notebooks import run_in_process
+    with pytest.raises(ValueError) as error:
+        run_in_process(NAME, overrides, upto=1)
+    assert str(error.value) == " ".join(sentences)

@@ -16,7 +16,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: the caller's backend (a notebook's, say) stays as it is
 
-from ..fits import LOSS_RULES, fit_skills, fitted_curves, skills_from_losses
+from ..fits import LOSS_RULES, START, fit_skills, fitted_curves, skills_from_losses
 
 SLACK = 0.05   # skills measured a little outside [0, 1] (a Geometry model's overshoot, say) are clipped
 
@@ -61,9 +61,12 @@ def checked(path, steps, values):
     """Raise InputError for curves the fit cannot read: NaN, steps not increasing, values outside [0, 1]."""
     if len(steps) != len(values) or len(steps) < 3:
         raise InputError(f"{path}: needs at least 3 rows of steps and values")
-    if np.isnan(values).any() or np.isnan(steps).any():
-        row = int(np.argwhere(np.isnan(np.column_stack([steps, values])))[0, 0])
+    if not np.isfinite(np.column_stack([steps, values])).all():
+        row = int(np.argwhere(~np.isfinite(np.column_stack([steps, values])))[0, 0])
         raise InputError(f"{path}: a value is missing or NaN (data row {row + 1}); fill or drop that row")
+    if steps[0] < 0:
+        raise InputError(f"{path}: steps count updates from the start of training, so they are >= 0 "
+                         f"(data row 1: {steps[0]:g})")
     if np.any(np.diff(steps) <= 0):
         row = int(np.flatnonzero(np.diff(steps) <= 0)[0]) + 2
         raise InputError(f"{path}: steps must increase (data row {row}: {steps[row - 1]:g} after {steps[row - 2]:g})")
@@ -77,8 +80,9 @@ def parse_args(argv):
     freq.add_argument("--frequencies", type=float, nargs="+", help="each skill's frequency, in column order")
     freq.add_argument("--alpha", type=float, help="p_k ∝ k^-alpha, the columns in order of decreasing frequency")
     parser.add_argument("--loss", choices=LOSS_RULES, default=None,
-                        help="the values are losses: turn them into skills by 'exp' (s = exp(-loss), a CE loss) or "
-                             "'linear' (s = 1 - loss / first loss, an MSE loss)")
+                        help="the values are losses: turn them into skills by 'exp' (s = exp(-loss), a CE loss), "
+                             "'sqrt' (s = 1 - sqrt(loss / first loss), an MSE loss) or 'linear' (s = 1 - loss / "
+                             "first loss)")
     parser.add_argument("--form", choices=("mse", "ce"), default="mse", help="Resource-model form (default mse)")
     parser.add_argument("--onset", type=float, default=0.1, help="onset threshold of the learning times")
     parser.add_argument("--completion", type=float, default=0.9, help="completion threshold of the learning times")
@@ -93,19 +97,20 @@ def load(args):
     if args.curves.suffix == ".npz":
         steps, names, values, kind = read_npz(args.curves)
         if kind == "losses" and args.loss is None:
-            raise InputError(f"{args.curves}: holds losses; say how they become skills with --loss exp or linear")
+            raise InputError(f"{args.curves}: holds losses; say how they become skills with --loss exp, sqrt or linear")
     else:
         steps, names, values = read_csv(args.curves, args.step_column)
     checked(args.curves, steps, values)
     skills = skills_from_losses(values, args.loss) if args.loss else values
     if skills.min() < -SLACK or skills.max() > 1 + SLACK:
         raise InputError(f"{args.curves}: skills must lie in [0, 1] (found {skills.min():g} .. {skills.max():g}); "
-                         "for losses give --loss exp or --loss linear")
+                         "for losses give --loss exp, sqrt or linear")
     skills = np.clip(skills, 0.0, 1.0)
-    never = [n for n, s in zip(names, skills.T) if s.max() < args.completion]
+    level = START[args.form] + args.completion * (1 - START[args.form])   # as fit_skills reads --completion
+    never = [n for n, s in zip(names, skills.T) if s.max() < level]
     if never:
         raise InputError(f"{args.curves}: {', '.join(never)} never reach(es) the completion threshold "
-                         f"{args.completion:g}; drop the column or lower --completion")
+                         f"{args.completion:g} (skill {level:g}); drop the column or lower --completion")
     if args.frequencies is not None and len(args.frequencies) != len(names):
         raise InputError(f"--frequencies gives {len(args.frequencies)} values for {len(names)} skills")
     if args.frequencies is not None and not all(f > 0 for f in args.frequencies):
@@ -197,7 +202,7 @@ def main(argv=None):
             raise InputError(f"--out {out}: the folder is not writable")
         fit = fit_skills(skills, steps, frequencies=args.frequencies, alpha=args.alpha, loss=args.form,
                          onset=args.onset, completion=args.completion)
-    except (InputError, OSError) as err:
+    except (ValueError, OSError) as err:   # InputError, or an option fit_skills refuses
         print(f"skill-physics-fit: error: {err}", file=sys.stderr)
         return 2
     print("\n".join(summary(fit, names)))
