@@ -22,8 +22,8 @@ figures: setup            ## regenerate every paper figure -> figures/ (+ figure
 figures-quick: setup      ## smoke-test presets -> figures/quick/
 	$(PY) scripts/reproduce.py --quick
 
-test: setup               ## the test suite (what CI runs)
-	$(PY) -m pytest
+test: setup               ## the test suite (what CI runs), on two processes
+	$(PY) -m pytest -n 2
 
 test-slow: setup          ## paper-scale checks, and `reproduce.py --check` of every figure but the sweep (10, 18)
 	$(PY) -m pytest -m slow
