@@ -80,3 +80,11 @@ def test_values_outside_zero_one_ask_for_a_loss_rule(tmp_path, capsys):
     assert main([str(path), "--alpha", "1"]) == 2
     assert "--loss exp, sqrt or linear" in capsys.readouterr().err
     assert main([str(path), "--alpha", "1", "--loss", "linear"]) == 0
+
+
+def test_an_out_that_is_a_file_is_refused_before_fitting(curves, tmp_path, capsys):
+    path, _ = curves
+    (tmp_path / "taken").write_text("")
+    assert main([str(path), "--alpha", "1", "--out", str(tmp_path / "taken")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skill-physics-fit: error: --out ") and "is an existing file" in err

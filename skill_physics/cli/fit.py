@@ -7,9 +7,7 @@ the summary, and writes a figure (data beside the fits, the error over N0) and a
 import argparse
 import csv
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: the caller's backend (a notebook's, say) stays as it is
 
 from ..fits import LOSS_RULES, START, fit_skills, fitted_curves, skills_from_losses
+from ..paper.store import WriteError, atomic_write, writable_folder
 
 SLACK = 0.05   # skills measured a little outside [0, 1] (a Geometry model's overshoot, say) are clipped
 
@@ -176,42 +175,29 @@ def report(fit, names):
     return json.loads(json.dumps(out).replace("NaN", "null").replace("Infinity", "null"))
 
 
-def atomic_write(path, write):
-    """``write(file)`` into a temporary file beside ``path``, then rename it into place (mode from the umask)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def main(argv=None):
     """Run the command line; returns the exit code."""
     args = parse_args(argv)
     try:
         steps, names, skills = load(args)
         out = args.out or args.curves.parent
-        out.mkdir(parents=True, exist_ok=True)
-        if not os.access(out, os.W_OK):
-            raise InputError(f"--out {out}: the folder is not writable")
+        writable_folder(out, "--out", "choose a folder that can be written with --out")
         fit = fit_skills(skills, steps, frequencies=args.frequencies, alpha=args.alpha, loss=args.form,
                          onset=args.onset, completion=args.completion)
-    except (ValueError, OSError) as err:   # InputError, or an option fit_skills refuses
+    except (ValueError, OSError, WriteError) as err:   # InputError, or an option fit_skills refuses
         print(f"skill-physics-fit: error: {err}", file=sys.stderr)
         return 2
     print("\n".join(summary(fit, names)))
     stem = out / f"{args.curves.stem}_fit"
     fig = figure(fit, names, skills[:, fit.order])
-    for fmt, meta in (("png", {}), ("pdf", {"CreationDate": None})):
-        atomic_write(stem.with_suffix(f".{fmt}"), lambda f: fig.savefig(f, format=fmt, dpi=150, metadata=meta))
     text = json.dumps(report(fit, names), indent=2) + "\n"
-    atomic_write(stem.with_suffix(".json"), lambda f: f.write(text.encode()))
+    try:
+        for fmt, meta in (("png", {}), ("pdf", {"CreationDate": None})):
+            atomic_write(stem.with_suffix(f".{fmt}"), lambda f: fig.savefig(f, format=fmt, dpi=150, metadata=meta))
+        atomic_write(stem.with_suffix(".json"), lambda f: f.write(text.encode()))
+    except WriteError as err:                # a full disk: the message says where the bytes were kept
+        print(f"skill-physics-fit: error: {err}", file=sys.stderr)
+        return 1
     print(f"wrote {stem}.png, .pdf, .json")
     return 0
 
