@@ -79,6 +79,11 @@ START = {"mse": 0.0, "ce": 0.5}     # a skill before training: 1 - l(0) (MSE), s
 FIT_POINTS = 256                    # records the fit reads at most, each weighted by the records it stands for
 
 
+def skill_level(fraction, loss):
+    """The skill a ``fraction`` of the way from its start (``START``) to 1 in the form ``loss``: a threshold."""
+    return START[loss] + fraction * (1 - START[loss])
+
+
 def skills_from_losses(losses, rule="exp"):
     """Skills (..., T, K) from per-skill losses (..., T, K), L0 being each skill's loss at the first record.
 
@@ -319,8 +324,8 @@ def fit_skills(skills, steps, *, frequencies=None, alpha=None, loss="mse", n0_gr
     """
     skills, steps, p = _checked(skills, steps, frequencies, alpha, loss)
     order = np.argsort(-p, kind="stable")
-    p, skills, n0_grid, s0 = p[order] / p.sum(), skills[..., order], np.asarray(n0_grid, float), START[loss]
-    starts, ends = learning_times(skills, steps, s0 + onset * (1 - s0), s0 + completion * (1 - s0))
+    p, skills, n0_grid = p[order] / p.sum(), skills[..., order], np.asarray(n0_grid, float)
+    starts, ends = learning_times(skills, steps, skill_level(onset, loss), skill_level(completion, loss))
     after, delay = domino_statistics(skills, steps, ends)
     G, fixed = len(n0_grid), eta_eff is not None
     # clocks tau = a theta + b sum_k g_k: N0 of the grid, the Domino limit N0 = 0, the parallel limit theta = tau
@@ -337,7 +342,7 @@ def fit_skills(skills, steps, *, frequencies=None, alpha=None, loss="mse", n0_gr
     rows, g = np.arange(len(skills)), err[:, :G].argmin(-1)
     near = err[:, :G] <= factor * err[rows, g][:, None]
     n0_range = np.stack([np.where(near, n0_grid, np.inf).min(-1), np.where(near, n0_grid, -np.inf).max(-1)], -1)
-    c0 = 1 - s0                                           # sum_k p_k l_k at the start: 1 (MSE), 1/2 (CE)
+    c0 = 1 - START[loss]                                  # sum_k p_k l_k at the start: 1 (MSE), 1/2 (CE)
     return SkillFit(steps, order, p, starts, ends, ends - starts, after, delay, p[:-1] / p[1:], n0_grid, err[:, :G],
                     eta[:, :G], n0_grid[g], eta[rows, g], err[rows, g], err[:, G], eta[:, G], err[:, G + 1],
                     eta[:, G + 1], c0 / (c0 + n0_grid[g]), n0_range, c0 / (c0 + n0_range[:, ::-1]), factor, loss)

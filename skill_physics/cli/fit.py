@@ -14,7 +14,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: the caller's backend (a notebook's, say) stays as it is
 
-from ..fits import LOSS_RULES, START, fit_skills, fitted_curves, skills_from_losses
+from ..fits import FORMS, LOSS_RULES, fit_skills, fitted_curves, skill_level, skills_from_losses
 from ..paper.store import WriteError, atomic_write, writable_folder
 
 SLACK = 0.05   # skills measured a little outside [0, 1] (a Geometry model's overshoot, say) are clipped
@@ -82,7 +82,7 @@ def parse_args(argv):
                         help="the values are losses: turn them into skills by 'exp' (s = exp(-loss), a CE loss), "
                              "'sqrt' (s = 1 - sqrt(loss / first loss), an MSE loss) or 'linear' (s = 1 - loss / "
                              "first loss)")
-    parser.add_argument("--form", choices=("mse", "ce"), default="mse", help="Resource-model form (default mse)")
+    parser.add_argument("--form", choices=FORMS, default="mse", help="Resource-model form (default mse)")
     parser.add_argument("--onset", type=float, default=0.1, help="onset threshold of the learning times")
     parser.add_argument("--completion", type=float, default=0.9, help="completion threshold of the learning times")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: beside the curves)")
@@ -105,7 +105,7 @@ def load(args):
         raise InputError(f"{args.curves}: skills must lie in [0, 1] (found {skills.min():g} .. {skills.max():g}); "
                          "for losses give --loss exp, sqrt or linear")
     skills = np.clip(skills, 0.0, 1.0)
-    level = START[args.form] + args.completion * (1 - START[args.form])   # as fit_skills reads --completion
+    level = skill_level(args.completion, args.form)                       # as fit_skills reads --completion
     never = [n for n, s in zip(names, skills.T) if s.max() < level]
     if never:
         raise InputError(f"{args.curves}: {', '.join(never)} never reach(es) the completion threshold "
