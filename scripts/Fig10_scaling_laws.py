@@ -10,7 +10,7 @@ import numpy as np
 
 from skill_physics.paper import scaling, sweep
 from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
-from skill_physics.paper.panels import shared_legend
+from skill_physics.paper.panels import inner_ticks, shared_legend
 
 # the paper's grid (see sweep.SweepConfig for every field), plus how many task-vector draws the plateau check uses
 PAPER = {**scaling.preset(sweep.PAPER), "n_draws": 40}
@@ -59,7 +59,7 @@ def plot_loss_vs_dim(data):
         ax.set_title(TITLES[v], fontsize=15)
         ax.set_xlabel(r"$n_{\rm dim}$", fontsize=15)
     axes[0].set_ylabel("loss", fontsize=15)
-    axes[1].tick_params(labelleft=False)
+    inner_ticks(axes)
     shared_legend(fig, axes[0], 10)
     return fig
 
@@ -82,7 +82,7 @@ def plot_loss_vs_steps(data, ylim=(5e-3, 1)):
         ax.set_title(TITLES[v], fontsize=15)
         ax.set_xlabel("steps", fontsize=15)
     axes[0].set_ylabel("loss", fontsize=15)
-    axes[1].tick_params(labelleft=False)
+    inner_ticks(axes)
     shared_legend(fig, axes[0], 12)
     return fig
 
@@ -212,7 +212,8 @@ NOTES = [
     "two-point value); the alpha_S plot shows the range of the two-point value over the 4 seeds (task-vector draws) "
     "at d = 100 (capped bars, left of each point)",
     "the loss panels share one legend beside them, where it hides no curve (the original's sat on the d = 300-600 "
-    "points and the plateaus); every 'fitting' label at 15 pt",
+    "points and the plateaus); every 'fitting' label at 15 pt; the right panel's y ticks point inside, off the "
+    "left panel's points",
     "the two exponent plots (suffixes alphaN, alphaS) may be the paper's Fig 11; the mapping is unconfirmed",
     "final loss = population loss after 99 000 updates (the original's last record); rng 'original' (default) "
     "replays the paper code's task vectors and batches seed by seed, so these are the paper's runs; the engine's "

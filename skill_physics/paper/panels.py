@@ -50,6 +50,13 @@ def comparison_grid(n_rows, figsize, title_size, title_y=1.1, ylabel="skill", yl
     return fig, axes
 
 
+def inner_ticks(axes):
+    """Panels side by side with a shared y axis and no gap: every panel but the first keeps its y ticks inside
+    and unlabelled, so no tick reaches into its neighbour."""
+    for ax in axes[1:]:
+        ax.tick_params(axis="y", which="both", direction="in", labelleft=False)
+
+
 def shared_legend(fig, ax, fontsize):
     """One legend of ``ax``'s curves beside the figure's right edge, where it hides no curve (for panels that share
     their colours)."""
