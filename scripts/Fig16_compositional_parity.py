@@ -104,13 +104,15 @@ def plot(data, cfg):
         for k in range(3):
             left.plot(experiments[row][:, k], color=f"C{k}", label=LEGENDS[row][k])
             right.plot(theories[row][:, k], color=f"C{k}")
-        left.legend(fontsize=8, loc="lower right")
+        left.legend(fontsize=10, loc="lower right")
         left.set_ylabel("accuracy", fontsize=15)
         # the theory's skill 1 - ℓ runs from 0, the accuracy from chance 0.5: ticks on the right say so
         right.yaxis.tick_right()
         right.yaxis.set_label_position("right")
-        right.set_ylabel(r"skill $1 - \ell$ (0 to 1)", fontsize=11)
+        right.set_ylabel(r"skill $1 - \ell$", fontsize=15)
     axes[1, 1].plot(data["theory"]["r2_fixed"][:, 2], color="C2", ls="--")
+    for ax in axes[1]:
+        ax.set_xlabel("steps", fontsize=15)
     axes[0, 0].set_title("Experiment", fontsize=20)
     axes[0, 1].set_title("Theory", fontsize=20)
     return {"": fig, "seeds": plot_seeds(data)}
@@ -124,9 +126,9 @@ def plot_seeds(data):
         for seed in range(acc.shape[1]):
             for k in range(3):
                 ax.plot(acc[:, seed, k], color=f"C{k}", lw=1.5 if seed == 0 else 0.6, alpha=1 if seed == 0 else 0.6)
-        ax.set_title(f"{key.upper()}, {acc.shape[1]} seeds")
-        ax.set_xlabel("steps")
-    axes[0].set_ylabel("accuracy")
+        ax.set_title(f"{key.upper()}, {acc.shape[1]} seeds", fontsize=12)
+        ax.set_xlabel("steps", fontsize=12)
+    axes[0].set_ylabel("accuracy", fontsize=12)
     return fig
 
 
@@ -185,7 +187,7 @@ def original_run_claims(t_e1, t_e2, rmse):
 FIG = FigureScript(
     number=16, slug="compositional_parity", presets={"paper": PAPER, "quick": QUICK}, compute=compute, plot=plot,
     claims=claims,
-    notes=["Theory panels have y ticks (on the right, labelled 'skill 1 − ℓ (0 to 1)'); the experiment panels are "
+    notes=["Theory panels have y ticks (on the right, labelled 'skill 1 − ℓ', from 0 to 1); the experiment panels are "
            "labelled 'accuracy', as in the paper, and start from chance 0.5: the paper's theory panels have no ticks, "
            "so its two columns look aligned though their scales differ.",
            RNG_NOTE,

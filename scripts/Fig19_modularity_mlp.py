@@ -43,7 +43,7 @@ def plot(data, cfg):
     s = top / 1000                # the paper's label positions are for 1000 steps
     for ax, key, title in zip(axes, ("nonmodular", "modular"), ("Non-Modular", "Modular")):
         t = data[key]
-        ax.scatter(t[:, 0], t[:, 1], alpha=0.5, color="C0")
+        ax.scatter(t[:, 0], t[:, 1], alpha=0.5, color="C0", clip_on=False)   # t = steps (never learned): whole
         ax.plot([0, top], [0, top], ls="--", color="red")
         ax.text(600 * s, 680 * s, "$t_2=t_1$", rotation=45, fontsize=20, color="red")
         ax.set_xlim(0, top)
@@ -84,7 +84,8 @@ FIG = FigureScript(
            "set a seed, so its points are not reproducible and ours differ point by point.",
            "Both models in one script and one batched program; the modular and the non-modular run i share data and "
            "initial weights.",
-           "A run leaves the batch once both tasks are learned (its t1, t2 are then known; runs are independent)."])
+           "A run leaves the batch once both tasks are learned (its t1, t2 are then known; runs are independent).",
+           "Markers on the frame (t = 1000: the task was never learned in the 1000 steps) are drawn whole."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

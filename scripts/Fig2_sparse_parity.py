@@ -93,9 +93,9 @@ def plot_seeds(data, cfg):
         for seed in range(curves.shape[1]):
             for k in range(curves.shape[2]):
                 ax.plot(curves[:, seed, k], color=f"C{k}", lw=1.5 if seed == 0 else 0.6, alpha=1 if seed == 0 else 0.6)
-        ax.set_title(title)
-        ax.set_xlabel("steps")
-    axes[0].set_ylabel(f"accuracy\n({acc.shape[1]} seeds)")
+        ax.set_title(title, fontsize=12)
+        ax.set_xlabel("steps", fontsize=12)
+    axes[0].set_ylabel(f"accuracy\n({acc.shape[1]} seeds)", fontsize=12)
     return fig
 
 

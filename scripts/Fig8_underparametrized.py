@@ -93,7 +93,7 @@ def compute(cfg, ctx):
 # ------------------------------------------------------------------------------------------------------------ plot
 
 def plot_loss(runs, title):
-    fig, axes = comparison_grid(len(runs), figsize=(12, 6), title_size=15, ylabel="skill", ylabel_size=10)
+    fig, axes = comparison_grid(len(runs), figsize=(12, 6), title_size=15, ylabel="skill", ylabel_size=15)
     for (K, run), (left, right) in zip(runs.items(), axes):
         plot_skills(left, run["experiment"])
         plot_skills(right, run["theory"])
@@ -101,7 +101,7 @@ def plot_loss(runs, title):
         right.text(1.03, 0.5, rf"$n_{{\rm task}}$ = {K}", transform=right.transAxes, ha="left", va="center",
                    fontsize=15)
         # automatic limits with wider margins, so that the tick labels of neighbouring rows (hspace 0) do not collide
-        left.margins(y=0.12)
+        left.margins(y=0.2)
     for ax in axes[-1]:
         ax.set_xlabel("training steps", fontsize=15)
     centre = (axes[0, 0].get_position().x0 + axes[0, 1].get_position().x1) / 2   # over the panels, not the labels
@@ -160,7 +160,8 @@ NOTES = [
     "x label 'training steps' on the bottom row (the original attaches it to row 4, where row 5 hides it)",
     "n_task labels beside each row, right of the Resource-model panel (the original draws them over the curves at "
     "data coordinates)",
-    "automatic y limits with 12 % margins instead of 5 %, so that tick labels of neighbouring rows do not overlap",
+    "automatic y limits with 20 % margins instead of 5 %, so that tick labels of neighbouring rows do not overlap",
+    "y labels 'skill' at 15 pt like the x labels (the original's were 10 pt)",
     "the Resource-model panel of each row shares the Geometry-model panel's y scale (the original scaled every "
     "panel separately, so the Resource model's spread looked as large as the Geometry model's)",
     "the five K of a loss are one stacked run padded to K = 100 with zero-frequency zero-vector tasks, exactly "
