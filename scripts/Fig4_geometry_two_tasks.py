@@ -123,10 +123,10 @@ def plot_grid(fig, data, cfg):
                 if j > 0:
                     ax.text(320, 0.45, "Domino effect!", fontsize=15)   # right of the curves' rise
             if j == 0:
-                ax.set_ylabel(f"{LABELS[opt]} \n skill level", fontsize=12)
+                ax.set_ylabel(f"{LABELS[opt]} \n skill level", fontsize=15)
             if i == 2:
-                ax.set_xlabel("training steps", fontsize=12)
-    axes[0, 0].legend(loc="lower right", fontsize=15)
+                ax.set_xlabel("training steps", fontsize=15)
+    axes[0, 0].legend(loc="lower right", fontsize=12)
 
 
 def plot_ratio(fig, data):
@@ -141,9 +141,9 @@ def plot_ratio(fig, data):
     # no label at x = 0 (the y axis's 0 marks the corner): "0" and "1" one unit apart ran together as "01"
     ax.set_xticks([0, 1, 10, 20, 30, 40], ["", "1", "10", "20", "30", "40"])
     ax.set_yticks([0, 1, 2, 4, 6, 8, 10])
-    ax.set_xlabel("$p_1/p_2$", fontsize=20)
-    ax.set_ylabel("$t_2/t_1$", fontsize=20)
-    ax.legend(loc="upper right", fontsize=15)
+    ax.set_xlabel("$p_1/p_2$", fontsize=15)
+    ax.set_ylabel("$t_2/t_1$", fontsize=15)
+    ax.legend(loc="upper right", fontsize=12)
 
 
 def plot_aligned(data, cfg):
@@ -236,8 +236,9 @@ FIG = FigureScript(
            "neighbouring panels never touch; 'Domino effect!' right of the curves' rise; a narrower gap before "
            "the ratio plot.",
            "Ratio-plot legend 'SignGD' (the original says 'SignSGD'; same optimizer); its y axis runs to 10.4 so "
-           "the marker at t2/t1 = 10 is whole. The aligned-dimension supplement runs to 1.08 n_dim, where a fully "
-           "aligned task no longer hides under the frame, and names its two curves.",
+           "the marker at t2/t1 = 10 is whole. Axis labels 15 pt and legends 12 pt in both parts (the original's "
+           "ratio plot, a separate figure, used 20 and 15 pt). The aligned-dimension supplement runs to 1.08 n_dim, "
+           "where a fully aligned task no longer hides under the frame, and names its two curves.",
            "A task that never passes 0.9 gets t = NaN and is not plotted (the original crashed).",
            "rng 'original' (paper preset): every run replays the original code's draws (vectors from the SVD of "
            "float32 randn(1000, 1000), grid runs continuing one NumPy stream, sweep point i with the i-th matrix), so "
