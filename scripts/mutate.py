@@ -39,6 +39,9 @@ TESTS = {
               "test_sweep_schedule.py", "test_properties.py"],
     "sparse_parity": ["test_sparse_parity.py", "test_replay_sparse_parity.py"],
 }
+# module -> its source files under skill_physics/, where that is not <module>.py (the paper layer's)
+SOURCES = {"scaling": ["paper/scaling.py"],
+           "sweep": [f"paper/sweep/{name}.py" for name in ("settings", "engine", "cells", "jobs", "cli")]}
 TARGETS = {"sweep": 0.80, "sparse_parity": 0.80}   # the rest: 0.90
 SKIP = "not quick"                                 # tests that run a figure script in a subprocess
 
@@ -48,13 +51,18 @@ SURVIVED = {0}
 NO_TESTS = {5, 33}
 
 
+def sources(module):
+    """The files mutmut mutates for ``module``, relative to the checkout."""
+    return [f"skill_physics/{name}" for name in SOURCES.get(module, [f"{module}.py"])]
+
+
 def config_section(module, test_files):
     """The [tool.mutmut] section of the scratch copy's pyproject.toml: mutate one module, run its tests."""
     selection = [f"tests/{name}" for name in test_files if (ROOT / "tests" / name).exists()]
     lines = ["", "[tool.mutmut]",
              'source_paths = ["skill_physics"]',
              'also_copy = ["scripts", "data"]',
-             f'only_mutate = ["skill_physics/{module}.py"]',
+             f"only_mutate = {json.dumps(sources(module))}",
              f"pytest_add_cli_args_test_selection = {json.dumps(selection + ['-k', SKIP])}",
              'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
              # torch is not fork-safe once its thread pools run: fork the workers from a clean server process
@@ -89,14 +97,18 @@ def run_mutmut(folder, jobs):
 
 
 def exit_codes(folder, module):
-    """{mutant name: exit code} from mutmut's record of the module."""
-    meta = folder / "mutants" / "skill_physics" / f"{module}.py.meta"
-    return json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+    """{mutant name: (source file, exit code)} from mutmut's records of the module's files."""
+    codes = {}
+    for path in sources(module):
+        meta = folder / "mutants" / f"{path}.meta"
+        if meta.exists():
+            codes |= {name: (path, code) for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()}
+    return codes
 
 
 def tally(codes):
     """Counts of one module's mutants: total, killed, survived, no tests, other (not run, suspicious, ...)."""
-    values = list(codes.values())
+    values = [code for _, code in codes.values()]
     killed = sum(c in KILLED for c in values)
     survived = sum(c in SURVIVED for c in values)
     no_tests = sum(c in NO_TESTS for c in values)
@@ -104,15 +116,15 @@ def tally(codes):
             "other": len(values) - killed - survived - no_tests}
 
 
-def survivor_diffs(folder, module, codes):
+def survivor_diffs(folder, codes):
     """The diff of every mutant that was not killed (what ``mutmut show`` prints, without a process per mutant)."""
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
     here = os.getcwd()
     os.chdir(folder)          # mutmut reads its configuration and the mutants from the working directory
     try:
-        return [f"# {name} (exit code {code})\n{get_diff_for_mutant(name, path=f'skill_physics/{module}.py')}\n"
-                for name, code in sorted(codes.items()) if code not in KILLED]
+        return [f"# {name} (exit code {code})\n{get_diff_for_mutant(name, path=path)}\n"
+                for name, (path, code) in sorted(codes.items()) if code not in KILLED]
     finally:
         os.chdir(here)
 
@@ -139,7 +151,7 @@ def main(argv=None):
         score = counts["killed"] / counts["mutants"]
         target = TARGETS.get(module, 0.90)
         rows.append((module, counts, score, target))
-        survivors += [f"## {module}\n"] + survivor_diffs(folder, module, codes)
+        survivors += [f"## {module}\n"] + survivor_diffs(folder, codes)
         print(f"{module}: {counts['killed']}/{counts['mutants']} killed ({100 * score:.1f} %)", flush=True)
 
     (WORK / "survivors.txt").write_text("\n".join(survivors))
