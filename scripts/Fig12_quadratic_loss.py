@@ -101,7 +101,7 @@ FIG = FigureScript(number=12, slug="quadratic_loss", presets={"paper": PAPER, "q
                           "float64 instead of the paper's float32: the last stair of SignGD with R = H_4 is decided by "
                           "rounding (SignGD oscillations of l_1 dominate the gradient signs). In float32 the crossing "
                           "of l_4 moves between 6114, 6118 and never (l_4 stalls at 0.013-0.024) with the summation "
-                          "order of R theta; float64 gives 1519, 3167, 4636, 6116 for every order tried."])
+                          "order of R theta; float64 gives 1519, 3167, 4636, 6116 whatever that order."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

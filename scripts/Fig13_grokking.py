@@ -192,9 +192,9 @@ FIG = FigureScript(number=13, slug="grokking", presets={"paper": PAPER, "quick":
                           "The four runs are stacked into one program (per-run AdamW betas and weight decay); the "
                           "draws are shared by all runs, so a stacked run equals the run alone, bit for bit.",
                           "wd = 0.0 is written as the supplement Fig13_grokking_wd_0.0.",
-                          "float64 as in the paper. float32 (preset key 'dtype') keeps every claim at half the CPU "
-                          "time, but its SignGD wd 0.03 curves spike periodically after memorisation (test accuracy "
-                          "dips to 0.75, test loss back to ~1), which the float64 run does not show."])
+                          "float64 as in the paper. float32 (the preset's 'dtype' setting) keeps every claim at "
+                          "half the CPU time, but its SignGD wd 0.03 curves spike periodically after memorisation "
+                          "(test accuracy dips to 0.75, test loss back to ~1), which the float64 run does not show."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

@@ -174,8 +174,8 @@ NOTES = [
     "every curve is paired with its own alpha (rows selected by alpha value); the original plotted non-modular rows "
     "alpha = 0.5 ... 1.8 labelled 1.0 ... 2.0 and divided them by the modular rows alpha = 1.0 ... 2.0, which "
     "inflated its N speed-up (about 2.8 instead of 1.7 at alpha = 1, d = 100)",
-    "non-modular = SignGD on random_unit task vectors, modular = SignGD on basis_zero vectors, from the same sweep "
-    "as Fig 10",
+    "non-modular = SignGD on random unit task vectors, modular = SignGD on task vectors that are basis vectors "
+    "(task k on coordinate k, tasks beyond n_dim zero), from the same sweep as Fig 10",
     "legends beside the axes, where they hide no curve (the original's sat on the plateaus and the early speed-up "
     "curves); the right loss panel's y ticks point inside; 'comparable' of the N speed-up below the dashed line, "
     "off the points",

@@ -139,7 +139,7 @@ def claims(data, cfg):
     rows += seed_claims("case2_composite_delay", 1.90, delay(tc[:, 2], parts, steps), "within [1.2, 2.5]",
                         lambda r: 1.2 <= r <= 2.5)
     last = np.isfinite(parts) & (np.isnan(tc[:, 2]) | (tc[:, 2] > parts))
-    rows += seed_claims("case2_composite_last", True, last, "exact (held in all 8 runs tried)", lambda held: held)
+    rows += seed_claims("case2_composite_last", True, last, "exact, in every seed", lambda held: held)
     before = np.array([c2[int(t), s, 2] if np.isfinite(t) else np.nan for s, t in enumerate(parts)])
     rows += seed_claims("case2_composite_when_parts_at_0.95", 0.51, before, "< 0.55", lambda a: a < 0.55)
     rows.append(claim("case2_t95_parts_composite", [284, 258, 540], tc[0],

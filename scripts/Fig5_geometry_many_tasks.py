@@ -150,7 +150,7 @@ FIG = FigureScript(
     compute=compute, plot=plot, claims=claims,
     notes=["Legends of the top row right of the skills' rise (skill grid) and left of the raw aligned-dimension "
            "traces (supplement, which gains the original's legends); y margins keep stacked rows' labels apart.",
-           "The skill grid is the figure; the aligned-dimension grid (original effind_ntask_nalign) is the "
+           "The skill grid is the figure; the aligned-dimension grid (the original's second plot of this run) is the "
            "supplement _nalign (Gaussian smoothing sigma = 10 steps over the raw series).",
            "All 15 runs in one engine call, padded to 10 tasks with zero-frequency zero-vector rows.",
            "rng 'original' (paper preset): every run replays the original code's draws (one seed for the loop; each "
@@ -160,7 +160,7 @@ FIG = FigureScript(
            "t09_a4_all_K_exact misses by one step in 2 of its 30 values (alpha = 4: task 4 of K = 4 passes 0.9 at "
            "690, the original's 689; task 5 of K = 5 at 1134, the original's 1135); alpha = 1 and 2 (42 values) "
            "are exact. These rare tasks climb a slow staircase, so float32 rounding moves a crossing by a step: "
-           "the original loop written out plainly (torch.mean over the batch, torch.optim.Adam) and run here "
+           "the original loop written out plainly (torch.mean over the batch, torch.optim.Adam) in the tests "
            "gives 690 and 1135, and 617 for task 4 of K = 5, where the engine and the original give 629.",
            "Top-row legends at 8 pt in the empty lower right (the original scaled them down to ~4 pt at K = 10)."])
 

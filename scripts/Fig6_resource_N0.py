@@ -127,12 +127,13 @@ def replayed_claims(exp, errors):
 FIG = FigureScript(
     number=6, slug="resource_N0", presets={"paper": PAPER, "quick": QUICK},
     compute=compute, plot=plot, claims=claims,
-    notes=["GM index t (before update t+1) is compared with RM index t (after update t+1), as in the original.",
+    notes=["The Geometry model's record t (before update t+1) is compared with the Resource model's record t (after "
+           "update t+1), as in the original.",
            "Theory panels: the best-fitting N0 (by MSD over steps 0-999) first, then the other N0 ascending.",
            "rng 'original' (paper preset): the experiment replays the original's run, and its t0.9 of all ten tasks "
            "equal the original's step for step. Five of the six MSDs equal the printed two digits; N0 = 1e-4 gives "
-           "0.0036482 against the printed 3.7e-3, 1.8e-6 below the rounding point 0.00365 (no other alignment of the "
-           "window, 0-1000 or shifted by one step, gives 3.7e-3 either), so msd_all_exact misses by that."])
+           "0.0036482 against the printed 3.7e-3, 1.8e-6 below the rounding point 0.00365 (the window 0-1000, or one "
+           "shifted by a step, does not give 3.7e-3 either), so msd_all_exact misses by that."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

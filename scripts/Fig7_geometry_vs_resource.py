@@ -346,7 +346,7 @@ NOTES = [
     "step off (alpha task 4: 539 against 540; dim tasks 6, 7: 1458, 1612 against 1457, 1613; noise tasks 6, 10: "
     "795, 1827 against 796, 1826). The draws are the original's (all other crossings agree); the engine sums the "
     "batch as counts times residuals where the original averages 128 rows in float32, and under SignGD that "
-    "rounding moves a slow crossing by a step. The original loop written out plainly and run here gives the "
+    "rounding moves a slow crossing by a step. The original loop written out plainly in the tests gives the "
     "original's dim row exactly, and 795, 1467, 1826 in the noise row (the original: 796, 1469, 1826), so even "
     "the same arithmetic on other float32 kernels is a step off. The alpha row's MSD 0.03446 misses the printed "
     "3.5e-2 by 5e-5 for the same reason",
