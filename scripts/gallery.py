@@ -60,7 +60,8 @@ CAPTIONS = {
     "Fig5_geometry_many_tasks_nalign":
         "Supplement: aligned dimensions n_align of each task in the same runs (smoothed; raw series faint). A task's "
         "n_align peaks while it is being learned and falls back to N/2 = 500 once it is; at α = 4 the peaks come one "
-        "after another.",
+        "after another. The grey bands are the raw series of learned tasks, which drop to 0 on the steps where the "
+        "task gives no gradient at all.",
     "Fig6_resource_N0":
         "A Geometry-model run (SignGD, K = 10, α = 2; left) beside the Resource model at six values of the wasted "
         "resource N0, the best fit first. N0 = 0.003 matches the experiment's cascade; a large N0 makes learning "
