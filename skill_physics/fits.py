@@ -11,7 +11,7 @@ import numpy as np
 from scipy.special import wrightomega
 
 from .measure import crossing_times
-from .resource import resource_model
+from .resource import START, resource_model
 from .tasks import power_law_frequencies
 from .util import check_choice
 
@@ -75,7 +75,6 @@ def fit_n0(experiment, frequencies, eta_eff, n0_grid=N0_GRID):
 
 LOSS_RULES = ("exp", "sqrt", "linear")
 FORMS = ("mse", "ce")
-START = {"mse": 0.0, "ce": 0.5}     # a skill before training: 1 - l(0) (MSE), sigmoid(z(0)) (CE)
 FIT_POINTS = 256                    # records the fit reads at most, each weighted by the records it stands for
 
 
@@ -323,6 +322,8 @@ def fit_skills(skills, steps, *, frequencies=None, alpha=None, loss="mse", n0_gr
     SkillFit, arrays (R, ...) even for one run, every skill in order of decreasing frequency.
     """
     skills, steps, p = _checked(skills, steps, frequencies, alpha, loss)
+    if eta_eff is not None and loss != "mse":   # before any fitting: the discrete fit exists for MSE only
+        raise ValueError("eta_eff is fixed for the MSE form only (Fig 7 bottom)")
     order = np.argsort(-p, kind="stable")
     p, skills, n0_grid = p[order] / p.sum(), skills[..., order], np.asarray(n0_grid, float)
     starts, ends = learning_times(skills, steps, skill_level(onset, loss), skill_level(completion, loss))
@@ -334,8 +335,6 @@ def fit_skills(skills, steps, *, frequencies=None, alpha=None, loss="mse", n0_gr
     ln_eta, err = (np.stack(x) for x in zip(*[_fit_run(y[idx], steps[idx], w, p, loss, table, a, b) for y in skills]))
     eta = np.exp(ln_eta)
     if fixed:
-        if loss != "mse":
-            raise ValueError("eta_eff is fixed for the MSE form only (Fig 7 bottom)")
         fixed_eta = np.broadcast_to(np.asarray(eta_eff, float).reshape(-1, 1), (len(skills), G))
         eta = np.column_stack([fixed_eta, eta])
         err = np.column_stack([n0_fit_errors(np.moveaxis(skills, 0, 1), p, eta_eff, n0_grid), err])
