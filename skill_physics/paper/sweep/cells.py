@@ -204,8 +204,9 @@ def load_summary(cfg):
     return data
 
 
-def done_cells(cfg, variant, use_summary=True):
-    """The (seed, n_dim) cells of ``variant`` that are computed: in the cache or in the committed summary."""
+def done_cells(cfg, variant, use_summary=True, cells=None):
+    """The (seed, n_dim) cells of ``variant`` among ``cells`` (default the whole grid) that are computed: in the cache
+    or in the committed summary."""
     summary = load_summary(cfg) if use_summary else None
     if summary and variant in summary:
         done = summary[variant]["done"]
@@ -213,7 +214,8 @@ def done_cells(cfg, variant, use_summary=True):
     else:
         from_summary = set()
     # every existing file is read, also of cells the summary holds, so that a damaged one is set aside
-    return {c for c in grid_cells(cfg) if is_cached(cfg, variant, *c) or c in from_summary}
+    cells = grid_cells(cfg) if cells is None else cells
+    return {c for c in cells if is_cached(cfg, variant, *c) or c in from_summary}
 
 
 def is_complete(cfg, variants=None, use_summary=True):

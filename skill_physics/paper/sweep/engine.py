@@ -1,19 +1,21 @@
 """The sweep's fast Geometry-model engine: one job of grid cells as one tensor program, on a CPU or as CUDA graphs.
 
-It computes exactly ``geometry.train_geometry(..., loss='ce', gradient='autograd', stable=False)`` with the
-original's or the counter draws (tests pin the equality), faster: runs that share task vectors are rows of one matrix
-(a step is two batched matmuls), the batch enters through per-task counts drawn once per (seed, alpha) and step,
-the modular variant is element-wise, and the loss is recorded on a schedule. ``ENGINE_VERSION`` names its numbers.
+It computes exactly ``geometry.train_geometry(..., loss='ce', gradient='autograd')`` with the original's or the
+counter draws, the loss recorded in the original's float32 (``stable=False``; tests pin the equality), faster: runs
+that share task vectors are rows of one matrix (a step is two batched matmuls), the batch enters through per-task
+counts drawn once per (seed, alpha) and step, the modular variant is element-wise, and the loss is recorded on a
+schedule. ``ENGINE_VERSION`` names its numbers.
 """
 import contextlib
 
 import numpy as np
 import torch
 
-from ...geometry import population_loss
+from ...geometry import gradient_weights, population_loss
 from ...optim import Adam
 from ...rng import CounterRNG
 from ...tasks import power_law_frequencies, task_vectors
+from ...util import progress
 from ..replay import check_rng
 from ..replay.geometry import original_unit_vectors
 from ..replay.streams import choice_cdf, original_power_law
@@ -217,8 +219,7 @@ class _Steps:
         else:
             counts, step = self.batches.counts(t), t + 1
         counts = counts[self.which_seed, :, :self.active].repeat(1, self.n_variants, 1)   # (G, R, active)
-        # autograd_ce: d/dz of mean_b -log sigmoid(z_{k_b}) is -(n_k / B) sigmoid(-z_k); written as in geometry.py
-        w = -1.0 * (counts / float(self.cfg.batch_size)) * torch.sigmoid(-z)
+        w = gradient_weights(z, None, counts, float(self.cfg.batch_size), "ce", "autograd")
         self.opt.step_(self.x, self.gradient(w), step)
 
     def _record(self, z, plain):
@@ -286,6 +287,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
     Returns {(variant, seed, n_dim): cell data}.
     """
     A, K, G = len(cfg.alphas), cfg.n_tasks, len(cells)
+    bar = bar or progress(enabled=False)
     R = len(variants) * A
     seeds = sorted({s for s, _ in cells})
     batches = BatchCounts(seeds, cfg.alphas, K, cfg.batch_size, device, cfg.rng)
@@ -355,7 +357,7 @@ def simulate_nonmodular(cfg, cells, variants=NONMODULAR, device="cpu", bar=None,
     def gradient(w):
         return torch.bmm(w, V).view(G * R, width)
 
-    return _simulate(cfg, cells, variants, device, bar or _NoBar(), logits, gradient, width, cfg.n_tasks, graph)
+    return _simulate(cfg, cells, variants, device, bar, logits, gradient, width, cfg.n_tasks, graph)
 
 
 def simulate_modular(cfg, cells, device="cpu", bar=None, graph=None):
@@ -377,11 +379,6 @@ def simulate_modular(cfg, cells, device="cpu", bar=None, graph=None):
     def gradient(w):
         return (w * mask).view(G * A, width)
 
-    return _simulate(cfg, cells, ("modular",), device, bar or _NoBar(), logits, gradient, width, width, graph)
-
-
-class _NoBar:
-    def update(self, n):
-        pass
+    return _simulate(cfg, cells, ("modular",), device, bar, logits, gradient, width, width, graph)
 
 

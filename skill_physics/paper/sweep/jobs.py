@@ -50,7 +50,7 @@ def plan(cfg, variants=None, shard=(0, 1), device="cpu", use_summary=True):
     rank = {c: _rank(cfg, c) for c in mine}
     jobs = []
     for family, members in (("nonmodular", NONMODULAR), ("modular", ("modular",))):
-        done = {v: done_cells(cfg, v, use_summary) for v in members if v in variants}
+        done = {v: done_cells(cfg, v, use_summary, cells=mine) for v in members if v in variants}   # this shard's
         todo = [(c, tuple(v for v in done if c not in done[v])) for c in mine]
         todo = [(c, vs) for c, vs in todo if vs]
         limits = JOB_LIMITS[kind][family]
