@@ -13,7 +13,15 @@ import torch
 
 from .optim import make_optimizer
 from .rng import CounterRNG
-from .util import check_choice, check_counts, check_finite, check_frequencies, check_positive, check_steps
+from .util import (
+    check_choice,
+    check_counts,
+    check_finite,
+    check_frequencies,
+    check_positive,
+    check_steps,
+    record_indices,
+)
 from .util import progress as progress_bar
 
 LOSSES = ("mse", "ce")
@@ -168,7 +176,7 @@ def train_geometry(vectors, frequencies, *, steps, lr, optimizer="signgd", loss=
         draws = CounterRNG(np.broadcast_to(np.asarray(seeds, dtype=np.int64), (R,)).copy(), device)
     if draws.n_runs != R:
         raise ValueError(f"draws hold {draws.n_runs} runs, the other arguments {R}")
-    steps_rec = _record_steps(record, steps)
+    steps_rec = record_indices(record, steps, default=np.arange(steps))
     skills = torch.empty((len(steps_rec), R, K), dtype=dtype, device=device)
     losses = torch.empty((len(steps_rec), R), dtype=torch.float64, device=device)
     align = torch.empty((len(steps_rec), R, K), dtype=torch.int32, device=device) if record_align else None
@@ -215,11 +223,3 @@ def _check_settings(loss, gradient, steps, lr, batch_size, noise):
     check_positive("batch_size", batch_size)
     check_counts("batch_size", batch_size)
     check_finite("noise", noise, low=0)
-
-
-def _record_steps(record, steps):
-    """The sorted record indices (default 0 .. steps - 1); ValueError unless they lie in [0, steps]."""
-    steps_rec = np.arange(steps) if record is None else np.unique(np.asarray(record, dtype=np.int64))
-    if steps_rec.size == 0 or steps_rec[0] < 0 or steps_rec[-1] > steps:
-        raise ValueError(f"record indices must lie in [0, steps={steps}]")
-    return steps_rec

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .optim import make_optimizer
-from .util import check_steps
+from .util import check_steps, record_indices
 from .util import progress as progress_bar
 
 
@@ -139,9 +139,7 @@ def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128,
     check_steps(steps)
     betas = np.asarray(betas, dtype=np.float64).reshape(-1, 2)
     R = max(len(betas), np.size(lr), np.size(weight_decay))
-    steps_rec = np.arange(steps + 1) if record is None else np.unique(np.asarray(record, dtype=np.int64))
-    if steps_rec.size == 0 or steps_rec[0] < 0 or steps_rec[-1] > steps:
-        raise ValueError(f"record indices must lie in [0, steps={steps}]")
+    steps_rec = record_indices(record, steps, default=np.arange(steps + 1))
     split = modular_addition_split(modulus, train_fraction, seed) if split is None else split
     data = {k: tuple(t.to(device) for t in v) for k, v in split.items()}
     shapes = mlp_shapes(modulus, embed_dim, width)

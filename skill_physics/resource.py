@@ -14,6 +14,7 @@ import numpy as np
 from .util import check_choice, check_finite, check_frequencies, check_steps
 
 LOSSES = ("mse", "ce")
+START = {"mse": 0.0, "ce": 0.5}     # a skill before training: 1 - l(0) (MSE), sigmoid(z(0)) (CE)
 
 
 def effective_rate(lr, n_dim, factor=2.0):
@@ -70,7 +71,7 @@ def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse",
     state = np.ones(shape) if loss == "mse" else np.zeros(shape)   # l for MSE, z for CE
     out = np.empty((steps + start,) + shape)
     if start:
-        out[0] = 1 - state if loss == "mse" else 0.5
+        out[0] = START[loss]
     for t in range(start, steps + start):
         residual = state if loss == "mse" else 1 / (1 + np.exp(state))   # CE: 1 - sigmoid(z)
         c = (p if frequency_rule is None else frequency_rule(residual, p)) * residual

@@ -61,6 +61,14 @@ def check_steps(steps, name="steps"):
         raise ValueError(f"{name} must be a positive integer, got {steps!r}")
 
 
+def record_indices(record, steps, default):
+    """The sorted record indices (``default`` (n,) when ``record`` is None); ValueError unless in [0, steps]."""
+    indices = default if record is None else np.unique(np.asarray(record, dtype=np.int64))
+    if indices.size == 0 or indices[0] < 0 or indices[-1] > steps:
+        raise ValueError(f"record indices must lie in [0, steps={steps}]")
+    return indices
+
+
 def progress(iterable=None, total=None, desc=None, enabled=True):
     """A tqdm progress bar on stderr, silent unless ``enabled``; a string ``enabled`` is also the bar's label."""
     desc = enabled if isinstance(enabled, str) else desc
