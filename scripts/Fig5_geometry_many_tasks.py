@@ -162,7 +162,8 @@ FIG = FigureScript(
            "are exact. These rare tasks climb a slow staircase, so float32 rounding moves a crossing by a step: "
            "the original loop written out plainly (torch.mean over the batch, torch.optim.Adam) in the tests "
            "gives 690 and 1135, and 617 for task 4 of K = 5, where the engine and the original give 629.",
-           "Top-row legends at 8 pt in the empty lower right (the original scaled them down to ~4 pt at K = 10)."])
+           "Top-row legends at 7 pt where no curve passes: lower right in the skill grid, lower left in the "
+           "supplement (the original scaled them down to ~4 pt at K = 10)."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

@@ -192,7 +192,7 @@ def compute(cfg, ctx):
 # ------------------------------------------------------------------------------------------------------------ plot
 
 def plot_setups(data, rows):
-    fig, axes = comparison_grid(len(rows), figsize=(15, 12), title_size=25, ylabel=r"$s_i$", ylabel_size=15)
+    fig, axes = comparison_grid(len(rows), figsize=(15, 12), title_size=25, ylabel=r"$s_i$")
     for (name, _, n0, label), (left, right) in zip(rows, axes):
         plot_skills(left, data[name]["experiment"])
         plot_skills(right, data[name]["theory"])

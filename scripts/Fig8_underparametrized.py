@@ -93,7 +93,7 @@ def compute(cfg, ctx):
 # ------------------------------------------------------------------------------------------------------------ plot
 
 def plot_loss(runs, title):
-    fig, axes = comparison_grid(len(runs), figsize=(12, 6), title_size=15, ylabel="skill", ylabel_size=15)
+    fig, axes = comparison_grid(len(runs), figsize=(12, 6), title_size=15)
     for (K, run), (left, right) in zip(runs.items(), axes):
         plot_skills(left, run["experiment"])
         plot_skills(right, run["theory"])

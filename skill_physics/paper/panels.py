@@ -29,7 +29,7 @@ def plot_aligned_dimensions(ax, steps, n_align, sigma=10.0, labels=None):
         ax.plot(steps, n_align[:, k], color=color, alpha=0.05)
 
 
-def comparison_grid(n_rows, figsize, title_size, title_y=1.1, ylabel="skill", ylabel_size=10):
+def comparison_grid(n_rows, figsize, title_size, title_y=1.1, ylabel="skill", ylabel_size=15):
     """An (n_rows, 2) grid without gaps: Geometry model left, Resource model right, rows sharing y.
 
     Titles go on the first row, the y label on the left column; the right column hides its y tick labels and only
