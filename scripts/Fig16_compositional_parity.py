@@ -13,6 +13,7 @@ import numpy as np
 from skill_physics import Dependencies, resource_model
 from skill_physics.measure import crossing_times
 from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims, within
+from skill_physics.paper.panels import plot_seed_curves
 from skill_physics.paper.replay.parity import RNG_NOTE, parity_streams
 from skill_physics.sparse_parity import (
     INDEPENDENT,
@@ -123,11 +124,7 @@ def plot_seeds(data):
     fig, axes = plt.subplots(1, 2, figsize=(10, 2.5), sharey=True)
     for ax, key in zip(axes, ("e1", "e2")):
         acc = data[key]["accuracy"]
-        for seed in range(acc.shape[1]):
-            for k in range(3):
-                ax.plot(acc[:, seed, k], color=f"C{k}", lw=1.5 if seed == 0 else 0.6, alpha=1 if seed == 0 else 0.6)
-        ax.set_title(f"{key.upper()}, {acc.shape[1]} seeds", fontsize=12)
-        ax.set_xlabel("steps", fontsize=12)
+        plot_seed_curves(ax, acc, f"{key.upper()}, {acc.shape[1]} seeds")
     axes[0].set_ylabel("accuracy", fontsize=12)
     return fig
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from skill_physics.measure import crossing_times
 from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims
+from skill_physics.paper.panels import plot_seed_curves
 from skill_physics.paper.replay.parity import RNG_NOTE, parity_streams
 from skill_physics.sparse_parity import (
     TWO_PARITIES,
@@ -90,11 +91,7 @@ def plot_seeds(data, cfg):
     fig, axes = plt.subplots(1, 6, figsize=(13, 2.2), sharey=True)
     panels = [(acc[:, :, i], f"$p_2={q:.2f}$") for i, q in enumerate(cfg["p2"])] + [(case2, "Case 2")]
     for ax, (curves, title) in zip(axes, panels):
-        for seed in range(curves.shape[1]):
-            for k in range(curves.shape[2]):
-                ax.plot(curves[:, seed, k], color=f"C{k}", lw=1.5 if seed == 0 else 0.6, alpha=1 if seed == 0 else 0.6)
-        ax.set_title(title, fontsize=12)
-        ax.set_xlabel("steps", fontsize=12)
+        plot_seed_curves(ax, curves, title)
     axes[0].set_ylabel(f"accuracy\n({acc.shape[1]} seeds)", fontsize=12)
     return fig
 

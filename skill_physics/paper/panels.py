@@ -29,6 +29,16 @@ def plot_aligned_dimensions(ax, steps, n_align, sigma=10.0, labels=None):
         ax.plot(steps, n_align[:, k], color=color, alpha=0.05)
 
 
+def plot_seed_curves(ax, curves, title):
+    """Accuracy curves (T, seeds, K) of every seed, coloured by task: the paper's seed (the first) thick, the others
+    thin; titled, with a 12 pt x label."""
+    for seed in range(curves.shape[1]):
+        for k in range(curves.shape[2]):
+            ax.plot(curves[:, seed, k], color=f"C{k}", lw=1.5 if seed == 0 else 0.6, alpha=1 if seed == 0 else 0.6)
+    ax.set_title(title, fontsize=12)
+    ax.set_xlabel("steps", fontsize=12)
+
+
 def comparison_grid(n_rows, figsize, title_size, title_y=1.1, ylabel="skill", ylabel_size=15):
     """An (n_rows, 2) grid without gaps: Geometry model left, Resource model right, rows sharing y.
 
