@@ -119,8 +119,8 @@ FIG = FigureScript(
            "Dependency graphs are preset data (rule strings for skill_physics.Dependencies), not hard-coded gates.",
            "Case 2 (AND tree) is ill-conditioned in T5 and T7: a gate h = 1 - l^a opens fully only once a residual is "
            "exactly 0, so the rounding order of the update matters. The package computes (eta*c)/total, which gives "
-           "the original code's values (with NumPy's AVX-512 kernels T7 crosses 0.99 one step later, 8626 for "
-           "8625); eta*(c/total) would give t0.99 = 6534 and 8449 instead of 6531 and 8625."])
+           "the original code's values (with NumPy's AVX-512 kernels, which the scripts pin away, T7 crosses 0.99 "
+           "one step later, 8626 for 8625); eta*(c/total) would give t0.99 = 6534 and 8449 instead of 6531 and 8625."])
 
 if __name__ == "__main__":
     raise SystemExit(main(FIG))

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from skill_physics.paper import paths  # noqa: E402
+from skill_physics.paper import kernels, paths  # noqa: E402
 from skill_physics.paper.figure import (  # noqa: E402
     MAX_SEED,
     check_device,
@@ -54,8 +54,6 @@ SWEEP_FIGURES = (10, 18)   # drawn from the scaling sweep's cell cache (shared)
 # 121-155 s on a CPU core: stacks of small kernels, launch-bound). The others were not timed alone there: CPU. The
 # sweep is one job per family there (scripts/sweep.py), so it goes to CUDA too.
 GPU_FIGURES = (13,) + SWEEP_FIGURES
-CHECK_REL = 1e-6           # --check: relative difference of a claim value beyond float noise
-CHECK_ABS = 1e-12          # ... and the absolute one, for values that are zero up to round-off
 
 
 def figure_scripts(only=None, skip=()):
@@ -299,9 +297,10 @@ def figure_commands(scripts, args, out, extra):
 
 
 def child_env(results=None):
-    """The scripts' environment: this checkout's package first on the path (a second clone computes with its own
-    code, not with the clone that was ``pip install -e``'d); optionally another results folder."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])))
+    """The scripts' environment: the pinned CPU kernels, this checkout's package first on the path (a second clone
+    computes with its own code, not with the clone that was ``pip install -e``'d); optionally another results folder."""
+    env = kernels.pinned_environment(
+        dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")]))))
     if results is not None:
         env["SKILL_PHYSICS_RESULTS"] = str(results)
     return env
@@ -335,42 +334,85 @@ def regenerate(scripts, args, out, extra, results=None):
 
 # ------------------------------------------------------------------------------------------------------------ check
 
-def same_value(a, b, rel=CHECK_REL, abs_tol=CHECK_ABS):
-    """True if two JSON values agree: numbers to ``rel`` (or ``abs_tol``), containers element by element."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_value(x, y, rel, abs_tol) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_value(a[k], b[k], rel, abs_tol) for k in a)
-    return a == b
+IDENTICAL, OTHER_DIGITS, CHANGED = "identical", "same claims, other digits", "claims changed"
+
+
+def numbers(value):
+    """The numbers in a JSON value, in order (None stands for NaN)."""
+    if isinstance(value, list):
+        return [x for v in value for x in numbers(v)]
+    if isinstance(value, dict):
+        return [x for k in sorted(value) for x in numbers(value[k])]
+    return [value] if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)) else []
+
+
+def relative_difference(a, b):
+    """|a - b| / max(|a|, |b|), 0 where both are equal (NaN = NaN), inf where one is NaN."""
+    if a == b:
+        return 0.0
+    if a is None or b is None:
+        return math.inf
+    return abs(a - b) / max(abs(a), abs(b))
 
 
 def compare_claims(committed, fresh):
-    """The differences between two JSONs of one figure, claim by claim (paper, ours, tolerance, holds).
+    """The verdict on a figure's fresh JSON against its committed one.
 
     Returns
     -------
-    list of str, one line per difference (empty if every claim agrees beyond float noise)
+    (verdict, lines, values, largest): ``CHANGED`` if a claim appeared, went, or changed its verdict, paper value,
+    tolerance or the shape of its value; else ``OTHER_DIGITS`` if some of its values differ; else ``IDENTICAL``.
+    ``lines`` names each difference, ``values`` counts the values that differ, ``largest`` is their largest relative
+    difference.
     """
     old = {c["name"]: c for c in committed["claims"]}
     new = {c["name"]: c for c in fresh["claims"]}
-    lines = [f"claim {n}: only in the committed JSON" for n in old if n not in new]
-    lines += [f"claim {n}: not in the committed JSON" for n in new if n not in old]
+    changed = [f"claim {n}: only in the committed JSON" for n in old if n not in new]
+    changed += [f"claim {n}: not in the committed JSON" for n in new if n not in old]
+    digits, values, largest = [], 0, 0.0
     for name in (n for n in old if n in new):
-        for key in ("paper", "ours", "tolerance", "holds"):
-            if not same_value(old[name].get(key), new[name].get(key)):
-                lines.append(f"claim {name} {key}: committed {_fmt(old[name].get(key))}, "
-                             f"now {_fmt(new[name].get(key))}")
-    return lines
+        was, now = old[name], new[name]
+        for key in ("holds", "paper", "tolerance"):
+            if was.get(key) != now.get(key):
+                changed.append(f"claim {name} {key}: committed {_fmt(was.get(key))}, now {_fmt(now.get(key))}")
+        a, b = numbers(was.get("ours")), numbers(now.get("ours"))
+        if len(a) != len(b):
+            changed.append(f"claim {name} ours: committed {_fmt(was.get('ours'))}, now {_fmt(now.get('ours'))}")
+            continue
+        differ = [relative_difference(x, y) for x, y in zip(a, b) if x != y]
+        if differ:
+            values, largest = values + len(differ), max(largest, *differ)
+            digits.append(f"claim {name} ours: committed {_fmt(was.get('ours'))}, now {_fmt(now.get('ours'))}")
+    if changed:
+        return CHANGED, changed + digits, values, largest
+    return (OTHER_DIGITS if digits else IDENTICAL), digits, values, largest
+
+
+def kernels_text(report):
+    """How a JSON says it was made: 'x86_64, NumPy X86_V3, torch AVX2' ('unknown' for a JSON without kernels)."""
+    k = report.get("kernels")
+    return f"{k['machine']}, NumPy {k['numpy']}, torch {k['torch']}" if k else "unknown kernels"
+
+
+def verdict_line(stem, committed, fresh):
+    """(line, lines, fails) of one figure: its verdict, the differences, and whether it fails ``--check``.
+
+    Other digits fail only where both runs used the same kernels: then the code, not the CPU, changed the numbers.
+    """
+    verdict, lines, values, largest = compare_claims(committed, fresh)
+    if verdict != OTHER_DIGITS:
+        return f"{stem}: {verdict}", lines, verdict == CHANGED
+    same = committed.get("kernels") == fresh.get("kernels")
+    why = ("with the same kernels: the code changed them" if same else
+           f"committed with {kernels_text(committed)}, now with {kernels_text(fresh)}: other kernels round otherwise")
+    return (f"{stem}: {verdict}: {values} value(s) differ, by at most {largest:.1e} relative; {why}", lines, same)
 
 
 def check(scripts, args, committed, extra):
     """Regenerate ``scripts`` into a temporary folder, with a fresh results cache, and compare with ``committed``.
 
-    Returns the exit code: 0 if every figure ran and every claim agrees with its committed JSON.
+    Returns the exit code: 0 if every figure ran and is identical, or differs only in digits that other kernels
+    explain; 1 otherwise.
     """
     with tempfile.TemporaryDirectory(prefix="reproduce_check_") as tmp:
         out = Path(tmp) / "figures"
@@ -379,18 +421,18 @@ def check(scripts, args, committed, extra):
         for script in scripts:
             name = f"{script.stem}.json"
             if script.name in failed or not (out / name).is_file():
-                report[script.stem] = ["the script failed"]
+                report[script.stem] = (f"{script.stem}: the script failed", [], True)
             elif not (committed / name).is_file():
-                report[script.stem] = [f"no committed {committed / name}"]
+                report[script.stem] = (f"{script.stem}: no committed {committed / name}", [], True)
             else:
-                report[script.stem] = compare_claims(json.loads((committed / name).read_text()),
-                                                     json.loads((out / name).read_text()))
-    print(f"== check against {committed} (claims beyond rel {CHECK_REL:g})")
-    for stem, lines in report.items():
-        print(f"{stem}: " + ("same" if not lines else f"{len(lines)} difference(s)"))
-        for line in lines:
-            print(f"   {line}")
-    return 1 if any(report.values()) else 0
+                report[script.stem] = verdict_line(script.stem, json.loads((committed / name).read_text()),
+                                                   json.loads((out / name).read_text()))
+    print(f"== check against {committed} (this run: {kernels_text({'kernels': kernels.in_use()})})")
+    for line, lines, _ in report.values():
+        print(line)
+        for detail in lines:
+            print(f"   {detail}")
+    return 1 if any(fails for _, _, fails in report.values()) else 0
 
 
 def parse(argv=None):
@@ -434,6 +476,8 @@ def parse(argv=None):
 
 
 def main(argv=None):
+    if argv is None:    # the scripts inherit the pin (``child_env``); this process reports the kernels they use
+        kernels.ensure_pinned()
     args, extra = parse(argv)
     out = args.out or output_folder(args.quick, args.seed, args.rng)
     scripts = [] if args.readme_only else figure_scripts(args.only, args.skip)

@@ -1,11 +1,22 @@
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
-import pytest
-import torch
+# the pinned CPU kernels, in force before NumPy and torch load: in this process (the tests that compare with committed
+# numbers), in the xdist workers, and in the scripts the tests run. kernels.py is loaded from its file, since importing
+# the package would load torch first.
+_spec = importlib.util.spec_from_file_location(
+    "_kernels", Path(__file__).resolve().parent.parent / "skill_physics" / "paper" / "kernels.py")
+_kernels = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_kernels)
+os.environ.update(_kernels.pinned_environment())
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 # a fresh results cache for this test session (inherited by the scripts the tests run), set before the package
 # reads it

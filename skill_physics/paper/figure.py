@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from ..util import progress  # noqa: E402, F401  (re-exported for the scripts)
-from . import paths  # noqa: E402
+from . import kernels, paths  # noqa: E402
 from .replay import RNGS  # noqa: E402
 from .store import (  # noqa: E402, F401
     CacheError,
@@ -160,8 +160,10 @@ def in_range(ours, low, high):
 
 def cache_path(fig, preset, cfg, ctx):
     """results/<FigN_slug>/<preset>-<hash of the settings and the figure's version>.npz."""
-    key = json.dumps({"cfg": _plain(cfg), "device": ctx.device, "seed": ctx.seed, "version": fig.version},
-                     sort_keys=True)
+    key = {"cfg": _plain(cfg), "device": ctx.device, "seed": ctx.seed, "version": fig.version}
+    if kernels.native():    # numbers of other kernels never stand in for the pinned ones, nor the other way round
+        key["kernels"] = kernels.in_use()
+    key = json.dumps(key, sort_keys=True)
     return paths.RESULTS / fig.name / f"{preset}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
 
 
@@ -192,7 +194,8 @@ def output_folder(quick=False, seed=0, rng=None, root=None):
     """The default output folder of a run: ``figures/`` for the paper settings, else ``figures/<variant>/``.
 
     The variant names every non-paper option given, joined by '-': 'quick', 'seed<K>' (K != 0), 'rng-<R>' (any
-    ``--rng``), e.g. ``figures/seed1/``, ``figures/quick-rng-counter/``.
+    ``--rng``), 'native-kernels' (``SKILL_PHYSICS_NATIVE_KERNELS`` set), e.g. ``figures/seed1/``,
+    ``figures/quick-rng-counter/``.
 
     Parameters
     ----------
@@ -202,7 +205,8 @@ def output_folder(quick=False, seed=0, rng=None, root=None):
     root : Path         the paper folder (default ``paths.FIGURES``)
     """
     root = paths.FIGURES if root is None else Path(root)
-    parts = (["quick"] if quick else []) + ([f"seed{seed}"] if seed else []) + ([f"rng-{rng}"] if rng else [])
+    parts = (["quick"] if quick else []) + ([f"seed{seed}"] if seed else []) + ([f"rng-{rng}"] if rng else []) + (
+        ["native-kernels"] if kernels.native() else [])
     return root / "-".join(parts) if parts else root
 
 
@@ -302,7 +306,7 @@ def write_report(path, payload):
 def _report(fig, args, preset, cfg, path, compute_s, figures, rows):
     """The figure's JSON: settings, the compute time, the cache (relative to the results folder) and the claims."""
     return {"figure": fig.number, "slug": fig.slug, "preset": preset, "seed": args.seed, "device": args.device,
-            "rng": cfg.get("rng", "counter" if fig.stochastic else None),
+            "rng": cfg.get("rng", "counter" if fig.stochastic else None), "kernels": kernels.in_use(),
             # the seconds the cached arrays took to compute (null for a cache older than this stamp): a re-plot from
             # the cache reports the cost of a run from scratch, and rewrites the same bytes
             "runtime_s": None if compute_s is None else round(compute_s, 2),
@@ -347,7 +351,11 @@ def _write_outputs(fig, out, figures, report):
 
 
 def main(fig, argv=None):
-    """Run a figure script: compute (or load), plot, write pdf/png/json, print a summary. Returns the exit code."""
+    """Run a figure script: compute (or load), plot, write pdf/png/json, print a summary. Returns the exit code.
+
+    From the command line (``argv`` None) the process first makes sure it computes with the pinned CPU kernels."""
+    if argv is None:
+        kernels.ensure_pinned()
     args = parse_args(fig, argv)
     with exit_on_signals(fig.name):
         return _run(fig, args)

@@ -8,7 +8,7 @@ import time
 import torch
 
 from ...util import check_choice
-from .. import paths
+from .. import kernels, paths
 from ..figure import check_device, check_threads, exit_on_signals
 from ..store import CacheError, WriteError, writable_folder
 from .cells import export_summary, shown
@@ -18,6 +18,8 @@ from .settings import PAPER, QUICK, VARIANTS, grid_cells, parse_shard
 
 def sweep_cli(argv=None):
     """``scripts/sweep.py``: compute (and cache) the sweep or one shard of it. Returns the exit code."""
+    if argv is None:
+        kernels.ensure_pinned()
     parser = argparse.ArgumentParser(prog="sweep.py", description="Run the scaling-law sweep of the Geometry model "
                                      "(Figs 10, 18); every finished cell is cached in results/sweep/.")
     parser.add_argument("--quick", action="store_true", help="the reduced grid of the figure scripts' --quick")
@@ -57,6 +59,9 @@ def _run(args):
         print(f"sweep {shown(cfg.folder)}: shard {args.shard} holds {cells} of "
               f"{len(grid_cells(cfg))} grid cells; {len(jobs)} jobs to run", flush=True)
         if args.export_summary:
+            if kernels.native():
+                raise ValueError(f"--export-summary writes the committed summary, which the pinned CPU kernels make; "
+                                 f"unset {kernels.NATIVE}")
             writable_folder(paths.DATA, "the summary folder", "make it writable")
             path, done, total = export_summary(cfg)
             print(f"sweep: wrote {shown(path)}: {done} of {total} cells computed")

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from ...util import check_choice
-from .. import paths
+from .. import kernels, paths
 from ..replay import check_rng
 
 VARIANTS = ("adam", "signgd", "modular")
@@ -63,7 +63,8 @@ class SweepConfig:
 
     @property
     def folder(self):
-        return paths.RESULTS / "sweep" / self.key()
+        # cells of other kernels than the pinned ones (an opt-out) are kept apart
+        return paths.RESULTS / "sweep" / (self.key() + ("-native-kernels" if kernels.native() else ""))
 
 
 def record_steps(cfg, seed, n_dim):

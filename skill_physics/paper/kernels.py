@@ -1,0 +1,75 @@
+"""The CPU kernels behind the committed numbers: NumPy's and torch's run-time dispatch pinned to AVX2 on x86-64.
+
+NumPy and torch choose their vector kernels by the CPU's features when they load, so the same sums round differently
+with and without AVX-512, and a chaotic run (Fig 13's SignGD) turns the last bit into whole steps. ``PIN`` keeps every
+x86-64 CPU on the AVX2 kernels; it must be in the environment before either library loads, so ``ensure_pinned``
+re-runs a script's process with it when it is not. ``SKILL_PHYSICS_NATIVE_KERNELS=1`` opts out, for speed.
+"""
+import os
+import platform
+import sys
+
+PIN = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",   # NumPy's dispatch targets above AVX2
+       "ATEN_CPU_CAPABILITY": "avx2"}                                  # torch's CPU kernels
+PIN_TARGETS = PIN["NPY_DISABLE_CPU_FEATURES"].split()
+NATIVE = "SKILL_PHYSICS_NATIVE_KERNELS"
+
+
+def x86():
+    """True on an x86-64 CPU, the only architecture the pin applies to."""
+    return platform.machine().lower() in ("x86_64", "amd64")
+
+
+def native(environ=None):
+    """True when the reader opted out of the pin (``SKILL_PHYSICS_NATIVE_KERNELS`` set, and not to 0)."""
+    return (os.environ if environ is None else environ).get(NATIVE, "") not in ("", "0")
+
+
+def pinned_environment(environ=None):
+    """``environ`` (default: this process's) with the pin added on x86-64, unless opted out: a child's environment."""
+    environ = dict(os.environ if environ is None else environ)
+    return dict(environ, **PIN) if x86() and not native(environ) else environ
+
+
+def in_use():
+    """The kernels this process computes with: ``{"machine", "numpy", "torch"}``, e.g. x86_64, X86_V3, AVX2.
+
+    "numpy" lists NumPy's dispatch targets in force (its baseline when none is), "torch" is torch's CPU capability.
+    """
+    import numpy as np
+    import torch
+    core = getattr(np, "_core", None) or np.core
+    umath = core._multiarray_umath
+    features = getattr(umath, "__cpu_features__", {})
+    targets = [t for t in getattr(umath, "__cpu_dispatch__", []) if features.get(t)]
+    return {"machine": platform.machine().lower(),
+            "numpy": " ".join(targets or getattr(umath, "__cpu_baseline__", []) or ["unknown"]),
+            "torch": torch.backends.cpu.get_cpu_capability()}
+
+
+def avx512(kernels):
+    """True if ``kernels`` (as ``in_use``) include AVX-512 ones."""
+    return "AVX512" in kernels["torch"].upper() or any(t in kernels["numpy"].split() for t in PIN_TARGETS)
+
+
+def pinned():
+    """True if this process computes with the pinned kernels (always off x86-64, where there is nothing to pin)."""
+    return not x86() or not avx512(in_use())
+
+
+def ensure_pinned():
+    """Re-run this process (same interpreter, same arguments) with ``PIN`` in its environment if it computes with
+    AVX-512 kernels, unless the reader opted out. Returns only when the process is pinned, opted out, or cannot be.
+
+    Call it from a command's entry point before any work: the re-run starts from scratch, so nothing is done twice.
+    """
+    if native() or pinned():
+        return
+    if all(os.environ.get(k) == v for k, v in PIN.items()):     # set, yet not in force: a NumPy or torch we don't know
+        print(f"note: the CPU kernels could not be pinned to AVX2 ({', '.join(f'{k}={v}' for k, v in PIN.items())} "
+              f"had no effect); the numbers may differ in the last digits from the committed ones. Set {NATIVE}=1 to "
+              "silence this note", file=sys.stderr)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], pinned_environment())
