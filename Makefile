@@ -35,8 +35,8 @@ sweep: setup              ## the scaling-law sweep of Figs 10, 18 on every core 
 	$(PY) scripts/sweep.py
 	$(PY) scripts/sweep.py --export-summary
 
-notebooks: setup          ## re-execute the four notebooks in place (outputs committed)
-	$(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.iopub_timeout=60 geometry_model.ipynb resource_model.ipynb domino_model.ipynb fit_your_curves.ipynb
+notebooks: setup          ## re-execute the four notebooks in place (outputs committed), with the pinned CPU kernels
+	$(PY) -m skill_physics.paper.kernels $(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.iopub_timeout=60 geometry_model.ipynb resource_model.ipynb domino_model.ipynb fit_your_curves.ipynb
 
 lab: setup                ## JupyterLab on the notebooks, with the kernel of .venv (the installed package)
 	$(PY) -m jupyter lab

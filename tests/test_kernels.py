@@ -98,3 +98,12 @@ def test_an_opted_out_script_writes_beside_the_paper_figures(tmp_path):
     proc = run_fig9(tmp_path, **{kernels.NATIVE: "1"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads((tmp_path / "Fig9_domino.json").read_text())["kernels"]["machine"] == kernels.in_use()["machine"]
+
+
+def test_the_module_runs_a_command_with_the_pin():
+    """``python -m skill_physics.paper.kernels CMD`` (make notebooks) hands the pin to a process that is not ours."""
+    proc = subprocess.run([sys.executable, "-m", "skill_physics.paper.kernels", sys.executable, "-c",
+                           "import os; print(os.environ.get('ATEN_CPU_CAPABILITY'))"],
+                          capture_output=True, text=True, env=unpinned_environment(), cwd=paths.ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ("avx2" if kernels.x86() else "None")

@@ -73,3 +73,9 @@ def ensure_pinned():
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], pinned_environment())
+
+
+if __name__ == "__main__":      # python -m skill_physics.paper.kernels CMD [ARG ...]: run CMD with the pin
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m skill_physics.paper.kernels CMD [ARG ...]")
+    os.execvpe(sys.argv[1], sys.argv[1:], pinned_environment())
