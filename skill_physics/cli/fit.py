@@ -82,6 +82,7 @@ def parse_args(argv):
     parser.add_argument("--onset", type=float, default=0.1, help="onset threshold (default: 0.1)")
     parser.add_argument("--completion", type=float, default=0.9, help="completion threshold (default: 0.9)")
     parser.add_argument("--out", type=Path, help="output folder (default: beside the curves)")
+    parser.add_argument("--no-figure", action="store_true", help="write the JSON only, not the PNG and PDF figure")
     return parser.parse_args(argv)
 
 
@@ -215,11 +216,11 @@ def report(fit, names, skills, extra):
 
 
 def write(stem, fig, text):
-    """The figure (PNG, PDF) and the JSON; the exit code."""
+    """The figure (PNG, PDF; None: none) and the JSON; the exit code."""
     try:
-        for fmt, meta in (("png", {}), ("pdf", {"CreationDate": None})):
-            atomic_write(stem.with_suffix(f".{fmt}"), lambda f: fig.savefig(f, format=fmt, dpi=150, metadata=meta))
-        atomic_write(stem.with_suffix(".json"), lambda f: f.write(text.encode()))
+        for fmt, meta in (("png", {}), ("pdf", {"CreationDate": None})) if fig else ():
+            atomic_write(Path(f"{stem}.{fmt}"), lambda f: fig.savefig(f, format=fmt, dpi=150, metadata=meta))
+        atomic_write(Path(f"{stem}.json"), lambda f: f.write(text.encode()))   # not with_suffix: '1.4b' has a dot
     except WriteError as err:                # a full disk: the message says where the bytes were kept
         print(f"skill-physics-fit: error: {err}", file=sys.stderr)
         return 1
@@ -227,7 +228,8 @@ def write(stem, fig, text):
 
 
 def run(argv):
-    """The command line; returns the exit code."""
+    """The command line: the exit code and the lines to print (the outputs are written first, so that a reader
+    who closes the pipe early still gets them)."""
     args = parse_args(argv)
     first = args.curves[0]
     try:
@@ -237,29 +239,28 @@ def run(argv):
         fit, order, frequencies = run_fit(args, steps, skills)
     except (ValueError, OSError, WriteError) as err:   # InputError, or an option fit_skills refuses
         print(f"skill-physics-fit: error: {err}", file=sys.stderr)
-        return 2
+        return 2, []
     names, skills = [names[k] for k in order], skills[:, order]
     sentence = verdict(fit)
-    print("\n".join(summary(fit, names, skills, frequencies["source"]) + ([sentence] if sentence else [])))
     stem = out / f"{first.stem if first.is_file() else first.name}_fit"
     options = {k: (str(v) if isinstance(v, Path) else [str(p) for p in v] if k == "curves" else v)
                for k, v in vars(args).items()}
     extra = {"frequencies_from": frequencies, "verdict": sentence, "reader": info, "options": options}
-    code = write(stem, figure(fit, names, skills[:, fit.order]), json.dumps(report(fit, names, skills, extra),
-                                                                             indent=2) + "\n")
-    if code == 0:
-        print(f"wrote {stem}.png, .pdf, .json")
-    return code
+    fig = None if args.no_figure else figure(fit, names, skills[:, fit.order])
+    code = write(stem, fig, json.dumps(report(fit, names, skills, extra), indent=2) + "\n")
+    lines = summary(fit, names, skills, frequencies["source"]) + ([sentence] if sentence else [])
+    return code, lines + ([f"wrote {stem}{'' if fig is None else '.png, .pdf, '}.json"] if code == 0 else [])
 
 
 def main(argv=None):
     """Run the command line; returns the exit code. A closed pipe (``| head``) ends it quietly."""
+    code, lines = run(argv)
     try:
-        code = run(argv)
+        if lines:
+            print("\n".join(lines))
         sys.stdout.flush()
     except BrokenPipeError:        # the reader left: send the rest nowhere, as Python's documentation advises
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     return code
 
 
