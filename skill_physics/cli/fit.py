@@ -187,6 +187,7 @@ def figure(fit, names, skills):
     positive = fit.steps[fit.steps > 0]
     if len(positive) > 2 and np.median(positive[1:] / positive[:-1]) > 1.2:    # checkpoints spaced in log steps
         left.set_xscale("symlog", linthresh=positive[0])
+        left.set_xlim(fit.steps[0], fit.steps[-1])
     left.legend(loc="lower right", fontsize=8)
     right.loglog(fit.n0_grid, fit.errors[0], color="k")
     right.axhline(fit.domino_error[0], ls=":", color="gray", label="Domino limit")

@@ -16,7 +16,8 @@ FORMATS = ("wide", "long", "wandb", "tensorboard", "lm-eval", "npz")
 STEP_NAMES = ("step", "Step", "_step", "global_step", "steps", "iteration", "iter")
 WANDB_EXTRA = ("__MIN", "__MAX")        # a W&B export's band around each metric: not a skill
 TB_HEADER = ["Wall time", "Step", "Value"]
-STEP_IN_NAME = r"(?:^|[^a-z])(?:global_)?step[_-]?(\d+)"   # '…step1000.json', '…global_step1500_eval_…'; not a date
+# the step in '…step1000' or '…global_step1500_eval_results_<date>' (a date is no step)
+STEP_IN_NAME = r"(?:^|[^a-z])(?:global_)?step[_-]?(\d+)"
 
 
 class InputError(ValueError):
