@@ -50,39 +50,38 @@ def numbers(option, values):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="skill-physics-fit", description=__doc__.splitlines()[0].split(": ", 1)[1],
+    about = __doc__.splitlines()[0].split(": ", 1)[1]
+    parser = argparse.ArgumentParser(prog="skill-physics-fit", description=about[0].upper() + about[1:],
                                      epilog=EXIT_CODES)
-    parser.add_argument("curves", type=Path, nargs="+",
-                        help="a CSV (wide, long or a W&B export), an NPZ, TensorBoard CSV exports (one per tag) or "
-                             "event files, or a folder of lm-evaluation-harness result JSONs")
-    parser.add_argument("--format", choices=FORMATS, help="the input's format (default: detected)")
-    parser.add_argument("--step-column", help="the CSV's step column (default: the first of step, Step, _step, "
-                                              "global_step, steps, iteration, iter)")
-    parser.add_argument("--skills", nargs="+", help="globs selecting columns, tags or tasks, with commas or spaces "
-                                                    "(default: all)")
-    parser.add_argument("--metric", default="acc", help="lm-evaluation-harness metric (default: acc)")
-    parser.add_argument("--step-pattern", help="regular expression whose first group is the step in an lm-eval file "
-                                               "name (default: the number after 'step' or 'global_step')")
+    add = parser.add_argument
+    add("curves", type=Path, nargs="+", help="a CSV (wide, long or a W&B export), an NPZ, TensorBoard CSV exports "
+        "(one per tag) or event files, or a folder of lm-evaluation-harness result JSONs")
+    add("--format", choices=FORMATS, help="the input's format (default: detected)")
+    add("--step-column", metavar="NAME", help="the CSV's step column (default: the first of step, Step, _step, "
+        "global_step, steps, iteration, iter)")
+    add("--skills", nargs="+", metavar="GLOB", help="globs selecting columns, tags or tasks, with commas or spaces "
+        "(default: all)")
+    add("--metric", default="acc", metavar="NAME", help="lm-evaluation-harness metric (default: acc)")
+    add("--step-pattern", metavar="REGEX", help="regular expression whose first group is the step in an lm-eval "
+        "file name (default: the number after 'step' or 'global_step')")
     freq = parser.add_mutually_exclusive_group()
-    freq.add_argument("--frequencies", nargs="+", help="each skill's frequency, in column order, with commas or "
-                                                       "spaces (default: unknown, fitted as a power law)")
+    freq.add_argument("--frequencies", nargs="+", metavar="P", help="each skill's frequency, in column order, with "
+                      "commas or spaces (default: unknown, fitted as a power law)")
     freq.add_argument("--alpha", type=float, help="p_k proportional to k^-alpha, alpha fixed (default: fitted)")
-    parser.add_argument("--order", choices=ORDERS, default="data",
-                        help="without --frequencies, which skill is frequent: 'data' (the skill ahead on average) "
-                             "or 'columns' (their order) (default: data)")
-    parser.add_argument("--chance", nargs="+", help="chance level of accuracies: 0.25 for all, or NAME=0.5 per skill "
-                                                    "(globs; a bare number is the rest's) (default: none)")
-    parser.add_argument("--ceiling", choices=CEILINGS, default="1",
-                        help="the skill's learned level: '1' a perfect score, 'best' the best level it reached "
-                             "(default: 1)")
-    parser.add_argument("--loss", choices=LOSS_RULES,
-                        help="the values are losses: s = exp(-loss) ('exp', a CE loss), 1 - sqrt(loss / first loss) "
-                             "('sqrt', an MSE loss) or 1 - loss / first loss ('linear') (default: they are skills)")
-    parser.add_argument("--form", choices=FORMS, default="mse", help="Resource-model form (default: mse)")
-    parser.add_argument("--onset", type=float, default=0.1, help="onset threshold (default: 0.1)")
-    parser.add_argument("--completion", type=float, default=0.9, help="completion threshold (default: 0.9)")
-    parser.add_argument("--out", type=Path, help="output folder (default: beside the curves)")
-    parser.add_argument("--no-figure", action="store_true", help="write the JSON only, not the PNG and PDF figure")
+    add("--order", choices=ORDERS, default="data", help="without --frequencies, which skill is frequent: 'data' "
+        "(the skill ahead on average) or 'columns' (their order) (default: data)")
+    add("--chance", nargs="+", metavar="LEVEL", help="chance level of accuracies: 0.25 for all, or NAME=0.5 per "
+        "skill (globs; a bare number is the rest's) (default: none)")
+    add("--ceiling", choices=CEILINGS, default="1", help="the skill's learned level: '1' a perfect score, 'best' "
+        "the best level it reached (default: 1)")
+    add("--loss", choices=LOSS_RULES, help="the values are losses: s = exp(-loss) ('exp', a CE loss), "
+        "1 - sqrt(loss / first loss) ('sqrt', an MSE loss) or 1 - loss / first loss ('linear') (default: they are "
+        "skills)")
+    add("--form", choices=FORMS, default="mse", help="Resource-model form (default: mse)")
+    add("--onset", type=float, default=0.1, metavar="SHARE", help="onset threshold (default: 0.1)")
+    add("--completion", type=float, default=0.9, metavar="SHARE", help="completion threshold (default: 0.9)")
+    add("--out", type=Path, metavar="FOLDER", help="output folder (default: beside the curves)")
+    add("--no-figure", action="store_true", help="write the JSON only, not the PNG and PDF figure")
     return parser.parse_args(argv)
 
 
