@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from skill_physics import power_law_frequencies, resource_model
-from skill_physics.cli.fit import main
+from skill_physics.cli.fit import main, read_skills
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHIA = ROOT / "data" / "pythia_1.4b_zero_shot"
@@ -79,6 +79,14 @@ def test_the_shipped_pythia_extract_and_what_the_docs_say_of_it(tmp_path, capsys
     assert report["verdict"].startswith(VERDICT) and report["verdict"] in text
     docs = (ROOT / "docs" / "measure_your_runs.md").read_text()
     assert text.splitlines()[0] in docs and report["verdict"] in docs.replace("\n", " ")
+
+
+def test_read_skills_is_what_the_command_line_fits(tmp_path, capsys):
+    steps, skills, names = read_skills(PYTHIA, chance={"piqa": 0.5, "winogrande": 0.5, "lambada*": 0, "*": 0.25})
+    assert names == ["arc_easy", "lambada_openai", "piqa", "sciq", "winogrande"] and skills.shape == (27, 5)
+    assert skills[-1, 3] == pytest.approx((0.865 - 0.25) / 0.75) and skills.min() == 0 and steps[-1] == 143000
+    _, report = fit(tmp_path, capsys, PYTHIA, "--chance", *PYTHIA_CHANCE)
+    np.testing.assert_allclose(np.array(report["data"]), skills[:, [names.index(n) for n in report["skills"]]])
 
 
 def test_help_has_defaults_and_plain_text(capsys):

@@ -85,35 +85,74 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def to_skills(args, names, values):
+def to_skills(values, names, chance=None, ceiling="1", loss=None, where="the curves"):
     """Skills (T, K) in [0, 1] from the values: losses by their rule, accuracies above chance, then the ceiling."""
-    if args.loss and args.chance:
+    if loss and chance:
         raise InputError("--loss and --chance exclude each other: losses or accuracies")
-    skills = skills_from_losses(values, args.loss) if args.loss else values
-    if args.chance:     # below chance is noise around an unlearned skill: it reads as 0
-        skills = np.clip(above_chance(values, chance_levels(items(args.chance), names)), 0.0, None)
+    skills = skills_from_losses(values, loss) if loss else values
+    if chance:          # below chance is noise around an unlearned skill: it reads as 0
+        skills = np.clip(above_chance(values, chance_levels(chance, names)), 0.0, None)
     if skills.min() < -SLACK or skills.max() > 1 + SLACK:
-        raise InputError(f"{args.curves[0]}: skills must lie in [0, 1] (found {skills.min():g} .. {skills.max():g}); "
+        raise InputError(f"{where}: skills must lie in [0, 1] (found {skills.min():g} .. {skills.max():g}); "
                          "for losses give --loss exp, sqrt or linear, for accuracies --chance")
-    return np.clip(with_ceiling(np.clip(skills, 0.0, 1.0), args.ceiling), 0.0, 1.0)
+    return np.clip(with_ceiling(np.clip(skills, 0.0, 1.0), ceiling), 0.0, 1.0)
+
+
+def _chance_items(chance):
+    """--chance items from a number, a {glob: level} dict or strings ('0.25', 'piqa=0.5', '0.25,piqa=0.5')."""
+    if chance is None:
+        return None
+    if isinstance(chance, dict):
+        return [f"{glob}={level}" for glob, level in chance.items()]
+    return items([str(c) for c in chance] if isinstance(chance, (list, tuple)) else [str(chance)])
+
+
+def read_run(paths, format=None, *, chance=None, ceiling="1", loss=None, **reader_options):
+    """Steps (T,), names (K,), skills (T, K) in [0, 1] and the reader's info, as skill-physics-fit reads them."""
+    steps, names, values, info = read_curves(paths, format, **reader_options)
+    where = paths[0] if isinstance(paths, (list, tuple)) else paths
+    checked(where, steps, values)
+    if info.get("kind") == "losses" and loss is None:
+        raise InputError(f"{where}: holds losses; say how they become skills with --loss exp, sqrt or linear")
+    return steps, names, to_skills(values, names, _chance_items(chance), ceiling, loss, where), info
+
+
+def read_skills(paths, format=None, *, chance=None, ceiling="1", loss=None, **reader_options):
+    """Read real logs as skills, as ``skill-physics-fit`` does.
+
+    Parameters
+    ----------
+    paths, format, reader_options
+        As ``skill_physics.cli.readers.read_curves`` (step_column, skills, metric, step_pattern).
+    chance : float, dict or list of str, optional
+        Chance level of accuracies: one for all, {glob: level}, or the command line's items ('0.25',
+        'piqa=0.5'); skill = (acc - chance) / (1 - chance), clipped at 0.
+    ceiling : {'1', 'best'}
+        A skill's learned level: a perfect score, or the best level it reached.
+    loss : {'exp', 'sqrt', 'linear'}, optional
+        The values are losses, turned into skills by this rule.
+
+    Returns
+    -------
+    steps (T,), skills (T, K) in [0, 1], names (K,).
+    """
+    steps, names, skills, _ = read_run(paths, format, chance=chance, ceiling=ceiling, loss=loss, **reader_options)
+    return steps, skills, names
 
 
 def load(args):
     """Steps (T,), skill names (K,), skills (T, K) in [0, 1] and the reader's info, from the files and options."""
-    steps, names, values, info = read_curves(args.curves, args.format, step_column=args.step_column,
-                                             skills=items(args.skills), metric=args.metric,
-                                             step_pattern=args.step_pattern)
-    checked(args.curves[0], steps, values)
-    if info.get("kind") == "losses" and args.loss is None:
-        raise InputError(f"{args.curves[0]}: holds losses; say how they become skills with --loss exp, sqrt or linear")
     if not 0 <= args.onset < args.completion <= 1:
         raise InputError(f"--onset {args.onset:g} and --completion {args.completion:g}: 0 <= onset < completion <= 1")
+    steps, names, skills, info = read_run(args.curves, args.format, chance=items(args.chance), ceiling=args.ceiling,
+                                          loss=args.loss, step_column=args.step_column, skills=items(args.skills),
+                                          metric=args.metric, step_pattern=args.step_pattern)
     freq = numbers("--frequencies", args.frequencies)
     if freq is not None and len(freq) != len(names):
         raise InputError(f"--frequencies gives {len(freq)} values for {len(names)} skills")
     if freq is not None and not all(f > 0 for f in freq):
         raise InputError("--frequencies must all be positive")
-    return steps, names, to_skills(args, names, values), info
+    return steps, names, skills, info
 
 
 def run_fit(args, steps, skills):
@@ -127,10 +166,10 @@ def run_fit(args, steps, skills):
     how = "the skill ahead on average taken as the more frequent" if args.order == "data" else "in column order"
     if args.alpha is not None:
         fit = fit_skills(skills[:, order], steps, alpha=args.alpha, **options)
-        return fit, order, {"source": f"p_k ∝ k^-alpha, alpha = {args.alpha:g} given (--alpha), {how}",
+        return fit, order, {"source": f"p_k ~ k^-alpha, alpha = {args.alpha:g} given (--alpha), {how}",
                             "alpha": args.alpha}
     fit, alpha, alpha_range = fit_alpha(skills[:, order], steps, **options)
-    return fit, order, {"source": f"unknown: p_k ∝ k^-alpha, {how}, alpha fitted = {alpha:g} (within "
+    return fit, order, {"source": f"unknown: p_k ~ k^-alpha, {how}, alpha fitted = {alpha:g} (within "
                                   f"{fit.factor:g}x the best error: {alpha_range[0]:g} .. {alpha_range[1]:g})",
                         "alpha": alpha, "alpha_range": alpha_range.tolist()}
 

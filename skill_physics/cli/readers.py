@@ -127,7 +127,7 @@ def _numeric(cells):
 
 def read_wandb(path, step_column=None):
     header, body = _rows(path)
-    step = _step_column(path, header, step_column or "Step")
+    step = _step_column(path, header, step_column)         # W&B writes 'Step'
     names = [h for h in header if h != step and not h.endswith(WANDB_EXTRA) and not h.endswith("_step")]
     table = _table(path, header, body, [step, *names])
     table = table[np.isfinite(table).all(1)]      # W&B leaves a cell empty where a metric was not logged
