@@ -56,11 +56,12 @@ def test_losses_in_an_npz_with_their_rule(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("edit,args,message", [
-    (lambda t: t.replace("step,", "time,"), [], "no column named 'step'"),
+    (lambda t: t.replace("step,", "time,"), [], "no step column (looked for step, Step"),
+    (lambda t: t, ["--step-column", "time"], "no column named 'time'"),
     (lambda t: t.replace("\n10,", "\n0,", 1), [], "steps must increase (data row 2: 0 after 0)"),
     (lambda t: re.sub(r"\n20,[^,]*,", "\n20,nan,", t, count=1), [], "is missing or NaN (data row 3)"),
-    (lambda t: t.replace("\n30,", "\n30,x", 1), [], "a value is not a number"),
-    (lambda t: t, ["--completion", "1.01"], "never reach(es) the completion threshold 1.01"),
+    (lambda t: t.replace("\n30,", "\n30,x", 1), [], "column 'task1', data row 4: 'x0."),
+    (lambda t: t, ["--onset", "0.95"], "--onset 0.95 and --completion 0.9: 0 <= onset < completion <= 1"),
     (lambda t: t, ["--frequencies", "0.5", "0.5"], "--frequencies gives 2 values for 5 skills"),
     (lambda t: re.sub(r"\n20,[^,]*,", "\n20,inf,", t, count=1), [], "is missing or NaN (data row 3)"),
     (lambda t: t.replace("\n0,", "\n-10,", 1), [], "so they are >= 0 (data row 1: -10)"),

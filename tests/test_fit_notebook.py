@@ -1,5 +1,6 @@
 """fit_your_curves.ipynb in a fresh kernel, at its defaults and at one other setting: it gives the Resource model's
-N0 back, sees the MLP's rare parity learned after the frequent one, and runs the command line on a CSV."""
+N0 back, sees the MLP's rare parity learned after the frequent one, and runs the command line on a CSV and on the
+shipped Pythia extract."""
 import numpy as np
 import pytest
 import test_notebooks
@@ -7,7 +8,7 @@ from test_notebooks import execute, read
 
 NAME = "fit_your_curves.ipynb"
 test_notebooks.RESULTS[NAME] = ("true_N0", "noise", "recovered_n0", "geometry_n0", "mlp_delay_ratio",
-                                "mlp_parallel_margin", "p2", "csv_exit")
+                                "mlp_parallel_margin", "p2", "csv_exit", "pythia_exit")
 OTHER = "K = 4\nalpha = 1.0\ntrue_N0 = 0.5\nnoise = 0.0\np2 = 0.2\nmlp_samples = 1500\nmlp_steps = 800\nseed = 1"
 
 
@@ -20,6 +21,7 @@ def test_fit_notebook_runs_and_gives_the_known_answers(overrides):
     assert 1 < out["mlp_delay_ratio"] < 1 / out["p2"]                # later than the frequent one, not 1/p2 later
     assert out["mlp_parallel_margin"] > 2
     assert out["csv_exit"] == 0 and "Resource-model fit (mse form): N0 = " in text
+    assert out["pythia_exit"] == 0 and "These curves do not tell serial from parallel learning" in text
 
 
 def test_fit_notebook_is_committed_with_outputs():
