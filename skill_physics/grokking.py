@@ -6,9 +6,12 @@ AdamW of ``optim``. The first layer is computed on the p table rows: concat(E[a]
 The initialisation and the split are drawn once from a seeded generator and shared by every run, or given
 (``train_grokking(split=..., theta=...)``).
 """
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
+from . import mlp
 from .optim import make_optimizer
 from .util import check_steps, record_indices
 from .util import progress as progress_bar
@@ -61,21 +64,24 @@ def mlp_shapes(modulus, embed_dim, width):
 
 
 def init_parameters(shapes, seed=0, dtype=torch.float64):
-    """One flat parameter row (P,) with PyTorch's default initialisation.
-
-    Embedding entries N(0, 1); a Linear layer's weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (``nn.Linear``:
-    Kaiming-uniform with a = sqrt(5) gives this bound): the embedding first, then the layers, from a generator seeded
-    with ``seed``. Drawn in float64, returned in dtype.
-    """
+    """One flat parameter row (P,): the embedding N(0, 1), then ``nn.Linear``'s default layers (``mlp.init_mlp``),
+    drawn in float64 from a generator seeded with ``seed`` and returned in ``dtype``."""
     gen = torch.Generator().manual_seed(seed)
-    parts = []
-    for name, shape in shapes.items():
-        if name == "embedding":
-            parts.append(torch.randn(shape, generator=gen, dtype=torch.float64))
-            continue
-        fan_in = shapes["w" + name[1:]][0]
-        parts.append((torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) / np.sqrt(fan_in))
-    return torch.cat([q.reshape(-1) for q in parts]).to(dtype)
+    embedding = torch.randn(shapes["embedding"], generator=gen, dtype=torch.float64)
+    return flatten(embedding, mlp.init_mlp([gen], layer_widths(shapes), torch.float64), shapes).to(dtype)
+
+
+def layer_widths(shapes):
+    """The MLP's widths (2d, w, w, p) from its parameter shapes."""
+    return [shapes["w1"][0], shapes["w2"][0], shapes["w3"][0], shapes["w3"][1]]
+
+
+def flatten(embedding, layers, shapes):
+    """One flat row (P,) in the order of ``shapes`` from the embedding (p, d) and ``mlp.init_mlp``'s one-run layers."""
+    named = {"embedding": embedding}
+    for i, (weight, bias) in enumerate(layers, 1):
+        named[f"w{i}"], named[f"b{i}"] = weight[0], bias[0, 0]
+    return torch.cat([named[name].reshape(-1) for name in shapes])
 
 
 def unflatten(theta, shapes):
@@ -106,6 +112,17 @@ def loss_and_accuracy(logits, labels):
     return loss.reshape(R, n).mean(-1), accuracy
 
 
+@dataclass
+class GrokkingRun:
+    """Records of R runs at the recorded steps; record t is the model after t updates."""
+
+    steps: np.ndarray        # (T,) record indices in [0, steps]
+    train_loss: np.ndarray   # (T, R) mean cross-entropy on the training pairs
+    test_loss: np.ndarray    # (T, R)
+    train_acc: np.ndarray    # (T, R) fraction of pairs with argmax logit == label
+    test_acc: np.ndarray     # (T, R)
+
+
 def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128, width=100, train_fraction=0.8,
                    seed=0, split=None, theta=None, record=None, dtype=torch.float64, device="cpu", progress=False):
     """Train R stacked runs of the modular-addition MLP with full-batch AdamW; same split and init in every run.
@@ -134,7 +151,7 @@ def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128,
 
     Returns
     -------
-    dict of numpy arrays: 'steps' (T,), 'train_loss', 'test_loss', 'train_acc', 'test_acc' (T, R).
+    GrokkingRun
     """
     check_steps(steps)
     betas = np.asarray(betas, dtype=np.float64).reshape(-1, 2)
@@ -167,4 +184,4 @@ def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128,
         # runs are independent, so the gradient of the sum is each run's own gradient
         (grad,) = torch.autograd.grad(train_loss.sum(), theta)
         theta = opt.step(theta.detach(), grad)
-    return {"steps": steps_rec, **out}
+    return GrokkingRun(steps_rec, **out)
