@@ -1,11 +1,8 @@
-"""Grokking on modular addition (arXiv:2501.12391, Fig. 13), R runs as one tensor program.
+"""Grokking on modular addition (arXiv 2501.12391, Sec. 6, Fig. 13), R runs as one tensor program.
 
-Model: a trainable embedding table E (p x d); input concat(E[a], E[b]); MLP 2d -> w -> w -> p with SiLU; cross-entropy
-on (a + b) mod p; full batch. A run's parameters are one flat row of a (R, P) tensor, trained by the element-wise
-AdamW of ``optim``. The first layer is computed on the p table rows: concat(E[a], E[b]) W1 = (E W1_a)[a] + (E W1_b)[b].
-The initialisation and the split are drawn once from a seeded generator and shared by every run, or given
-(``train_grokking(split=..., theta=...)``).
-"""
+A trainable embedding E (p x d); input concat(E[a], E[b]); MLP 2d -> w -> w -> p with SiLU; full-batch cross-entropy on
+(a + b) mod p. A run's parameters are one flat row of a (R, P) tensor, trained by the element-wise AdamW of ``optim``;
+every run shares one split and one initialisation."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,32 +15,15 @@ from .util import progress as progress_bar
 
 
 def pair_operands(pairs, modulus):
-    """Operands and label of pair numbers k in [0, p^2): a = k mod p, b = k div p, label (a + b) mod p.
-
-    The original numbers pair k as row k of its meshgrid, whose first column varies fastest; a is the operand whose
-    embedding comes first in the input. Returns a tuple (a, b, label) of int64 tensors shaped like ``pairs``.
-    """
+    """Operands and labels (a, b, (a + b) mod p) of pair numbers k = a + p b, int64 tensors shaped like ``pairs``."""
     pairs = torch.as_tensor(np.asarray(pairs), dtype=torch.int64)
     a, b = pairs % modulus, pairs // modulus
     return a, b, (a + b) % modulus
 
 
 def modular_addition_split(modulus, train_fraction, seed=0):
-    """All pairs (a, b) with labels (a + b) mod p, split at random into train and test.
-
-    Parameters
-    ----------
-    modulus : int
-        p; there are p^2 pairs.
-    train_fraction : float
-        int(p^2 train_fraction) pairs train, the rest test.
-    seed : int
-        Seed of the ``torch.Generator`` whose permutation's first pairs train.
-
-    Returns
-    -------
-    dict with 'train' and 'test', each a tuple (a, b, label) of int64 tensors of shape (n,).
-    """
+    """All p^2 pairs, {'train': (a, b, label), 'test': (a, b, label)} of int64 (n,): the first int(p^2 train_fraction)
+    of a permutation drawn from ``seed`` train."""
     n_pairs = modulus * modulus
     perm = torch.randperm(n_pairs, generator=torch.Generator().manual_seed(seed))
     n_train = int(n_pairs * train_fraction)
@@ -64,8 +44,7 @@ def mlp_shapes(modulus, embed_dim, width):
 
 
 def init_parameters(shapes, seed=0, dtype=torch.float64):
-    """One flat parameter row (P,): the embedding N(0, 1), then ``nn.Linear``'s default layers (``mlp.init_mlp``),
-    drawn in float64 from a generator seeded with ``seed`` and returned in ``dtype``."""
+    """A flat parameter row (P,) drawn in float64 from ``seed``: the embedding N(0, 1), then ``mlp.init_mlp``'s."""
     gen = torch.Generator().manual_seed(seed)
     embedding = torch.randn(shapes["embedding"], generator=gen, dtype=torch.float64)
     return flatten(embedding, mlp.init_mlp([gen], layer_widths(shapes), torch.float64), shapes).to(dtype)
@@ -129,25 +108,13 @@ def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128,
 
     Parameters
     ----------
-    steps : int
-        Number of updates.
-    lr : float or array (R,)
-    betas : array (2,) or (R, 2)
-        AdamW betas per run; (0, 0) is SignGD.
-    weight_decay : float or array (R,)
-        Decoupled weight decay: theta <- theta (1 - lr wd) before each Adam step.
-    modulus, embed_dim, width : int
-        p = 59, d = 128, hidden width 100 in the paper.
-    train_fraction : float
-    seed : int
-        Seed of the split and of the initialisation, where they are not given.
-    split : dict, optional
-        The train/test split (as ``modular_addition_split`` returns it); default ``modular_addition_split`` of seed.
-    theta : tensor (P,), optional
-        The initial flat parameters; default ``init_parameters`` of seed.
-    record : array of int, optional
-        Record indices in [0, steps] (state after t updates, before update t + 1); default 0 .. steps.
-    dtype, device, progress : as in ``geometry.train_geometry``.
+    steps : int, the number of updates
+    lr, weight_decay : float or array (R,); decoupled: theta <- theta (1 - lr wd) before each Adam step
+    betas : array (2,) or (R, 2); (0, 0) is SignGD
+    modulus, embed_dim, width : int; p = 59, d = 128, w = 100 in the paper
+    seed : int, of the split and the initialisation where they are not given
+    split, theta : as ``modular_addition_split`` and ``init_parameters`` return them, optional
+    record : ints in [0, steps], optional; default every step
 
     Returns
     -------

@@ -5,22 +5,8 @@ import torch
 
 
 def init_mlp(generators, widths, dtype=torch.float32):
-    """PyTorch's default ``nn.Linear`` initialisation of R stacked MLPs.
-
-    Parameters
-    ----------
-    generators : sequence of R torch.Generator
-        Run r's layers are drawn from ``generators[r]``, layer by layer, weight then bias: the numbers that
-        ``torch.manual_seed(s)`` followed by building the ``nn.Linear`` layers gives.
-    widths : sequence of int
-        Layer widths, input first.
-    dtype : torch dtype
-
-    Returns
-    -------
-    list of (weight (R, in, out), bias (R, 1, out)), one per layer; weight entries and biases are
-    U(-1/sqrt(in), 1/sqrt(in)).
-    """
+    """``nn.Linear``'s default initialisation of R stacked MLPs, [(weight (R, in, out), bias (R, 1, out)), ...] for
+    layer widths ``widths`` (input first): run r draws from ``generators[r]``, layer by layer, weight then bias."""
     layers = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:]):
         drawn = [_linear(g, fan_in, fan_out, dtype) for g in generators]
@@ -38,11 +24,8 @@ def _linear(generator, fan_in, fan_out, dtype):
 
 
 def forward(layers, x, activation, masks=None):
-    """R stacked MLPs, Linear -> activation -> ... -> Linear: x (R, n, in) -> (R, n, out).
-
-    ``layers`` as ``init_mlp`` returns them; ``masks`` optional fixed 0/1 weight masks, (in, out) or (R, in, out) per
-    layer, multiplied in the forward pass so that masked weights get zero gradient.
-    """
+    """R stacked MLPs, Linear -> activation -> ... -> Linear: x (R, n, in) -> (R, n, out). ``masks``: fixed 0/1
+    weight masks, (in, out) or (R, in, out) per layer, applied in the pass so that masked weights get no gradient."""
     for i, (weight, bias) in enumerate(layers):
         if masks is not None:
             weight = weight * masks[i]

@@ -1,10 +1,8 @@
 """Modularity and the Domino effect in a real MLP (arXiv 2501.12391, Sec. 5, Fig. 19).
 
-Two regression tasks share one SiLU MLP: task 1 (frequent) maps x1 to x1^2 on output 1, task 2 (rare) maps x2 to x2^2
-on output 2. A modular MLP multiplies its weights by fixed block-diagonal 0/1 masks, so each task has its own half of
-every layer. R runs train as one batched program, each from its own seeded generator, so a stacked run is the run
-alone.
-"""
+Two regression tasks share one SiLU MLP: task 1 (frequent) maps x1 to x1^2 on output 1, task 2 (rare) x2 to x2^2 on
+output 2. A modular MLP masks its weights block-diagonally, so each task has its own half of every layer. R runs,
+each from its own seeded generator, train as one batched program."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +17,7 @@ from .util import progress as progress_bar
 
 def block_masks(widths, n_modules):
     """Block-diagonal 0/1 weight masks, (in, out) float32 per layer: unit j of a layer of width w is in module
-    floor(j n_modules / w), and a weight joins units of one module only (for (2, 100, 100, 2) and two modules: input
-    1 -> hidden units 1-50 -> 1-50 -> output 1, input 2 -> 51-100 -> 51-100 -> output 2)."""
+    floor(j n_modules / w), and a weight joins units of one module only."""
     if any(w < n_modules for w in widths):
         raise ValueError(f"every width must be >= n_modules={n_modules}, got widths={list(widths)}")
     groups = [torch.arange(w) * n_modules // w for w in widths]
@@ -28,11 +25,8 @@ def block_masks(widths, n_modules):
 
 
 def two_task_data(generator, n_samples=1000, frequent_fraction=0.99):
-    """Samples of the two tasks: x (B, 2), target (B, 2), mask (B, 2) of the supervised output, task (B,) in {0, 1}.
-
-    x ~ U[-1, 1]^2; int(B frequent_fraction) random samples are task 1's (x2 = 0, target x1^2 on output 1), the others
-    task 2's (x1 = 0, target x2^2 on output 2).
-    """
+    """x (B, 2), target (B, 2), mask (B, 2) of the supervised output and task (B,): x ~ U[-1, 1]^2, then a random
+    int(B frequent_fraction) samples are task 1's (x2 = 0), the others task 2's (x1 = 0)."""
     x = torch.rand(n_samples, 2, generator=generator) * 2 - 1
     task = torch.ones(n_samples, dtype=torch.long)
     task[torch.randperm(n_samples, generator=generator)[:int(n_samples * frequent_fraction)]] = 0
@@ -76,21 +70,12 @@ def train_two_task(seeds, modular, *, widths=(2, 100, 100, 2), steps=1000, lr=5e
 
     Parameters
     ----------
-    seeds : sequence of R ints
-        Run r's initialisation, then its data, come from a generator seeded with seeds[r].
-    modular : bool or sequence of R bools
-        Which runs use the block-diagonal masks (two modules).
-    widths, steps, lr, betas, n_samples, frequent_fraction
-        Layer widths, number of Adam updates, Adam settings, data size and the frequent task's share.
-    threshold : float
-        A task is learned once its MSE is below this.
-    stop_when_learned : bool
-        Drop a run from the stack once both its tasks are learned (the runs are independent, so the others do not
-        change).
-    chunk_size : int
-        Runs per stacked program. The activations of larger stacks are allocated outside the heap at every update,
-        and the page faults double the CPU time; 25 runs (10 MB) avoid that.
-    progress : bool or str
+    seeds : R ints; run r's initialisation, then its data, come from a generator seeded with seeds[r]
+    modular : bool or R bools, the runs with block-diagonal masks (two modules)
+    steps : int, the number of updates
+    threshold : float; a task is learned once its MSE is below it
+    stop_when_learned : bool; drop a run from the stack once both its tasks are learned (the others do not change)
+    chunk_size : int, runs per stacked program (larger stacks' activations page-fault at every update)
 
     Returns
     -------

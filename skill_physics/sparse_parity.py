@@ -1,10 +1,8 @@
 """Multitask sparse parity learned by a one-hidden-layer ReLU MLP (arXiv 2501.12391, Sec. 4, Fig. 2, App. Fig. 16).
 
 Task k's label is the parity of a subset of 32 random bits. Linear(32, 50) -> ReLU -> Linear(50, K) trains full-batch
-with Adam on the MSE to the {0, 1} labels; a task of frequency p carries loss on a fresh random subset of p n rows at
-each update, the loss still divided by all n K entries. R runs train at once as batched matrix products, each from
-its own seed, so a stacked run is the run alone.
-"""
+with Adam on the MSE to the labels; a task of frequency p carries loss on a fresh random p n of the n rows at each
+update, the loss still divided by all n K entries. R runs, each from its own seed, train as one batched program."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,8 +50,7 @@ def check_data_settings(tasks, n_bits, train_fraction):
 
 
 def parity_data(seed, tasks, n_samples=N_SAMPLES, n_bits=N_BITS, train_fraction=1.0, dtype=torch.float64):
-    """A run's data set: i.i.d. fair bits; at ``train_fraction`` 1 every row trains and tests (Fig 2 Case 1), else
-    a random ``train_fraction`` of the rows trains and the rest tests (Case 2, Fig 16)."""
+    """A run's data set of fair bits: all rows train and test (Fig 2 Case 1), or a random fraction trains (Case 2)."""
     check_data_settings(tasks, n_bits, train_fraction)
     g = torch.Generator().manual_seed(data_seed(seed))
     x = torch.randint(0, 2, (n_samples, n_bits), generator=g).to(dtype)
@@ -81,8 +78,7 @@ def task_row_counts(frequencies, n_rows):
 
 
 def frequency_mask(orders, counts, dtype=torch.float64):
-    """Which rows carry which task's loss, (R, n, K) of {0, 1}: row ``orders[r, j]`` carries task k when
-    j < counts[r, k], so a task's rows are the first positions of the run's order, (R, n) int64."""
+    """Which rows carry which task's loss, (R, n, K) of {0, 1}: row orders[r, j] carries task k if j < counts[r, k]."""
     rank = torch.empty_like(orders)
     rank.scatter_(1, orders, torch.arange(orders.shape[1]).expand_as(orders))
     return (rank[:, :, None] < counts[:, None, :]).to(dtype)
@@ -143,22 +139,14 @@ def train_parity_mlps(x, y, seeds, frequencies=None, *, steps, hidden=HIDDEN, lr
 
     Parameters
     ----------
-    x : tensor (R, n, n_bits)
-    y : tensor (R, n, K), {0, 1}
-    seeds : sequence of R ints
-        Each run's initialisation and, without ``streams``, its row orders.
-    frequencies : array (R, K) or (K,), optional
-        Task frequencies p in (0, 1], p n a whole number of rows; default all 1.
-    steps : int
-        Number of Adam updates.
-    hidden, lr : int, float
+    x, y : tensors (R, n, n_bits) and (R, n, K), of {0, 1}
+    seeds : R ints, the runs' initialisations (and without ``streams`` their row orders)
+    frequencies : array (R, K) or (K,) in (0, 1], each p n a whole number of rows; default all 1
+    steps : int, the number of updates
     x_test, y_test : tensors (R, n_test, n_bits), (R, n_test, K), optional
-    streams : sequence of R objects, optional
-        Each run's ``batch_order()``, the rows of an update in an order whose first p n carry a task of frequency
-        p; runs given the same object share its draws.
-    backprop : callable (layers, n_rows) -> pass, optional
-        Builds the loss-and-gradient pass that replaces ``autograd_pass`` (same signature).
-    progress : bool or str
+    streams : R objects whose ``batch_order()`` orders the rows of an update, a task of frequency p on the first p n
+        (runs given one object share its draws); default a ``randperm`` of each run's generator
+    backprop : callable (layers, n_rows) -> a pass like ``autograd_pass``, optional
 
     Returns
     -------
@@ -208,23 +196,14 @@ def counter_parity_data(seed, tasks, n_samples, train_fraction):
 
 def parity_experiment(seeds, tasks, *, steps, frequencies=None, n_samples=N_SAMPLES, train_fraction=1.0,
                       draw_data=counter_parity_data, backprop=None, device="cpu", progress=False):
-    """Draw each run's data set from its seed and train all runs as one batched program.
+    """Draw each run's data from its seed (``draw_data``: its data set and row-order stream, None for the counter
+    streams) and train all runs as one batched program: ``train_parity_mlps``'s ``ParityRun``.
 
     Parameters
     ----------
-    seeds : sequence of R ints
-        Data, initialisation and row orders of each run; runs with equal seeds share their data.
-    tasks : sequence of K bit subsets, e.g. ``COMPOSITION``
-    steps, frequencies, backprop, progress
-        As in ``train_parity_mlps``.
-    n_samples : int
-    train_fraction : float
-    draw_data : callable (seed, tasks, n_samples, train_fraction) -> (ParityData, order stream or None)
-    device : str
-
-    Returns
-    -------
-    ParityRun
+    seeds : R ints; runs with equal seeds share their data
+    tasks : K bit subsets, e.g. ``COMPOSITION``
+    draw_data : callable (seed, tasks, n_samples, train_fraction) -> (ParityData, stream or None)
     """
     drawn = {s: draw_data(s, tasks, n_samples, train_fraction) for s in dict.fromkeys(seeds)}
     streams = [drawn[s][1] for s in seeds]
