@@ -1,7 +1,7 @@
 """The sparse-parity MLP's loss and gradient written by hand: the figures' fast path (Figs 2, 16).
 
 ``sparse_parity.autograd_pass`` allocates several (R, n, hidden) tensors per update; on a CPU those allocations and the
-extra passes cost about three times the arithmetic. ``FusedBackprop`` computes the same loss, counts and gradients in
+extra passes cost more than the arithmetic. ``FusedBackprop`` computes the same loss, counts and gradients in
 row blocks that stay in cache, into buffers allocated once. Its sums run in another order than autograd's, so the two
 agree to rounding (tests/test_parity_backprop.py); the figures' numbers come from this one.
 """
