@@ -70,8 +70,8 @@ def compute(cfg, ctx):
                          seed=seed, **drawn,
                          record=np.arange(0, cfg["steps"] + 1, cfg["record_every"]), dtype=DTYPES[cfg["dtype"]],
                          device=ctx.device, progress=ctx.progress and "grokking")
-    runs = {name: {key: rec[key][:, r] for key in LOG_KEYS} for r, name in enumerate(run_names(cfg))}
-    return {"steps": rec["steps"], **runs}
+    runs = {name: {key: getattr(rec, key)[:, r] for key in LOG_KEYS} for r, name in enumerate(run_names(cfg))}
+    return {"steps": rec.steps, **runs}
 
 
 def step_ticks(last, n=6):

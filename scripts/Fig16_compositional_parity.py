@@ -14,13 +14,8 @@ from skill_physics import Dependencies, resource_model
 from skill_physics.measure import crossing_times
 from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims, within
 from skill_physics.paper.panels import plot_seed_curves
-from skill_physics.paper.replay.parity import RNG_NOTE, parity_streams
-from skill_physics.sparse_parity import (
-    INDEPENDENT,
-    SWAPPED_PAIR,
-    composition_experiment,
-    parity_experiment,
-)
+from skill_physics.paper.replay.parity import RNG_NOTE, SWAPPED_PAIR, figure_experiment
+from skill_physics.sparse_parity import COMPOSITION, INDEPENDENT
 
 THEORY = {
     "frequencies": [1 / 3, 1 / 3, 1 / 3],    # R1 and R2 tasks 1, 2: equal shares
@@ -77,12 +72,12 @@ def theory(cfg):
 
 def compute(cfg, ctx):
     seeds = [s + ctx.seed for s in cfg["seeds"]]
-    shared = {"n_samples": cfg["n_samples"], "train_fraction": cfg["train_fraction"], "device": ctx.device,
-              **parity_streams(cfg["rng"])}
-    e1 = composition_experiment(seeds, steps=cfg["e1_steps"], progress="Fig 16 E1" if ctx.progress else False,
-                                **shared)
-    e2 = parity_experiment(seeds, INDEPENDENT, steps=cfg["e2_steps"], output_order=SWAPPED_PAIR,
-                           progress="Fig 16 E2" if ctx.progress else False, **shared)
+    shared = {"rng": cfg["rng"], "output_order": SWAPPED_PAIR, "n_samples": cfg["n_samples"],
+              "train_fraction": cfg["train_fraction"], "device": ctx.device}
+    e1 = figure_experiment(seeds, COMPOSITION, steps=cfg["e1_steps"], progress="Fig 16 E1" if ctx.progress else False,
+                           **shared)
+    e2 = figure_experiment(seeds, INDEPENDENT, steps=cfg["e2_steps"], progress="Fig 16 E2" if ctx.progress else False,
+                           **shared)
     return {"e1": e1, "e2": e2, "theory": theory(cfg)}
 
 

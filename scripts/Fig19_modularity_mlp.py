@@ -9,7 +9,7 @@ same initial weights (before masking).
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skill_physics.modularity import learning_times, train_two_task
+from skill_physics.modularity import learned_at, train_two_task
 from skill_physics.paper.figure import FigureScript, claim, in_range, main, within
 
 PAPER = {
@@ -31,10 +31,11 @@ def compute(cfg, ctx):
     modular = np.repeat([False, True], cfg["n_runs"])
     out = train_two_task(both, modular, widths=tuple(cfg["widths"]), steps=cfg["steps"], lr=cfg["lr"],
                          n_samples=cfg["n_samples"], frequent_fraction=cfg["frequent_fraction"],
-                         threshold=cfg["threshold"], progress_bar=ctx.progress)
-    times = learning_times(out["mse"], cfg["threshold"])      # (2 n_runs, 2): t1, t2 per run
+                         threshold=cfg["threshold"], progress=ctx.progress)
+    # (2 n_runs, 2): t1, t2 per run; a task never learned within the steps is drawn on the frame, at t = steps
+    times = np.minimum(learned_at(out.mse, cfg["threshold"]), cfg["steps"])
     n = cfg["n_runs"]
-    return {"seeds": seeds, "nonmodular": times[:n], "modular": times[n:], "n_rare": out["n_rare"][:n]}
+    return {"seeds": seeds, "nonmodular": times[:n], "modular": times[n:], "n_rare": out.n_rare[:n]}
 
 
 def plot(data, cfg):

@@ -13,12 +13,8 @@ import numpy as np
 from skill_physics.measure import crossing_times
 from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims
 from skill_physics.paper.panels import plot_seed_curves
-from skill_physics.paper.replay.parity import RNG_NOTE, parity_streams
-from skill_physics.sparse_parity import (
-    TWO_PARITIES,
-    composition_experiment,
-    parity_experiment,
-)
+from skill_physics.paper.replay.parity import RNG_NOTE, SWAPPED_PAIR, figure_experiment
+from skill_physics.sparse_parity import COMPOSITION, TWO_PARITIES
 
 PAPER = {
     "n_samples": 10_000,                     # random 32-bit inputs (all train in Case 1 / bottom)
@@ -46,17 +42,16 @@ def compute(cfg, ctx):
     seeds = [s + ctx.seed for s in cfg["bottom_seeds"]]
     p2 = np.asarray(cfg["p2"])
     runs = [(s, q) for s in seeds for q in p2]              # every seed with every p2: one stacked program
-    bottom = parity_experiment([s for s, _ in runs], TWO_PARITIES, steps=cfg["steps"],
+    bottom = figure_experiment([s for s, _ in runs], TWO_PARITIES, rng=cfg["rng"], steps=cfg["steps"],
                                frequencies=[[1.0, q] for _, q in runs], n_samples=cfg["n_samples"],
-                               **parity_streams(cfg["rng"]), device=ctx.device,
-                               progress="Fig 2 bottom" if ctx.progress else False)
+                               device=ctx.device, progress="Fig 2 bottom" if ctx.progress else False)
     shape = (len(seeds), len(p2))
     bottom = {"accuracy": bottom["accuracy"].reshape(cfg["steps"], *shape, 2),
               "train_rmse": bottom["train_rmse"].reshape(cfg["steps"], *shape)}
-    case2 = composition_experiment([s + ctx.seed for s in cfg["case2_seeds"]], steps=cfg["steps"],
-                                   n_samples=cfg["n_samples"], train_fraction=cfg["case2_train_fraction"],
-                                   **parity_streams(cfg["rng"]), device=ctx.device,
-                                   progress="Fig 2 case 2" if ctx.progress else False)
+    case2 = figure_experiment([s + ctx.seed for s in cfg["case2_seeds"]], COMPOSITION, rng=cfg["rng"],
+                              output_order=SWAPPED_PAIR, steps=cfg["steps"], n_samples=cfg["n_samples"],
+                              train_fraction=cfg["case2_train_fraction"], device=ctx.device,
+                              progress="Fig 2 case 2" if ctx.progress else False)
     return {"bottom": bottom, "case2": case2}
 
 

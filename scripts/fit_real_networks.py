@@ -17,13 +17,8 @@ import torch
 
 from skill_physics.fits import fit_skills, skills_from_losses
 from skill_physics.modularity import train_two_task
-from skill_physics.sparse_parity import (
-    INDEPENDENT,
-    SWAPPED_PAIR,
-    TWO_PARITIES,
-    composition_experiment,
-    parity_experiment,
-)
+from skill_physics.paper.replay.parity import SWAPPED_PAIR, figure_experiment
+from skill_physics.sparse_parity import COMPOSITION, INDEPENDENT, TWO_PARITIES
 
 PAPER = {"seeds": 5, "n_samples": 10_000, "parity_steps": 1000, "e2_steps": 3000, "mlp_steps": 1000}
 QUICK = {"seeds": 2, "n_samples": 2000, "parity_steps": 600, "e2_steps": 600, "mlp_steps": 600}
@@ -37,16 +32,18 @@ def parity_skills(accuracy):
 def networks(cfg):
     """(name, skills (R, T, K), frequencies (K,)) of every network fitted, trained here."""
     seeds, n = list(range(cfg["seeds"])), cfg["n_samples"]
-    fig2 = parity_experiment(seeds, TWO_PARITIES, steps=cfg["parity_steps"], frequencies=[1.0, 0.1], n_samples=n)
+    fig2 = figure_experiment(seeds, TWO_PARITIES, rng="counter", steps=cfg["parity_steps"], frequencies=[1.0, 0.1],
+                             n_samples=n)
     yield "Fig 2: x1⊕x2 (p 1), x3⊕x4 (p 0.1)", parity_skills(fig2["accuracy"]), [1.0, 0.1]
-    e1 = composition_experiment(seeds, steps=cfg["parity_steps"], n_samples=n)
+    e1 = figure_experiment(seeds, COMPOSITION, rng="counter", steps=cfg["parity_steps"], n_samples=n,
+                           train_fraction=0.8, output_order=SWAPPED_PAIR)
     yield "Fig 16 E1: x1⊕x2, x3⊕x4, x1⊕x2⊕x3⊕x4", parity_skills(e1["accuracy"]), [1.0, 1.0, 1.0]
-    e2 = parity_experiment(seeds, INDEPENDENT, steps=cfg["e2_steps"], n_samples=n, train_fraction=0.8,
+    e2 = figure_experiment(seeds, INDEPENDENT, rng="counter", steps=cfg["e2_steps"], n_samples=n, train_fraction=0.8,
                            output_order=SWAPPED_PAIR)
     yield "Fig 16 E2: x1⊕x2, x3⊕x4, x5⊕x6⊕x7⊕x8", parity_skills(e2["accuracy"]), [1.0, 1.0, 1.0]
     for label, modular in (("non-modular", False), ("modular", True)):
         out = train_two_task(seeds, modular, steps=cfg["mlp_steps"], stop_when_learned=False)
-        mse = np.moveaxis(np.asarray(out["mse"], float), 1, 0)       # (R, T, 2), before each update
+        mse = np.moveaxis(np.asarray(out.mse[:-1], float), 1, 0)     # (R, T, 2), before each update
         yield f"Fig 19 {label}: x1² (p 0.99), x2² (p 0.01)", skills_from_losses(mse, "sqrt"), [0.99, 0.01]
 
 

@@ -1,46 +1,29 @@
-"""Grokking on modular addition (arXiv:2501.12391, Fig. 13), R runs as one tensor program.
+"""Grokking on modular addition (arXiv 2501.12391, Sec. 6, Fig. 13), R runs as one tensor program.
 
-Model: a trainable embedding table E (p x d); input concat(E[a], E[b]); MLP 2d -> w -> w -> p with SiLU; cross-entropy
-on (a + b) mod p; full batch. A run's parameters are one flat row of a (R, P) tensor, trained by the element-wise
-AdamW of ``optim``. The first layer is computed on the p table rows: concat(E[a], E[b]) W1 = (E W1_a)[a] + (E W1_b)[b].
-The initialisation and the split are drawn once from a seeded generator and shared by every run, or given
-(``train_grokking(split=..., theta=...)``).
-"""
+A trainable embedding E (p x d); input concat(E[a], E[b]); MLP 2d -> w -> w -> p with SiLU; full-batch cross-entropy on
+(a + b) mod p. A run's parameters are one flat row of a (R, P) tensor, trained by the element-wise AdamW of ``optim``;
+every run shares one split and one initialisation."""
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
+from . import mlp
 from .optim import make_optimizer
 from .util import check_steps, record_indices
 from .util import progress as progress_bar
 
 
 def pair_operands(pairs, modulus):
-    """Operands and label of pair numbers k in [0, p^2): a = k mod p, b = k div p, label (a + b) mod p.
-
-    The original numbers pair k as row k of its meshgrid, whose first column varies fastest; a is the operand whose
-    embedding comes first in the input. Returns a tuple (a, b, label) of int64 tensors shaped like ``pairs``.
-    """
+    """Operands and labels (a, b, (a + b) mod p) of pair numbers k = a + p b, int64 tensors shaped like ``pairs``."""
     pairs = torch.as_tensor(np.asarray(pairs), dtype=torch.int64)
     a, b = pairs % modulus, pairs // modulus
     return a, b, (a + b) % modulus
 
 
 def modular_addition_split(modulus, train_fraction, seed=0):
-    """All pairs (a, b) with labels (a + b) mod p, split at random into train and test.
-
-    Parameters
-    ----------
-    modulus : int
-        p; there are p^2 pairs.
-    train_fraction : float
-        int(p^2 train_fraction) pairs train, the rest test.
-    seed : int
-        Seed of the ``torch.Generator`` whose permutation's first pairs train.
-
-    Returns
-    -------
-    dict with 'train' and 'test', each a tuple (a, b, label) of int64 tensors of shape (n,).
-    """
+    """All p^2 pairs, {'train': (a, b, label), 'test': (a, b, label)} of int64 (n,): the first int(p^2 train_fraction)
+    of a permutation drawn from ``seed`` train."""
     n_pairs = modulus * modulus
     perm = torch.randperm(n_pairs, generator=torch.Generator().manual_seed(seed))
     n_train = int(n_pairs * train_fraction)
@@ -61,21 +44,23 @@ def mlp_shapes(modulus, embed_dim, width):
 
 
 def init_parameters(shapes, seed=0, dtype=torch.float64):
-    """One flat parameter row (P,) with PyTorch's default initialisation.
-
-    Embedding entries N(0, 1); a Linear layer's weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (``nn.Linear``:
-    Kaiming-uniform with a = sqrt(5) gives this bound): the embedding first, then the layers, from a generator seeded
-    with ``seed``. Drawn in float64, returned in dtype.
-    """
+    """A flat parameter row (P,) drawn in float64 from ``seed``: the embedding N(0, 1), then ``mlp.init_mlp``'s."""
     gen = torch.Generator().manual_seed(seed)
-    parts = []
-    for name, shape in shapes.items():
-        if name == "embedding":
-            parts.append(torch.randn(shape, generator=gen, dtype=torch.float64))
-            continue
-        fan_in = shapes["w" + name[1:]][0]
-        parts.append((torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) / np.sqrt(fan_in))
-    return torch.cat([q.reshape(-1) for q in parts]).to(dtype)
+    embedding = torch.randn(shapes["embedding"], generator=gen, dtype=torch.float64)
+    return flatten(embedding, mlp.init_mlp([gen], layer_widths(shapes), torch.float64), shapes).to(dtype)
+
+
+def layer_widths(shapes):
+    """The MLP's widths (2d, w, w, p) from its parameter shapes."""
+    return [shapes["w1"][0], shapes["w2"][0], shapes["w3"][0], shapes["w3"][1]]
+
+
+def flatten(embedding, layers, shapes):
+    """One flat row (P,) in the order of ``shapes`` from the embedding (p, d) and ``mlp.init_mlp``'s one-run layers."""
+    named = {"embedding": embedding}
+    for i, (weight, bias) in enumerate(layers, 1):
+        named[f"w{i}"], named[f"b{i}"] = weight[0], bias[0, 0]
+    return torch.cat([named[name].reshape(-1) for name in shapes])
 
 
 def unflatten(theta, shapes):
@@ -106,35 +91,34 @@ def loss_and_accuracy(logits, labels):
     return loss.reshape(R, n).mean(-1), accuracy
 
 
+@dataclass
+class GrokkingRun:
+    """Records of R runs at the recorded steps; record t is the model after t updates."""
+
+    steps: np.ndarray        # (T,) record indices in [0, steps]
+    train_loss: np.ndarray   # (T, R) mean cross-entropy on the training pairs
+    test_loss: np.ndarray    # (T, R)
+    train_acc: np.ndarray    # (T, R) fraction of pairs with argmax logit == label
+    test_acc: np.ndarray     # (T, R)
+
+
 def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128, width=100, train_fraction=0.8,
                    seed=0, split=None, theta=None, record=None, dtype=torch.float64, device="cpu", progress=False):
     """Train R stacked runs of the modular-addition MLP with full-batch AdamW; same split and init in every run.
 
     Parameters
     ----------
-    steps : int
-        Number of updates.
-    lr : float or array (R,)
-    betas : array (2,) or (R, 2)
-        AdamW betas per run; (0, 0) is SignGD.
-    weight_decay : float or array (R,)
-        Decoupled weight decay: theta <- theta (1 - lr wd) before each Adam step.
-    modulus, embed_dim, width : int
-        p = 59, d = 128, hidden width 100 in the paper.
-    train_fraction : float
-    seed : int
-        Seed of the split and of the initialisation, where they are not given.
-    split : dict, optional
-        The train/test split (as ``modular_addition_split`` returns it); default ``modular_addition_split`` of seed.
-    theta : tensor (P,), optional
-        The initial flat parameters; default ``init_parameters`` of seed.
-    record : array of int, optional
-        Record indices in [0, steps] (state after t updates, before update t + 1); default 0 .. steps.
-    dtype, device, progress : as in ``geometry.train_geometry``.
+    steps : int, the number of updates
+    lr, weight_decay : float or array (R,); decoupled: theta <- theta (1 - lr wd) before each Adam step
+    betas : array (2,) or (R, 2); (0, 0) is SignGD
+    modulus, embed_dim, width : int; p = 59, d = 128, w = 100 in the paper
+    seed : int, of the split and the initialisation where they are not given
+    split, theta : as ``modular_addition_split`` and ``init_parameters`` return them, optional
+    record : ints in [0, steps], optional; default every step
 
     Returns
     -------
-    dict of numpy arrays: 'steps' (T,), 'train_loss', 'test_loss', 'train_acc', 'test_acc' (T, R).
+    GrokkingRun
     """
     check_steps(steps)
     betas = np.asarray(betas, dtype=np.float64).reshape(-1, 2)
@@ -167,4 +151,4 @@ def train_grokking(*, steps, lr, betas, weight_decay, modulus=59, embed_dim=128,
         # runs are independent, so the gradient of the sum is each run's own gradient
         (grad,) = torch.autograd.grad(train_loss.sum(), theta)
         theta = opt.step(theta.detach(), grad)
-    return {"steps": steps_rec, **out}
+    return GrokkingRun(steps_rec, **out)

@@ -1,69 +1,31 @@
-"""Stacked multilayer perceptrons: R independent MLPs as batched tensors (the MLP experiments of Figs 2, 16, 19)."""
+"""Stacked multilayer perceptrons: R independent MLPs as batched tensors (the MLPs of Figs 2, 13, 16, 19)."""
 import math
 
 import torch
 
 
-def stacked_linear_init(seeds, widths, dtype=torch.float32):
-    """PyTorch's default ``nn.Linear`` initialisation of R MLPs, run r drawn from ``Generator().manual_seed(seeds[r])``.
-
-    Layer by layer each run draws the weight as nn.Linear stores it, (out, in), then the bias, both
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)): the numbers ``torch.manual_seed(seed)`` followed by building the nn.Linear
-    layers would give.
-
-    Parameters
-    ----------
-    seeds : sequence of int, length R
-    widths : sequence of int
-        Layer widths, input first.
-    dtype : torch dtype
-
-    Returns
-    -------
-    weights : list of tensors (R, in, out), one per layer (transposed for x @ W)
-    biases : list of tensors (R, out)
-    generators : list of R generators, advanced past the initialisation (a run draws its data from them next)
-    """
-    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
-    weights, biases = [], []
+def init_mlp(generators, widths, dtype=torch.float32):
+    """``nn.Linear``'s default initialisation of R stacked MLPs, [(weight (R, in, out), bias (R, 1, out)), ...] for
+    layer widths ``widths`` (input first): run r draws from ``generators[r]``, layer by layer, weight then bias."""
+    layers = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:]):
-        bound = 1 / math.sqrt(fan_in)
-        draws = [(torch.empty(fan_out, fan_in, dtype=dtype).uniform_(-bound, bound, generator=g),
-                  torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=g)) for g in generators]
-        weights.append(torch.stack([w.T for w, _ in draws]).contiguous())
-        biases.append(torch.stack([b for _, b in draws]))
-    return weights, biases, generators
+        drawn = [_linear(g, fan_in, fan_out, dtype) for g in generators]
+        layers.append((torch.stack([w.T for w, _ in drawn]).contiguous(), torch.stack([b[None] for _, b in drawn])))
+    return layers
 
 
-def linear_init(generator, fan_in, fan_out, dtype=torch.float64):
-    """``nn.Linear(fan_in, fan_out)``'s default initialisation drawn from ``generator``: the weight, then the bias.
-
-    The weight comes from torch's own ``kaiming_uniform_(a=sqrt(5))``, whose bound sqrt(3) gain / sqrt(fan_in) lies
-    one ulp below 1/sqrt(fan_in) in float64 for some fan_in (e.g. 100, 256); the bias is U(-1/sqrt(fan_in),
-    1/sqrt(fan_in)). Returns weight (fan_out, fan_in), as nn.Linear stores it, and bias (fan_out,).
-    """
+def _linear(generator, fan_in, fan_out, dtype):
+    """One ``nn.Linear(fan_in, fan_out)``: weight (fan_out, fan_in), then bias (fan_out,)."""
+    # torch's own kaiming_uniform_: its bound can lie one ulp off 1/sqrt(fan_in), and nn.Linear's numbers use it
     weight = torch.nn.init.kaiming_uniform_(torch.empty(fan_out, fan_in, dtype=dtype), a=math.sqrt(5),
                                             generator=generator)
     bound = 1 / math.sqrt(fan_in)
-    bias = torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=generator)
-    return weight, bias
+    return weight, torch.empty(fan_out, dtype=dtype).uniform_(-bound, bound, generator=generator)
 
 
-def stacked_forward(layers, x, activation, masks=None):
-    """R stacked MLPs: Linear -> activation -> ... -> Linear, one batched matrix product per layer.
-
-    Parameters
-    ----------
-    layers : sequence of (weight (R, in, out), bias (R, out) or (R, 1, out))
-    x : tensor (R, n, in)
-    activation : callable applied after every layer but the last (e.g. ``torch.relu``)
-    masks : sequence of (in, out) or (R, in, out) 0/1 tensors, optional
-        Fixed weight masks, multiplied in the forward pass (so masked weights get zero gradient); biases are unmasked.
-
-    Returns
-    -------
-    tensor (R, n, out)
-    """
+def forward(layers, x, activation, masks=None):
+    """R stacked MLPs, Linear -> activation -> ... -> Linear: x (R, n, in) -> (R, n, out). ``masks``: fixed 0/1
+    weight masks, (in, out) or (R, in, out) per layer, applied in the pass so that masked weights get no gradient."""
     for i, (weight, bias) in enumerate(layers):
         if masks is not None:
             weight = weight * masks[i]

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from skill_physics import Dependencies, crossing_times
-from skill_physics.modularity import block_masks, learning_times, task_mse, train_two_task, two_task_data
+from skill_physics.modularity import block_masks, learned_at, task_mse, train_two_task, two_task_data
 from skill_physics.paper import paths
 
 sys.path.insert(0, str(paths.SCRIPTS))
@@ -135,9 +135,11 @@ def one_by_one(seed, modular, steps, widths=(2, 100, 100, 2)):
     x, target, mask, _ = two_task_data(g)
     opt = torch.optim.Adam(net.parameters(), lr=5e-4, betas=(0.9, 0.999))
     mse = []
-    for _ in range(steps):
+    for t in range(steps + 1):
         pred = net(x)
         mse.append(task_mse(pred[None], target[None], mask[None])[0].detach())
+        if t == steps:
+            break
         loss = ((pred - target) ** 2 * mask).mean()
         opt.zero_grad()
         loss.backward()
@@ -147,7 +149,8 @@ def one_by_one(seed, modular, steps, widths=(2, 100, 100, 2)):
 
 def test_batched_training_equals_one_by_one():
     seeds, modular, steps = [0, 1, 2], [False, True, True], 40
-    batched = train_two_task(seeds, modular, steps=steps, stop_when_learned=False)["mse"]
+    batched = train_two_task(seeds, modular, steps=steps, stop_when_learned=False).mse
+    assert batched.shape == (steps + 1, 3, 2)
     for r, (seed, mod) in enumerate(zip(seeds, modular)):
         np.testing.assert_allclose(batched[:, r], one_by_one(seed, mod, steps), rtol=2e-4)
     assert batched[-1].max() < batched[0].min()    # it learns
@@ -156,17 +159,17 @@ def test_batched_training_equals_one_by_one():
 def test_leaving_the_batch_and_chunking_do_not_change_learning_times():
     kw = dict(widths=(2, 16, 16, 2), steps=400, lr=1e-2, threshold=1e-2)
     seeds, modular = [0, 1, 0, 1], [False, False, True, True]
-    full = train_two_task(seeds, modular, stop_when_learned=False, **kw)["mse"]
-    early = train_two_task(seeds, modular, chunk_size=3, **kw)["mse"]
+    full = train_two_task(seeds, modular, stop_when_learned=False, **kw).mse
+    early = train_two_task(seeds, modular, chunk_size=3, **kw).mse
     assert np.isnan(early[-1]).any()               # some run did leave
-    np.testing.assert_array_equal(learning_times(early, 1e-2), learning_times(full, 1e-2))
+    np.testing.assert_array_equal(learned_at(early, 1e-2), learned_at(full, 1e-2))
     seen = ~np.isnan(early)
     np.testing.assert_allclose(early[seen], full[seen], rtol=1e-5)
 
 
-def test_learning_times_default_to_the_number_of_steps():
+def test_learned_at_is_the_first_record_below_threshold_and_past_the_last_if_none():
     mse = np.array([[1.0, 1.0], [1e-4, 1.0], [1e-4, 1.0]])
-    np.testing.assert_array_equal(learning_times(mse, 1e-3), [1, 3])
+    np.testing.assert_array_equal(learned_at(mse, 1e-3), [1, 3])
 
 
 def test_fig19_quick_shows_waiting_without_modules(run_script):

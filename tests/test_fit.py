@@ -130,8 +130,8 @@ def test_fig2s_mlp_learns_serially_and_the_best_fit_beats_the_parallel_limit():
     limit and clearly better than the parallel one. Four seeds of a smaller data set (3 000 rows, 800 steps)."""
     from skill_physics.sparse_parity import TWO_PARITIES, parity_experiment
     out = parity_experiment([0, 1, 2, 3], TWO_PARITIES, steps=800, frequencies=[1.0, 0.1], n_samples=3000)
-    skills = np.moveaxis(np.clip(2 * out["accuracy"] - 1, 0, 1), 1, 0)            # chance 1/2 -> skill 0
-    fit = fit_skills(skills, np.arange(1, 801), frequencies=[1.0, 0.1])
+    skills = np.moveaxis(np.clip(2 * out.accuracy - 1, 0, 1), 1, 0)              # chance 1/2 -> skill 0
+    fit = fit_skills(skills, np.arange(801), frequencies=[1.0, 0.1])
     assert not np.isnan(fit.completion).any()
     assert np.all(fit.parallel_error > 2 * fit.error) and np.median(fit.parallel_error / fit.error) > 5
     assert np.all(fit.competition > 0.9)

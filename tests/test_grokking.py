@@ -63,8 +63,8 @@ def test_stacked_runs_equal_runs_one_by_one(rng):
     for r in range(2):
         alone = train_grokking(betas=betas[r], weight_decay=wds[r], **kw)
         for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
-            np.testing.assert_array_equal(stacked[key][:, r], alone[key][:, 0])
-    assert stacked["train_loss"].shape == (16, 2)
+            np.testing.assert_array_equal(getattr(stacked, key)[:, r], getattr(alone, key)[:, 0])
+    assert stacked.train_loss.shape == (16, 2)
 
 
 def test_counter_and_original_streams_differ():
@@ -146,10 +146,10 @@ def test_original_run_replayed(betas, weight_decay):
     *_, train_ref, test_ref = original_run(betas=betas, weight_decay=weight_decay, steps=steps, **kw)
     ours = train_grokking(steps=steps, lr=0.01, betas=betas, weight_decay=weight_decay, **streams("original", **kw),
                           **kw)
-    np.testing.assert_allclose(ours["train_loss"][:, 0], train_ref, rtol=1e-12)
-    np.testing.assert_allclose(ours["test_loss"][:, 0], test_ref, rtol=1e-12)
+    np.testing.assert_allclose(ours.train_loss[:, 0], train_ref, rtol=1e-12)
+    np.testing.assert_allclose(ours.test_loss[:, 0], test_ref, rtol=1e-12)
     counter = train_grokking(steps=steps, lr=0.01, betas=betas, weight_decay=weight_decay, **kw)
-    assert np.abs(counter["train_loss"][:, 0] / train_ref - 1).max() > 1e-3   # the replay is not a coincidence
+    assert np.abs(counter.train_loss[:, 0] / train_ref - 1).max() > 1e-3   # the replay is not a coincidence
 
 
 def test_fig13_step_labels_do_not_overlap_at_the_panel_joint():

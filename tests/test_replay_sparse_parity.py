@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import sparse_parity as sp
+from skill_physics import mlp
 from skill_physics.paper.figure import printed_claim
-from skill_physics.paper.replay.parity import original_parity_data, parity_streams
-from skill_physics.sparse_parity import COMPOSITION, SWAPPED_PAIR, TWO_PARITIES
+from skill_physics.paper.replay.parity import SWAPPED_PAIR, figure_experiment, original_parity_data, parity_streams
+from skill_physics.sparse_parity import COMPOSITION, TWO_PARITIES
 
 
 @pytest.fixture
@@ -84,9 +84,9 @@ def test_replay_draws_the_original_data_and_initialisation(case, float64_default
     torch.testing.assert_close((data.x_test @ code).sort().values, (ref["x_test"] @ code).sort().values,
                                rtol=0, atol=0)
     assert (stream.n_train, stream.n_test) == (ref["x"].shape[0], ref["x_test"].shape[0])
-    params, _ = sp.init_mlp([seed], (32, 50, len(tasks)))
+    layers = mlp.init_mlp([torch.Generator().manual_seed(seed)], (32, 50, len(tasks)), torch.float64)
     expected = [t for w, b in zip(ref["initial"][0::2], ref["initial"][1::2]) for t in (w.T[None], b[None, None])]
-    for ours, theirs in zip(params, expected):
+    for ours, theirs in zip([p for layer in layers for p in layer], expected, strict=True):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=0)               # bit for bit, float64
 
 
@@ -96,9 +96,8 @@ def test_replay_trains_as_the_original(case, float64_default):
     ref = original_run(seed, tasks, frequencies, fraction, N_SAMPLES, STEPS)
     label_tasks = tasks if output_order is None else COMPOSITION
     label_freqs = np.asarray(frequencies)[np.argsort(output_order if output_order else range(len(tasks)))]
-    ours = sp.parity_experiment([seed], label_tasks, steps=STEPS, frequencies=label_freqs, n_samples=N_SAMPLES,
-                                train_fraction=fraction, output_order=output_order,
-                                **parity_streams("original"))
+    ours = figure_experiment([seed], label_tasks, rng="original", steps=STEPS, frequencies=label_freqs,
+                             n_samples=N_SAMPLES, train_fraction=fraction, output_order=output_order)
     accuracy = ours["accuracy"][:, 0] if output_order is None else ours["accuracy"][:, 0][:, list(output_order)]
     assert len(np.unique(accuracy)) > 20                                       # the accuracies move
     np.testing.assert_array_equal(accuracy, ref["accuracy"])                   # float32 means: equal to the bit
@@ -107,8 +106,8 @@ def test_replay_trains_as_the_original(case, float64_default):
 
 
 def test_counter_and_original_streams_differ():
-    runs = {rng: sp.parity_experiment([4], TWO_PARITIES, steps=5, frequencies=[1.0, 0.1], n_samples=N_SAMPLES,
-                                      **parity_streams(rng)) for rng in ("original", "counter")}
+    runs = {rng: figure_experiment([4], TWO_PARITIES, rng=rng, steps=5, frequencies=[1.0, 0.1], n_samples=N_SAMPLES)
+            for rng in ("original", "counter")}
     assert not np.array_equal(runs["original"]["train_rmse"], runs["counter"]["train_rmse"])
     with pytest.raises(ValueError, match=r"^rng='legacy' is not allowed"):
         parity_streams("legacy")
@@ -117,10 +116,10 @@ def test_counter_and_original_streams_differ():
 def test_stacked_replay_equals_one_by_one():
     # runs of one seed share its stream, other seeds have their own; masked and unmasked runs mixed
     seeds, freqs = [4, 4, 7, 4, 1], [[1.0, 0.5], [1.0, 0.1], [1.0, 0.05], [1.0, 1.0], [1.0, 0.1]]
-    kw = {"steps": 25, "n_samples": 100, **parity_streams("original")}
-    together = sp.parity_experiment(seeds, TWO_PARITIES, frequencies=freqs, **kw)
+    kw = {"steps": 25, "n_samples": 100, "rng": "original"}
+    together = figure_experiment(seeds, TWO_PARITIES, frequencies=freqs, **kw)
     for r in range(len(seeds)):
-        alone = sp.parity_experiment(seeds[r:r + 1], TWO_PARITIES, frequencies=freqs[r:r + 1], **kw)
+        alone = figure_experiment(seeds[r:r + 1], TWO_PARITIES, frequencies=freqs[r:r + 1], **kw)
         np.testing.assert_array_equal(alone["accuracy"][:, 0], together["accuracy"][:, r])
         np.testing.assert_allclose(alone["train_rmse"][:, 0], together["train_rmse"][:, r], rtol=1e-12)
     assert not np.array_equal(together["accuracy"][:, 0], together["accuracy"][:, 1])  # p2 matters

@@ -18,11 +18,11 @@ from skill_physics.grokking import mlp_shapes, train_grokking
 from skill_physics.modularity import train_two_task
 from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
 from skill_physics.paper.replay.grokking import grokking_streams
-from skill_physics.paper.replay.parity import parity_streams
+from skill_physics.paper.replay.parity import figure_experiment
 from skill_physics.paper.replay.streams import generators, original_power_law
 from skill_physics.paper.sweep.engine import simulate_modular, simulate_nonmodular
 from skill_physics.paper.sweep.settings import sweep_config
-from skill_physics.sparse_parity import TWO_PARITIES, parity_experiment
+from skill_physics.sparse_parity import TWO_PARITIES
 
 SAMPLES = Path(__file__).with_name("samples.npz")
 
@@ -42,8 +42,7 @@ def geometry():
 
 def parity():
     """Figs 2, 16: the replayed sparse-parity MLP, task 2 at frequency 0.1."""
-    out = parity_experiment([4], TWO_PARITIES, steps=40, frequencies=[1.0, 0.1], n_samples=500,
-                            **parity_streams("original"))
+    out = figure_experiment([4], TWO_PARITIES, rng="original", steps=40, frequencies=[1.0, 0.1], n_samples=500)
     return {"accuracy": out["accuracy"], "train_rmse": out["train_rmse"]}
 
 
@@ -53,14 +52,14 @@ def grokking():
     drawn = grokking_streams("original", modulus, 0.8, mlp_shapes(modulus, embed_dim, width), 0)
     out = train_grokking(steps=25, lr=0.01, betas=[(0.0, 0.0), (0.9, 0.999)], weight_decay=0.03, modulus=modulus,
                          embed_dim=embed_dim, width=width, **drawn)
-    return {k: out[k] for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
+    return {k: getattr(out, k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
 
 
 def modularity():
     """Fig 19: modular and non-modular two-task MLPs (counter-seeded)."""
     out = train_two_task([0, 1], [True, False], widths=(2, 20, 20, 2), steps=60, n_samples=200,
                          stop_when_learned=False)
-    return {"mse": out["mse"]}
+    return {"mse": out.mse[:-1]}      # the samples hold the records before updates 1 ... steps
 
 
 def sweep():

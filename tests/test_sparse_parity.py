@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import crossing_times
+from skill_physics import crossing_times, mlp
 from skill_physics import sparse_parity as sp
 from skill_physics.paper import paths
 from skill_physics.paper.replay.parity import original_parity_data
@@ -85,13 +85,14 @@ def test_frequency_subsets_have_exact_size_and_the_right_expected_frequency():
 def test_mask_equals_positional_mask_on_the_permuted_batch():
     # the original: loss on X[π] with the mask fixed on positions (the first p n positions carry task 2)
     data = parity_data(1, TWO_PARITIES, n_samples=50)
-    params, _ = sp.init_mlp([1], (32, 50, 2))
+    layers = mlp.init_mlp([torch.Generator().manual_seed(1)], (32, 50, 2), torch.float64)
     perm = torch.randperm(50, generator=torch.Generator().manual_seed(2))
     positional = torch.ones(1, 50, 2, dtype=torch.float64)
     positional[0, 10:, 1] = 0
-    original = sp.masked_mse(params, data.x_train[perm][None], data.y_train[perm][None], positional)
+    original = sp.masked_mse(mlp.forward(layers, data.x_train[perm][None], torch.relu), data.y_train[perm][None],
+                             positional)
     mask = sp.frequency_mask(perm[None], torch.tensor([[50, 10]]))
-    ours = sp.masked_mse(params, data.x_train[None], data.y_train[None], mask)
+    ours = sp.masked_mse(mlp.forward(layers, data.x_train[None], torch.relu), data.y_train[None], mask)
     torch.testing.assert_close(ours, original)
 
 
@@ -100,37 +101,20 @@ def test_init_is_pytorch_default_linear(dtype):
     # float64 too: the paper's runs are float64, where a bound of 1/sqrt(fan_in) misses nn.Linear's by one ulp
     torch.manual_seed(11)
     layers = [torch.nn.Linear(32, 50, dtype=dtype), torch.nn.Linear(50, 3, dtype=dtype)]
-    params, _ = sp.init_mlp([11], (32, 50, 3), dtype=dtype)
+    params = mlp.init_mlp([torch.Generator().manual_seed(11)], (32, 50, 3), dtype=dtype)
     expected = [t for lin in layers for t in (lin.weight.T[None], lin.bias[None, None])]
-    for ours, ref in zip(params, expected):
+    for ours, ref in zip([p for layer in params for p in layer], expected, strict=True):
         torch.testing.assert_close(ours, ref, rtol=0, atol=0)
-
-
-def test_hand_written_gradient_equals_autograd():
-    n = 37
-    x, y = stack_data([parity_data(s, COMPOSITION, n_samples=n) for s in (0, 1)])
-    perms = torch.stack([torch.randperm(n, generator=torch.Generator().manual_seed(s)) for s in (0, 1)])
-    mask = sp.frequency_mask(perms, torch.tensor([[n, n, 10], [n, 5, n]]))
-    params, _ = sp.init_mlp([3, 4], (32, 50, 3))
-    backprop = sp._Backprop(params, n, block_rows=8)                        # several blocks, a partial last one
-    loss, correct = backprop(params, x, y, mask)
-    leaves = [p.clone().requires_grad_(True) for p in params]
-    ref = sp.masked_mse(leaves, x, y, mask)
-    ref.sum().backward()
-    torch.testing.assert_close(loss, ref.detach())
-    for ours, leaf in zip(backprop.grads, leaves):
-        torch.testing.assert_close(ours, leaf.grad)
-    torch.testing.assert_close(correct.double() / n, sp.accuracy(sp.mlp_forward(params, x), y))
 
 
 def test_batched_training_equals_one_by_one():
     seeds, freqs = [4, 4, 7], [[1.0, 0.5], [1.0, 0.1], [1.0, 1.0]]
     x, y = stack_data([parity_data(s, TWO_PARITIES, n_samples=100) for s in seeds])
-    together = sp.train_parity_mlps(x, y, seeds, freqs, steps=25, block_rows=64)
+    together = sp.train_parity_mlps(x, y, seeds, freqs, steps=25)
     for r in range(3):
-        alone = sp.train_parity_mlps(x[r:r + 1], y[r:r + 1], seeds[r:r + 1], freqs[r:r + 1], steps=25, block_rows=64)
+        alone = sp.train_parity_mlps(x[r:r + 1], y[r:r + 1], seeds[r:r + 1], freqs[r:r + 1], steps=25)
         np.testing.assert_allclose(alone.train_rmse[:, 0], together.train_rmse[:, r], rtol=1e-12)
-        np.testing.assert_array_equal(alone.accuracy[:, 0], together.accuracy[:, r])
+        np.testing.assert_array_equal(alone.correct[:, 0], together.correct[:, r])
 
 
 def test_training_records_every_step_and_the_test_accuracy_of_the_final_model():
@@ -138,11 +122,11 @@ def test_training_records_every_step_and_the_test_accuracy_of_the_final_model():
     x, y = stack_data([parity_data(s, TWO_PARITIES, n_samples=64) for s in seeds])
     x_test, y_test = x[:, :16], y[:, :16]
     run = sp.train_parity_mlps(x, y, seeds, steps=7, x_test=x_test, y_test=y_test)
-    assert run.accuracy.shape == (7, 2, 2) and run.train_rmse.shape == (7, 2)
-    # accuracy t is of the model after t + 1 updates: the last one is the final model's, as is the test accuracy
+    assert run.accuracy.shape == (8, 2, 2) and run.train_rmse.shape == (8, 2)
+    # record t is of the model after t updates: the last one is the final model's, as is the test accuracy
     longer = sp.train_parity_mlps(x, y, seeds, steps=8)
-    np.testing.assert_array_equal(run.accuracy, longer.accuracy[:7])
-    np.testing.assert_allclose(run.train_rmse, longer.train_rmse[:7], rtol=1e-12)
+    np.testing.assert_array_equal(run.accuracy, longer.accuracy[:8])
+    np.testing.assert_allclose(run.train_rmse, longer.train_rmse[:8], rtol=1e-12)
     alone = sp.train_parity_mlps(x, y, seeds, steps=7, x_test=x, y_test=y)
     np.testing.assert_allclose(alone.test_accuracy, run.accuracy[-1], rtol=1e-12)    # the training set as test set
     assert run.test_accuracy.shape == (2, 2) and np.all((0 <= run.test_accuracy) & (run.test_accuracy <= 1))
@@ -155,9 +139,9 @@ def test_training_records_every_step_and_the_test_accuracy_of_the_final_model():
 
 def test_training_learns_single_bit_tasks():
     run = sp.parity_experiment([0, 1], ((0,), (5,)), steps=150, n_samples=300)
-    assert run["accuracy"].shape == (150, 2, 2) and run["train_rmse"].shape == (150, 2)
-    assert np.all(np.isfinite(crossing_times(run["accuracy"], 1.0, strict=False)))   # 100 % within 150 steps
-    assert np.all(run["train_rmse"][-1] < run["train_rmse"][0] / 2)
+    assert run.accuracy.shape == (151, 2, 2) and run.train_rmse.shape == (151, 2)
+    assert np.all(np.isfinite(crossing_times(run.accuracy, 1.0, strict=False)))     # 100 % within 150 steps
+    assert np.all(run.train_rmse[-1] < run.train_rmse[0] / 2)
 
 
 def test_theory_reference_values():

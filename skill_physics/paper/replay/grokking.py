@@ -7,8 +7,8 @@ builds the three ``nn.Linear`` layers (weight, then bias, layer by layer), draws
 import numpy as np
 import torch
 
-from ...grokking import split_pairs
-from ...mlp import linear_init
+from ...grokking import flatten, layer_widths, split_pairs
+from ...mlp import init_mlp
 from . import check_rng
 from .streams import generators
 
@@ -27,13 +27,9 @@ def original_parameters(shapes, seed=0):
     """The original's initialisation as a flat float64 row (P,): after ``manual_seed(seed)``, ``nn.Linear`` layers
     1, 2, 3 draw their weight then their bias, then the embedding is ``torch.normal(0, 1, (p, d))``."""
     gen = generators(seed)[0]
-    params = {}
-    for layer in ("1", "2", "3"):
-        fan_in, fan_out = shapes["w" + layer]
-        weight, params["b" + layer] = linear_init(gen, fan_in, fan_out, torch.float64)
-        params["w" + layer] = weight.T                       # stored (in, out) for x @ W
-    params["embedding"] = torch.normal(0.0, 1.0, size=shapes["embedding"], generator=gen, dtype=torch.float64)
-    return torch.cat([params[name].reshape(-1) for name in shapes])
+    layers = init_mlp([gen], layer_widths(shapes), torch.float64)
+    embedding = torch.normal(0.0, 1.0, size=shapes["embedding"], generator=gen, dtype=torch.float64)
+    return flatten(embedding, layers, shapes)
 
 
 def grokking_streams(rng, modulus, train_fraction, shapes, seed):
