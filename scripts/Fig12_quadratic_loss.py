@@ -13,7 +13,7 @@ from skill_physics.quadratic import hadamard, train_quadratic
 PAPER = {
     "weights": [1.0, 0.1, 0.01, 0.001],    # c_i of l = sum_i c_i l_i
     "theta0": [1.0, 1.0, 1.0, -1.0],       # every l_i(0) = 1 for R = I and for R = H_4
-    "steps": 10_000,                       # records t = 0 .. 9999, before each update
+    "steps": 10_000,                       # updates; the figure shows the states after 0 .. 9999 of them
     "optimizers": {"SGD": 0.01, "SignGD": 3e-4},   # name -> learning rate
     "dtype": "float64",                    # the paper used float32; see the note on rounding below
 }
@@ -28,8 +28,9 @@ def compute(cfg, ctx):
     rotations = np.stack([np.eye(n), hadamard(n)])    # both cases stacked in one call per optimizer
     data = {}
     for name, lr in cfg["optimizers"].items():
-        comps = train_quadratic(rotations, cfg["weights"], cfg["theta0"], steps=cfg["steps"], lr=lr,
-                                optimizer=name.lower(), dtype=getattr(torch, cfg["dtype"]))
+        rec = train_quadratic(rotations, cfg["weights"], cfg["theta0"], steps=cfg["steps"], lr=lr,
+                              optimizer=name.lower(), dtype=getattr(torch, cfg["dtype"]))
+        comps = rec.components[:-1]                   # the paper's log: before each of its updates
         data[name] = {case: comps[:, r] for r, case in enumerate(ROTATIONS)}
     return data
 

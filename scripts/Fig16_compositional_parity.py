@@ -62,11 +62,11 @@ def theory(cfg):
     """The three Resource-model curves (skills 1 - l after each update): R1, R2, R2 without the switch."""
     p = np.array(cfg["frequencies"])
     r1 = resource_model(p, eta_eff=cfg["r1_eta_eff"], n0=cfg["r1_n0"], steps=cfg["r1_steps"],
-                        gates=Dependencies("T3 = T1 & T2", 3, cfg["r1_gate_exponent"]))
+                        gates=Dependencies("T3 = T1 & T2", 3, cfg["r1_gate_exponent"])).skills[1:]
     p_slow = np.array([p[0], p[1], cfg["r2_p3_slow"]])
     r2 = resource_model(p_slow, eta_eff=cfg["r2_eta_eff"], n0=cfg["r2_n0"], steps=cfg["r2_steps"],
-                        frequency_rule=r2_switch(cfg))
-    r2_fixed = resource_model(p_slow, eta_eff=cfg["r2_eta_eff"], n0=cfg["r2_n0"], steps=cfg["r2_steps"])
+                        frequency_rule=r2_switch(cfg)).skills[1:]
+    r2_fixed = resource_model(p_slow, eta_eff=cfg["r2_eta_eff"], n0=cfg["r2_n0"], steps=cfg["r2_steps"]).skills[1:]
     return {"r1": r1, "r2": r2, "r2_fixed": r2_fixed}
 
 

@@ -52,12 +52,12 @@ PAPER_T099 = {"chain": [1008, 2753, 4420],
 
 
 def dependency_skills(case, eta_eff, n0):
-    """Skills 1 - l_i after each update, shape (steps, K), of one dependency graph described by a preset entry."""
+    """Skills 1 - l_i after updates 1 .. steps (the paper's log), shape (steps, K), of one preset graph."""
     weights = np.asarray(case["weights"], float)
     if np.any(weights < 0):
         raise ValueError(f"weights must be >= 0, got {case['weights']!r}")
     gates = Dependencies(case["rules"], len(weights), case["exponent"])
-    return resource_model(weights, eta_eff=eta_eff, n0=n0, steps=case["steps"], gates=gates)
+    return resource_model(weights, eta_eff=eta_eff, n0=n0, steps=case["steps"], gates=gates).skills[1:]
 
 
 def compute(cfg, ctx):

@@ -62,7 +62,7 @@ def compute(cfg, ctx):
     rec = train_geometry(vectors, p, steps=cfg["gm_steps"], lr=cfg["lr"], batch_size=cfg["batch_size"],
                          progress=ctx.progress and "Fig 6 experiment", **draws)
     theory = resource_model(p, eta_eff=effective_rate(cfg["lr"], cfg["n_dim"]), n0=np.asarray(cfg["n0"]),
-                            steps=cfg["rm_steps"])                                   # (T, 6, K)
+                            steps=cfg["rm_steps"]).skills[1:]                        # (T, 6, K), after each update
     return {"steps": rec.steps, "experiment": rec.skills[:, 0], "theory": theory}
 
 

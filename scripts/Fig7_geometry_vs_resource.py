@@ -133,7 +133,7 @@ def compute_setups(cfg, ctx):
                          batch_size=setting["batch_size"], noise=setting["noise"], device=ctx.device,
                          progress="Fig 7 top: Geometry model" if ctx.progress else False, **draws)
     theory = resource_model(freqs, eta_eff=effective_rate(setting["lr"], setting["n_dim"]),
-                            n0=np.array([n0 for _, _, n0, _ in cfg["rows"]]), steps=cfg["theory_steps"])
+                            n0=np.array([n0 for _, _, n0, _ in cfg["rows"]]), steps=cfg["theory_steps"]).skills[1:]
     return {name: {"experiment": rec.skills[:, r, :s["n_tasks"]], "theory": theory[:, r, :s["n_tasks"]]}
             for r, ((name, *_), s) in enumerate(zip(cfg["rows"], rows))}
 

@@ -82,7 +82,7 @@ def compute_loss(cfg, ctx, loss):
                          device=ctx.device, progress=f"Fig 8 {loss}: Geometry model" if ctx.progress else False,
                          **draws)
     theory = resource_model(freqs, eta_eff=effective_rate(exp["lr"], cfg["n_dim"], exp["rate_factor"]),
-                            n0=exp["n0"], steps=cfg["steps"], overlap=pad_stack(gram), loss=loss, clip=False)
+                            n0=exp["n0"], steps=cfg["steps"], overlap=pad_stack(gram), loss=loss, clip=False).skills[1:]
     return {str(K): {"experiment": rec.skills[:, r, :K], "theory": theory[:, r, :K]} for r, K in enumerate(sizes)}
 
 

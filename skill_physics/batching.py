@@ -1,9 +1,5 @@
-"""Stacking runs of different sizes into one tensor program by zero padding.
-
-A Geometry-model run with fewer tasks is padded with zero-frequency zero-vector tasks (never sampled, never moved),
-one with fewer dimensions with zero columns (zero gradient: the coordinate never moves); a Resource-model run with
-zero-frequency tasks and zero overlap rows and columns is likewise unchanged. So padded runs stacked along a leading
-axis give exactly the statistics of the runs alone (the Geometry model of arXiv:2501.12391; geometry.train_geometry).
+"""Runs of different sizes stacked by zero padding, exactly: zero-frequency tasks with zero vectors or overlaps are
+never sampled and never move, and zero columns get zero gradient, so a padded run evolves as the run alone.
 """
 import numpy as np
 import torch
@@ -12,16 +8,8 @@ from .tasks import task_vectors
 
 
 def pad_stack(arrays):
-    """Stack arrays of equal rank, zero-padding each axis at its end to the largest size.
-
-    Parameters
-    ----------
-    arrays : sequence of R array-likes (numpy or torch), all of rank d
-
-    Returns
-    -------
-    numpy.ndarray, shape (R, max sizes...), dtype of the first array.
-    """
+    """Stack R arrays (numpy or torch) of equal rank into one numpy array (R, largest sizes...), zero-padding each
+    axis at its end; dtype of the first array."""
     arrays = [np.asarray(a) for a in arrays]
     if not arrays or len({a.ndim for a in arrays}) != 1:
         raise ValueError(f"pad_stack needs one or more arrays of equal rank, got ranks {[a.ndim for a in arrays]}")
@@ -33,24 +21,10 @@ def pad_stack(arrays):
 
 
 def stacked_task_vectors(kind, n_tasks, n_dim, seed, n_pad=None):
-    """Task vectors of R runs drawn one after another from one ``torch.Generator``, zero-padded to n_pad tasks.
+    """Task vectors (R, n_pad, N), float32, of R runs with K_r = ``n_tasks[r]`` tasks, zero rows below K_r.
 
-    Parameters
-    ----------
-    kind : str
-        A ``tasks.VECTOR_KINDS`` construction.
-    n_tasks : sequence of int, length R
-        K of each run; run r gets the next draw of shape (K_r, N).
-    n_dim : int
-        N.
-    seed : int
-        Seed of the generator (one generator for all R draws, so each run gets new vectors).
-    n_pad : int, optional
-        Rows per run (default max K_r); rows K_r..n_pad-1 are zero.
-
-    Returns
-    -------
-    torch.Tensor, shape (R, n_pad, N), float32.
+    Run r gets the next (K_r, N) draw of ``tasks.task_vectors(kind, ...)`` from one generator seeded with ``seed``, so
+    each run gets new vectors; n_pad defaults to max K_r.
     """
     n_tasks = [int(k) for k in n_tasks]
     n_pad = max(n_tasks) if n_pad is None else int(n_pad)

@@ -51,7 +51,7 @@ def n0_fit_errors(experiment, frequencies, eta_eff, n0_grid=N0_GRID):
     eta = np.broadcast_to(np.asarray(eta_eff, float), (R,))
     errors = np.empty((R, n0_grid.size))
     for value in np.unique(eta):   # runs that share eta_eff share the theory curves
-        theory = resource_model(frequencies, eta_eff=value, n0=n0_grid, steps=T)   # (T, G, K)
+        theory = resource_model(frequencies, eta_eff=value, n0=n0_grid, steps=T).skills[1:]   # (T, G, K)
         for r in np.flatnonzero(eta == value):
             errors[r] = mean_squared_difference(experiment[:, r, None, :], theory, axis=(0, 2))
     return errors

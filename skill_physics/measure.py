@@ -3,23 +3,13 @@ import numpy as np
 
 
 def crossing_times(curves, threshold, above=True, strict=True, steps=None):
-    """First record index at which each curve passes ``threshold``; NaN where it never does.
+    """First record at which each curve passes ``threshold`` (NaN: never); shape curves.shape[1:] (one curve: a float).
 
     Parameters
     ----------
-    curves : array, shape (T, ...)
-        Time along axis 0.
-    threshold : float
-    above : bool
-        True: passes upward (skills, accuracies); False: passes downward (losses).
-    strict : bool
-        Strict (> or <) or not (>= or <=). The paper's code uses > for skills, >= for accuracies, < for losses.
-    steps : array (T,), optional
-        Record indices to report instead of positions along axis 0.
-
-    Returns
-    -------
-    ndarray of float, shape curves.shape[1:] (a float for a single curve).
+    curves : array (T, ...), time along axis 0
+    above, strict : bool, pass upward (skills) or downward (losses); with > or < rather than >= or <=
+    steps : array (T,), optional, the record's step to report instead of its position along axis 0
     """
     curves = np.asarray(curves)
     if above:

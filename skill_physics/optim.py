@@ -1,8 +1,7 @@
-"""Element-wise optimizers on stacked parameters: row r of x is run r, with its own hyperparameters.
+"""Element-wise optimizers on stacked parameters x (R, N): a step on the stack is exactly R independent steps.
 
-Because each update acts element by element, applying one to a (R, N) tensor is exactly R independent runs.
-Hyperparameters may be scalars or per-run arrays of shape (R,) (betas: (R, 2) or (R, 3)). The updates of the
-paper's code (arXiv:2501.12391); Lion and AdEMAMix as used for its Fig. 15.
+Hyperparameters are scalars or per-run arrays (R,) (betas: (R, 2) or (R, 3)); Fig. 15 of arXiv:2501.12391 compares
+Adam, Lion and AdEMAMix.
 """
 import numpy as np
 import torch
@@ -36,11 +35,7 @@ class SGD:
 
 
 class Adam:
-    """Bias-corrected Adam as in ``torch.optim.Adam`` (no weight decay); betas (0, 0) is SignGD.
-
-    With betas = (0, 0) the update is x <- x - lr * g / (|g| + eps): sign descent, except that a coordinate with g = 0
-    stays put.
-    """
+    """Bias-corrected Adam as in ``torch.optim.Adam``, without weight decay; betas (0, 0) give SignGD."""
 
     def __init__(self, x, lr, betas=(0.9, 0.999), eps=1e-8):
         self.lr = per_run(lr, x)
@@ -55,15 +50,14 @@ class Adam:
         return self.step_corrected(x, g, 1 - self.b1 ** self.t, 1 - self.b2 ** self.t)
 
     def step_corrected(self, x, g, correction1, correction2):
-        """The step with its bias corrections 1 - b1^t and 1 - b2^t given, (R, 1) each (``step`` computes them from
-        its step count; a captured CUDA graph reads them from a table instead)."""
+        """The step with its bias corrections 1 - b1^t, 1 - b2^t (R, 1) given, as a captured CUDA graph reads them."""
         self.m = self.b1 * self.m + (1 - self.b1) * g
         self.v = self.b2 * self.v + (1 - self.b2) * g * g
         return x - (self.lr / correction1) * self.m / (torch.sqrt(self.v) / torch.sqrt(correction2) + self.eps)
 
 
 def SignGD(x, lr, eps=1e-8):
-    """SignGD of the paper: Adam with betas (0, 0)."""
+    """SignGD: x <- x - lr g / (|g| + eps), Adam with betas (0, 0); a coordinate with g = 0 stays in place."""
     return Adam(x, lr, betas=(0.0, 0.0), eps=eps)
 
 
@@ -79,11 +73,8 @@ class AdamW(Adam):
 
 
 class Lion:
-    """Lion (Chen et al. 2023) with the update order of the paper's code (Fig. 15).
-
-    x <- x (1 - lr wd);  x <- x - lr sign(b1 m + (1 - b1) g);  then m <- b2 m + (1 - b2) g (m starts at 0).
-    The interpolation b1 that sets the update differs from the b2 that tracks the momentum.
-    """
+    """Lion (Chen et al. 2023): weight decay, then a signed step on the b1-interpolation of m and g; m tracks g with
+    b2."""
 
     def __init__(self, x, lr, betas=(0.9, 0.99), weight_decay=0.0):
         self.lr, self.wd = per_run(lr, x), per_run(weight_decay, x)
@@ -97,12 +88,8 @@ class Lion:
 
 
 class AdEMAMix:
-    """AdEMAMix (Pagliardini, Ablin & Grangier 2024) without the optional alpha / beta3 warm-ups.
-
-    m1 <- b1 m1 + (1 - b1) g;  m2 <- b3 m2 + (1 - b3) g;  v <- b2 v + (1 - b2) g^2;
-    x <- x - lr [(m1 / (1 - b1^t) + alpha m2) / (sqrt(v) / sqrt(1 - b2^t) + eps) + wd x].
-    The slow EMA m2 is not bias-corrected; betas are (b1, b2, b3) in that order.
-    """
+    """AdEMAMix (Pagliardini, Ablin & Grangier 2024), betas (b1, b2, b3), without the alpha / b3 warm-ups; the slow
+    EMA m2 (rate b3) is not bias-corrected."""
 
     def __init__(self, x, lr, betas=(0.9, 0.999, 0.9999), alpha=2.0, eps=1e-8, weight_decay=0.0):
         self.lr, self.alpha, self.wd = per_run(lr, x), per_run(alpha, x), per_run(weight_decay, x)

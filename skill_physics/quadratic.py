@@ -1,12 +1,24 @@
-"""The rotated quadratic of Fig 12 (arXiv:2501.12391, Fig. 12), R runs stacked.
+"""The rotated quadratic of arXiv:2501.12391, Fig. 12: l = sum_i c_i u_i^2 with u = R theta, R runs stacked.
 
-Loss l = sum_i c_i u_i^2 with u = R theta; the components l_i = u_i^2 play the role of skills. With R = I each
-coordinate of theta serves one component (basis-aligned); with a rotation every coordinate serves all of them.
+Its components l_i = u_i^2 are the skills: with R = I each coordinate of theta serves one (basis-aligned), under a
+rotation every coordinate serves all of them.
 """
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from .optim import make_optimizer
+from .util import check_steps
+
+
+@dataclass
+class QuadraticRecord:
+    """What ``train_quadratic`` recorded; entry t is the state after t updates."""
+
+    steps: np.ndarray        # (T + 1,) update counts 0 .. T
+    components: np.ndarray   # (T + 1, R, n) l_i = (R theta)_i^2
+    theta: np.ndarray        # (R, n) parameters after T updates
 
 
 def hadamard(n):
@@ -20,35 +32,21 @@ def hadamard(n):
 
 
 def train_quadratic(rotations, weights, theta0, *, steps, lr, optimizer, dtype=torch.float32, optimizer_options=None):
-    """Optimise R stacked quadratics and record their components before each update.
+    """Optimise R stacked quadratics for ``steps`` updates; returns a ``QuadraticRecord``.
 
-    Parameters
-    ----------
-    rotations : array (R, n, n)
-        Rotation R of each run.
-    weights : array (n,)
-        Component weights c.
-    theta0 : array (n,)
-        Initial parameters (shared).
-    steps : int
-        Number of updates; records t = 0 .. steps - 1.
-    lr : float or array (R,)
-    optimizer : str
-        A key of ``optim.OPTIMIZERS`` ('sgd', 'signgd', ...).
-    dtype : torch dtype of theta and of the computation (the paper: float32).
-
-    Returns
-    -------
-    ndarray (steps, R, n): l_i = (R theta)_i^2 at record t.
+    rotations (R, n, n) holds each run's R, weights (n,) the c_i, theta0 (n,) the start shared by the runs; lr is a
+    float or (R,), optimizer a key of ``optim.OPTIMIZERS`` ('sgd', 'signgd', ...), dtype that of the computation.
     """
+    check_steps(steps)
     rot = torch.as_tensor(np.asarray(rotations), dtype=dtype)
     c = torch.as_tensor(np.asarray(weights), dtype=dtype)
     theta = torch.as_tensor(np.asarray(theta0), dtype=dtype).expand(rot.shape[0], -1).clone()
     opt = make_optimizer(optimizer, theta, lr, **(optimizer_options or {}))
-    components = torch.empty((steps, *theta.shape), dtype=dtype)
-    for t in range(steps):
+    components = torch.empty((steps + 1, *theta.shape), dtype=dtype)
+    for t in range(steps + 1):
         u = torch.einsum("rij,rj->ri", rot, theta)
         components[t] = u * u
-        grad = torch.einsum("rji,rj->ri", rot, 2 * c * u)    # d/dtheta sum_i c_i u_i^2 = 2 R^T (c * u)
-        theta = opt.step(theta, grad)
-    return components.numpy()
+        if t < steps:
+            grad = torch.einsum("rji,rj->ri", rot, 2 * c * u)    # d/dtheta sum_i c_i u_i^2 = 2 R^T (c * u)
+            theta = opt.step(theta, grad)
+    return QuadraticRecord(steps=np.arange(steps + 1), components=components.numpy(), theta=theta.numpy())

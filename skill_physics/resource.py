@@ -1,13 +1,10 @@
-"""The Resource model (arXiv:2501.12391): a fixed resource per step, shared among tasks by competitiveness.
+"""The Resource model (arXiv:2501.12391, Sec. 4): a fixed learning resource per step, shared by competitiveness.
 
-MSE form, residuals l_k (skill 1 - l_k), l(0) = 1:
-    c = gate(l) * p * l;   l <- l - eta_eff * (C c) / (sum_k c_k + N0);   l <- max(l, 0) if clipping.
-CE form, logits z_k (skill sigmoid(z_k)), z(0) = 0:
-    c = p * sigmoid(-z);   z <- z + eta_eff * (C c) / (sum_k c_k + N0).
-Records are taken after each update (record t = after t + 1 updates; ``start=True`` prepends the initial state: the
-Geometry model's clock). All settings broadcast, so a grid of N0 values or frequencies is one array program.
+MSE form, residuals l_k (skill 1 - l_k), l(0) = 1:  c = gate(l) p l,  l <- max(l - eta_eff C c / (sum_k c_k + N0), 0).
+CE form, logits z_k (skill sigmoid(z_k)), z(0) = 0:  c = p sigmoid(-z),  z <- z + eta_eff C c / (sum_k c_k + N0).
 """
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,42 +14,33 @@ LOSSES = ("mse", "ce")
 START = {"mse": 0.0, "ce": 0.5}     # a skill before training: 1 - l(0) (MSE), sigmoid(z(0)) (CE)
 
 
+@dataclass
+class ResourceRecord:
+    """What ``resource_model`` recorded; entry t is the state after t updates."""
+
+    steps: np.ndarray    # (T + 1,) update counts 0 .. T
+    skills: np.ndarray   # (T + 1, ..., K) skills s_k
+    loss: np.ndarray     # (T + 1, ...) population loss sum_k p_k l_k (``resource_loss``)
+
+
 def effective_rate(lr, n_dim, factor=2.0):
-    """The Resource-model step eta_eff = factor * lr * sqrt(N) matched to a Geometry-model run (ad hoc, as in the
-    paper's code)."""
+    """eta_eff = factor lr sqrt(N): the Resource-model step of a Geometry-model run moving N coordinates by ~lr each."""
     return factor * lr * np.sqrt(n_dim)
 
 
 def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse", clip=True, gates=None,
-                   frequency_rule=None, start=False):
-    """Iterate the Resource model.
+                   frequency_rule=None):
+    """Iterate the Resource model for ``steps`` updates: a ``ResourceRecord``. Settings broadcast together.
 
     Parameters
     ----------
-    frequencies : array (..., K)
-        Task frequencies p (need not sum to 1).
-    eta_eff : float or array broadcastable to the batch shape (...)
-    n0 : float or array broadcastable to the batch shape (...)
-        Wasted resource N0 >= 0.
-    steps : int
-        Number of updates, > 0.
-    overlap : array (K, K) or (..., K, K), optional
-        Overlap matrix C (default identity).
-    loss : {'mse', 'ce'}
-    clip : bool
-        Clip residuals at 0 (MSE form only).
-    gates : callable l -> array (..., K), optional
-        Dependency gates multiplying the competitiveness, e.g. a ``Dependencies``.
-    frequency_rule : callable (l, p) -> array (..., K), optional
-        Frequencies re-evaluated each step from the residuals l and the base frequencies p (e.g. Fig 16's switch).
-
-    start : bool
-        Also return the skills before the first update, as row 0: row t then holds the state after t updates, the
-        clock of ``geometry.train_geometry``'s records. Default: row t holds the state after t + 1 updates.
-
-    Returns
-    -------
-    ndarray, shape (steps, ..., K) (``start``: (steps + 1, ..., K)), float64: the skills.
+    frequencies : array (..., K), task frequencies p (need not sum to 1)
+    eta_eff, n0 : float or array broadcastable to (...), resource per step and wasted resource N0, both >= 0
+    steps : int, number of updates T > 0
+    overlap : array (K, K) or (..., K, K), optional, overlap matrix C (default identity)
+    loss : {'mse', 'ce'};  clip : bool, clip residuals at 0 (MSE form only)
+    gates : callable l -> (..., K), optional, factors on the competitiveness, e.g. a ``Dependencies``
+    frequency_rule : callable (l, p) -> (..., K), optional, frequencies re-evaluated at every update
     """
     check_choice("loss", loss, LOSSES)
     check_steps(steps)
@@ -69,30 +57,25 @@ def resource_model(frequencies, *, eta_eff, n0, steps, overlap=None, loss="mse",
             raise ValueError(f"overlap must be (K, K) or (..., K, K) with K = {p.shape[-1]} tasks, got shape {C.shape}")
     shape = np.broadcast_shapes(p.shape, eta.shape, n0.shape, p.shape if C is None else C.shape[:-1])
     state = np.ones(shape) if loss == "mse" else np.zeros(shape)   # l for MSE, z for CE
-    out = np.empty((steps + start,) + shape)
-    if start:
-        out[0] = START[loss]
-    for t in range(start, steps + start):
+    skills = np.empty((steps + 1,) + shape)
+    skills[0] = START[loss]
+    for t in range(1, steps + 1):
         residual = state if loss == "mse" else 1 / (1 + np.exp(state))   # CE: 1 - sigmoid(z)
         c = (p if frequency_rule is None else frequency_rule(residual, p)) * residual
         if gates is not None:
             c = c * gates(residual)
         flow = c if C is None else np.einsum("...kj,...j->...k", C, c)
         total = c.sum(-1, keepdims=True) + n0
-        # N0 = 0 and every task learned: nothing competes, nothing moves (not 0/0)
-        # (eta * flow) / total, in this order: the paper code's exact values (Fig 17 case 2) depend on the
-        # rounding of residuals that reach 0 in a few steps
+        # eta * flow first: Fig 17 depends on this rounding; total = 0 (N0 = 0, all learned) moves nothing
         share = np.divide(eta * flow, total, out=np.zeros(np.broadcast_shapes(flow.shape, total.shape)),
                           where=total > 0)
         if loss == "mse":
-            state = state - share
-            if clip:
-                state = np.maximum(state, 0.0)
-            out[t] = 1 - state
+            state = np.maximum(state - share, 0.0) if clip else state - share
+            skills[t] = 1 - state
         else:
             state = state + share
-            out[t] = 1 / (1 + np.exp(-state))
-    return out
+            skills[t] = 1 / (1 + np.exp(-state))
+    return ResourceRecord(steps=np.arange(steps + 1), skills=skills, loss=resource_loss(skills, p, loss))
 
 
 def resource_loss(skills, frequencies, loss="mse"):
@@ -103,22 +86,10 @@ def resource_loss(skills, frequencies, loss="mse"):
 
 
 class Dependencies:
-    """Dependency gates from a small text description of which task needs which.
+    """Gates from rules such as "T2 = T1; T3 = T2" or "T5 = T1 & T2; T6 = T3 | T4" (Fig 17), tasks counted from 1.
 
-    One rule per line or separated by ';', tasks numbered from 1 as in the paper:
-        "T2 = T1; T3 = T2"                            a chain
-        "T5 = T1 & T2; T6 = T3 | T4; T7 = T5 | T6"    AND (&) and OR (|)
-    The soft indicator that prerequisite j is learned is h(l_j) = 1 - l_j^a (a small exponent ``a``: h is near 0 while
-    l_j = O(1) and exactly 1 once l_j is clipped to 0). A task's gate is the product of its prerequisites' h (AND) or
-    their maximum (OR); tasks without a rule have gate 1.
-
-    Parameters
-    ----------
-    rules : str
-    n_tasks : int
-    exponent : float
-        a > 0.
-    """
+    A gate is the product (&) or maximum (|) of h(l_j) = 1 - l_j^a over the prerequisites j (a small: h ~ 0 while
+    l_j = O(1), 1 once l_j = 0); tasks without a rule have gate 1."""
 
     _RULE = re.compile(r"^\s*T(\d+)\s*=\s*(T\d+(?:\s*[&|]\s*T\d+)*)\s*$")
 
@@ -141,7 +112,7 @@ class Dependencies:
             self.rules[task] = ("or" if ops == {"|"} else "and", needs)
 
     def __call__(self, residuals):
-        """Gates of shape (..., K) for residuals l of shape (..., K)."""
+        """Gates (..., K) for residuals l (..., K)."""
         h = 1 - np.maximum(residuals, 0.0) ** self.exponent
         gate = np.ones_like(residuals)
         for task, (op, needs) in self.rules.items():

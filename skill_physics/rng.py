@@ -1,9 +1,7 @@
-"""Counter-based random numbers for stacked runs: the package's random stream.
+"""Counter-based random numbers: every draw a pure function of (run seed, stream, step, index), SplitMix64-hashed.
 
-Every draw is a pure function of (run seed, stream, step, index), computed with the SplitMix64 finaliser in int64
-tensor arithmetic. Why not ``torch.Generator``: a generator's output depends on everything drawn before, so a run
-stacked with others would see other draws than the same run alone, and CPU and CUDA generators differ. Here a run's
-randomness depends on its own seed only: stacked runs equal one-by-one runs, on any device.
+A ``torch.Generator``'s draws depend on everything drawn before (and differ between CPU and CUDA), so a run stacked
+with others would see other numbers than the run alone. Here a run's numbers depend on its own seed only.
 """
 import math
 
@@ -35,14 +33,7 @@ def mix64(z):
 
 
 class CounterRNG:
-    """Random numbers for R stacked runs, each a function of its own seed.
-
-    Parameters
-    ----------
-    seeds : int or sequence of int, shape (R,)
-        One seed per run.
-    device : str or torch.device
-    """
+    """Random numbers for R stacked runs, each a function of its own seed; ``seeds`` is an int or (R,) ints."""
 
     def __init__(self, seeds, device="cpu"):
         seeds = torch.as_tensor(seeds, dtype=torch.int64).reshape(-1).to(device)
@@ -55,10 +46,10 @@ class CounterRNG:
         return self.keys["batch"].shape[0]
 
     def bits(self, stream, step, n, stride=None):
-        """Hashed int64 words, shape (R, n): words step * stride + j + 1, j < n, of each run's stream.
+        """Hashed int64 words step * stride + j + 1, j < n, of each run's stream: shape (R, n).
 
-        ``stride`` (default n) may be a per-run (R, 1) tensor: a run that uses only its first B_r words per step must
-        count with stride B_r, or its draws would depend on the batch sizes of the runs stacked with it.
+        A per-run ``stride`` (R, 1) lets a run that uses only its first B_r words per step count with stride B_r, so
+        that its draws do not depend on the batch sizes of the runs stacked with it.
         """
         stride = int(n) if stride is None else stride
         counter = step * stride + torch.arange(1, n + 1, device=self.device, dtype=torch.int64)[None, :]
@@ -70,11 +61,7 @@ class CounterRNG:
         return _shr(self.bits(stream, step, n, stride), 64 - nbits).to(dtype) * (2.0 ** -nbits)
 
     def normal(self, stream, step, n, dtype=torch.float32):
-        """Standard normal numbers, shape (R, n), by the Box-Muller transform (computed in float64).
-
-        The draws depend on n: noise for a run padded to more dimensions differs from the unpadded run's noise
-        (in distribution it is the same).
-        """
+        """Standard normal numbers (R, n) by Box-Muller in float64; they depend on n (padding changes the noise)."""
         u = self.uniform(stream, step, 2 * n, torch.float64)
         radius = torch.sqrt(-2.0 * torch.log1p(-u[:, :n]))  # 1 - u in (0, 1]: log is finite
         return (radius * torch.cos(2.0 * math.pi * u[:, n:])).to(dtype)
@@ -85,25 +72,12 @@ class CounterRNG:
         return cdf / cdf[:, -1:]
 
     def categorical_counts(self, step, cdf, batch_size):
-        """Per-task counts of a batch of i.i.d. Categorical draws, one batch per run.
+        """Per-task counts (R, K) ~ Multinomial(B, p) of one batch per run at counter ``step``, in ``cdf``'s dtype.
 
-        Parameters
-        ----------
-        step : int
-            Counter of the draw (one batch per step).
-        cdf : torch.Tensor, shape (R, K)
-            Cumulative task frequencies of each run (last entry 1).
-        batch_size : int or torch.Tensor of shape (R,)
-            B per run; runs with smaller B use the first B draws of the max(B) drawn.
-
-        Returns
-        -------
-        torch.Tensor, shape (R, K), dtype of ``cdf``: counts summing to B in each row, distributed as
-        Multinomial(B, p).
-        """
+        ``cdf`` (R, K) is ``self.cdf(p)``, float64 so that rare tasks keep their mass; ``batch_size`` B is an int or
+        (R,): runs with a smaller B use the first B of the max(B) draws."""
         sizes = torch.as_tensor(batch_size, device=self.device).reshape(-1).expand(cdf.shape[0])
         b_max = int(sizes.max())
-        # pass a float64 cdf: rare tasks keep their mass
         u = self.uniform("batch", step, b_max, cdf.dtype, stride=sizes[:, None])
         idx = torch.searchsorted(cdf, u, right=True).clamp_(max=cdf.shape[1] - 1)
         keep = (torch.arange(b_max, device=self.device)[None, :] < sizes[:, None]).to(cdf.dtype)

@@ -1,4 +1,4 @@
-"""Tasks of the Geometry model: power-law frequencies and task-vector constructions (arXiv:2501.12391)."""
+"""Tasks of the Geometry model (arXiv:2501.12391, Sec. 3): power-law frequencies and task vectors."""
 import numpy as np
 import torch
 
@@ -8,19 +8,7 @@ VECTOR_KINDS = ("orthogonal", "random_unit", "random_scaled", "basis_zero")
 
 
 def power_law_frequencies(n_tasks, alpha):
-    """Task frequencies p_k = k^-alpha / sum_j j^-alpha, k = 1..n_tasks (task 1 most frequent).
-
-    Parameters
-    ----------
-    n_tasks : int
-        Number of tasks K >= 1.
-    alpha : float
-        Frequency exponent, >= 0 (alpha = 0 gives uniform frequencies).
-
-    Returns
-    -------
-    numpy.ndarray, shape (K,), float64, summing to 1.
-    """
+    """Task frequencies p_k = k^-alpha / sum_j j^-alpha, k = 1 .. K, alpha >= 0: shape (K,), float64."""
     check_counts("n_tasks", n_tasks)
     check_finite("alpha", alpha, low=0)
     w = np.arange(1, int(n_tasks) + 1, dtype=np.float64) ** (-float(alpha))
@@ -28,25 +16,11 @@ def power_law_frequencies(n_tasks, alpha):
 
 
 def task_vectors(kind, n_tasks, n_dim, seed=0, generator=None):
-    """Draw the task vectors v_k as the rows of a (K, N) float32 tensor.
+    """Task vectors v_k, the rows of a (K, N) float32 CPU tensor, K = n_tasks, N = n_dim.
 
-    Parameters
-    ----------
-    kind : {'orthogonal', 'random_unit', 'random_scaled', 'basis_zero'}
-        'orthogonal': first K rows of the orthogonal factor U of the SVD of an N x N Gaussian matrix (needs K <= N);
-        'random_unit': K i.i.d. N(0, I_N) vectors scaled to unit norm;
-        'random_scaled': K i.i.d. N(0, I_N / N) vectors, not normalised;
-        'basis_zero': rows 1..N the standard basis, rows N+1..K zero (deterministic; the "modular" model).
-    n_tasks, n_dim : int
-        K and N.
-    seed : int
-        Seed of a fresh ``torch.Generator`` (ignored when ``generator`` is given).
-    generator : torch.Generator, optional
-        Draw from this generator instead, so that consecutive calls give new vectors.
-
-    Returns
-    -------
-    torch.Tensor, shape (K, N), float32, on the CPU.
+    kind: 'orthogonal', the first K rows of the orthogonal factor of an N x N Gaussian matrix (K <= N); 'random_unit',
+    N(0, I_N) vectors scaled to unit norm; 'random_scaled', N(0, I_N / N) vectors; 'basis_zero', the standard basis
+    then zero rows (the modular model). Drawn from a fresh generator seeded with ``seed``, or from ``generator``.
     """
     check_choice("kind", kind, VECTOR_KINDS)
     check_counts("n_tasks", n_tasks)

@@ -22,7 +22,7 @@ def resource_run(n0, steps=4000, eta=None, loss="mse"):
     """Curves the discrete Resource model makes at ``n0`` (small eta: near its continuous limit), row t after t
     updates."""
     eta = 0.01 * (1 + n0) if eta is None else eta
-    return resource_model(P, eta_eff=eta, n0=n0, steps=steps, start=True, loss=loss)[:-1], np.arange(steps)
+    return resource_model(P, eta_eff=eta, n0=n0, steps=steps, loss=loss).skills[:-1], np.arange(steps)
 
 
 @pytest.mark.parametrize("n0", [1e-3, 1e-2, 1e-1, 1.0, 10.0])
@@ -149,7 +149,7 @@ def test_the_closed_form_is_the_discrete_models_small_step_limit(loss):
     gaps = []
     for eta in (0.02, 0.01):
         steps = int(8 / eta)
-        discrete = resource_model(P, eta_eff=eta, n0=0.05, steps=steps, start=True, loss=loss)
+        discrete = resource_model(P, eta_eff=eta, n0=0.05, steps=steps, loss=loss).skills
         exact = resource_curves(P, [0.05], eta * np.arange(steps + 1), loss)[:, 0]
         gaps.append(np.abs(discrete - exact).max())
     assert gaps[1] < 0.01 and gaps[0] / gaps[1] == pytest.approx(2, rel=0.15)   # first order in eta

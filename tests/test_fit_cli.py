@@ -25,7 +25,7 @@ def write_csv(path, skills, steps, names=None, step_column="step"):
 
 @pytest.fixture
 def curves(tmp_path):
-    skills = resource_model(P, eta_eff=0.02, n0=N0, steps=2000, start=True)[:-1]
+    skills = resource_model(P, eta_eff=0.02, n0=N0, steps=2000).skills[:-1]
     return write_csv(tmp_path / "run.csv", skills, np.arange(2000) * 10), skills
 
 
@@ -47,7 +47,7 @@ def test_the_console_script_prints_the_known_n0_and_writes_figure_and_json(curve
 
 
 def test_losses_in_an_npz_with_their_rule(tmp_path, capsys):
-    skills = resource_model(P, eta_eff=0.05, n0=N0, steps=2000, start=True, loss="ce")[:-1]   # CE: slower to 0.95
+    skills = resource_model(P, eta_eff=0.05, n0=N0, steps=2000, loss="ce").skills[:-1]   # CE: slower to 0.95
     np.savez(tmp_path / "run.npz", steps=np.arange(2000), losses=-np.log(skills))
     assert main([str(tmp_path / "run.npz"), "--frequencies", *map(str, P), "--loss", "exp", "--form", "ce"]) == 0
     first = capsys.readouterr().out.splitlines()[0]

@@ -28,10 +28,8 @@ frequencies = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6).filter(lambd
 
 
 def moved(skills, loss):
-    """What each step moves, summed over the tasks, (T,): the residuals 1 - s (MSE) or the logits z (CE), from the
-    start 1 - s = 1 or z = 0."""
-    s = np.vstack([np.full(skills.shape[-1], 0.0 if loss == "mse" else 0.5), skills])
-    state = 1 - s if loss == "mse" else np.log(s / (1 - s))
+    """What each step moves, summed over the tasks, (T,): the residuals 1 - s (MSE) or the logits z (CE)."""
+    state = 1 - skills if loss == "mse" else np.log(skills / (1 - skills))
     return np.abs(np.diff(state, axis=0)).sum(-1)
 
 
@@ -39,8 +37,8 @@ def moved(skills, loss):
 @given(p=frequencies, eta=st.floats(1e-3, 0.5), n0=st.one_of(st.just(0.0), st.floats(1e-4, 1.0)),
        loss=st.sampled_from(["mse", "ce"]))
 def test_resource_model_keeps_skills_in_0_1_and_spends_at_most_eta(p, eta, n0, loss):
-    s = resource_model(p, eta_eff=eta, n0=n0, steps=20, loss=loss)    # CE: z <= 20 eta, where logit(s) is exact
-    assert np.all((s >= 0) & (s <= 1))
+    s = resource_model(p, eta_eff=eta, n0=n0, steps=20, loss=loss).skills   # CE: z <= 20 eta: logit(s) is exact
+    assert np.all((s >= 0) & (s <= 1)) and np.all(s[0] == (0.0 if loss == "mse" else 0.5))
     # the resource: the tasks move by eta sum_k c_k / (sum_k c_k + N0) <= eta per step in all
     assert np.all(moved(s, loss) <= eta * (1 + 1e-9))
     assert np.all(np.diff(s, axis=0) >= -1e-12)                   # without overlaps no skill is ever unlearned
@@ -51,8 +49,7 @@ def test_resource_model_keeps_skills_in_0_1_and_spends_at_most_eta(p, eta, n0, l
 def test_without_waste_the_whole_resource_is_spent(p, eta):
     # N0 = 0, no clipping: while the tasks compete at all (sum_k p_k l_k > 0), each step moves the residuals by
     # exactly eta in total (a residual below 0 moves back up, so the sum is signed); after that nothing moves
-    s = resource_model(p, eta_eff=eta, n0=0.0, steps=20, clip=False)
-    residual = 1 - np.vstack([np.zeros(len(p)), s])
+    residual = 1 - resource_model(p, eta_eff=eta, n0=0.0, steps=20, clip=False).skills
     total = residual[:-1] @ np.asarray(p)
     flow = -np.diff(residual, axis=0).sum(-1)
     np.testing.assert_allclose(flow[total > 1e-9], eta, rtol=1e-9)

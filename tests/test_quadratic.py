@@ -21,15 +21,25 @@ def test_hadamard_is_orthogonal_symmetric_and_checks_size():
 def test_sgd_is_the_closed_form_for_any_rotation():
     # u <- (1 - 2 lr c) u, so l_i(t) = (1 - 2 lr c_i)^(2t), whatever the rotation
     rot = np.stack([np.eye(4), hadamard(4)])
-    comps = train_quadratic(rot, C, THETA0, steps=500, lr=0.01, optimizer="sgd", dtype=torch.float64)
-    want = (1 - 2 * 0.01 * np.array(C)) ** (2 * np.arange(500)[:, None])
+    comps = train_quadratic(rot, C, THETA0, steps=500, lr=0.01, optimizer="sgd", dtype=torch.float64).components
+    want = (1 - 2 * 0.01 * np.array(C)) ** (2 * np.arange(501)[:, None])
     for r in range(2):
         np.testing.assert_allclose(comps[:, r], want, rtol=1e-10)
 
 
 def test_signgd_basis_aligned_moves_every_coordinate_by_lr():
-    comps = train_quadratic(np.eye(4)[None], C, THETA0, steps=3000, lr=3e-4, optimizer="signgd",
-                            dtype=torch.float64)
+    rec = train_quadratic(np.eye(4)[None], C, THETA0, steps=3000, lr=3e-4, optimizer="signgd", dtype=torch.float64)
     # the step is lr |g| / (|g| + 1e-8): short of lr by at most 1e-8 / |g| ~ 1e-5 (g = 2 c_4 u for the smallest c_4)
-    t = np.arange(3000)[:, None]
-    np.testing.assert_allclose(comps[:, 0], np.broadcast_to((1 - 3e-4 * t) ** 2, (3000, 4)), atol=2e-5)
+    t = np.arange(3001)[:, None]
+    np.testing.assert_allclose(rec.components[:, 0], np.broadcast_to((1 - 3e-4 * t) ** 2, (3001, 4)), atol=2e-5)
+    np.testing.assert_array_equal(rec.steps, np.arange(3001))
+    np.testing.assert_array_equal(rec.components[-1, 0], rec.theta[0] ** 2)   # the last record is the final theta
+
+
+def test_record_t_is_the_state_after_t_updates():
+    # one SGD update on l = theta^2 with lr 0.25: theta <- theta - 0.25 * 2 theta = theta / 2
+    rec = train_quadratic(np.eye(1)[None], [1.0], [1.0], steps=2, lr=0.25, optimizer="sgd", dtype=torch.float64)
+    assert rec.components.shape == (3, 1, 1)
+    np.testing.assert_allclose(rec.components[:, 0, 0], [1.0, 0.25, 0.0625], rtol=1e-15)
+    with pytest.raises(ValueError, match="steps"):
+        train_quadratic(np.eye(1)[None], [1.0], [1.0], steps=0, lr=0.25, optimizer="sgd")

@@ -11,12 +11,12 @@ def test_effective_rate_is_factor_lr_sqrt_n():
 
 
 def test_one_step_and_the_defaults():
-    s = resource_model([0.75, 0.25], eta_eff=0.1, n0=0.0, steps=1)            # MSE, clipped, no overlap
-    np.testing.assert_allclose(s, [[0.075, 0.025]], rtol=1e-14)
+    s = resource_model([0.75, 0.25], eta_eff=0.1, n0=0.0, steps=1).skills     # MSE, clipped, no overlap
+    np.testing.assert_allclose(s, [[0.0, 0.0], [0.075, 0.025]], rtol=1e-14)
     # defaults: MSE with clipping, so a single task lands exactly on skill 1 and stays there
-    s = resource_model([1.0], eta_eff=0.3, n0=0.0, steps=6)[:, 0]
-    np.testing.assert_allclose(s[:3], [0.3, 0.6, 0.9], rtol=1e-14)
-    assert np.all(s[3:] == 1.0)
+    s = resource_model([1.0], eta_eff=0.3, n0=0.0, steps=6).skills[:, 0]
+    np.testing.assert_allclose(s[:4], [0.0, 0.3, 0.6, 0.9], rtol=1e-14)
+    assert np.all(s[4:] == 1.0)
 
 
 def test_resource_loss_default_and_one_run():
@@ -68,11 +68,12 @@ def test_per_run_rates_and_frequencies_with_a_shared_overlap_equal_runs_alone():
     P = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])                    # (runs, K)
     C = np.array([[1.0, 0.2, 0.0], [0.0, 1.0, -0.3], [0.1, 0.0, 1.0]])   # shared by both runs
     eta = np.array([0.01, 0.03])
-    both = resource_model(P, eta_eff=eta, n0=0.01, steps=80, overlap=C)
-    frequencies = resource_model(P, eta_eff=0.02, n0=0.01, steps=80, overlap=C)   # only the frequencies per run
-    rates = resource_model(P[0], eta_eff=eta, n0=0.01, steps=80)                  # only the rates per run
+    def skills(p, eta_eff, overlap=None):
+        return resource_model(p, eta_eff=eta_eff, n0=0.01, steps=80, overlap=overlap).skills
+    both = skills(P, eta, C)
+    frequencies = skills(P, 0.02, C)     # only the frequencies per run
+    rates = skills(P[0], eta)            # only the rates per run
     for r in range(2):
-        np.testing.assert_array_equal(both[:, r], resource_model(P[r], eta_eff=eta[r], n0=0.01, steps=80, overlap=C))
-        np.testing.assert_array_equal(frequencies[:, r],
-                                      resource_model(P[r], eta_eff=0.02, n0=0.01, steps=80, overlap=C))
-        np.testing.assert_array_equal(rates[:, r], resource_model(P[0], eta_eff=eta[r], n0=0.01, steps=80))
+        np.testing.assert_array_equal(both[:, r], skills(P[r], eta[r], C))
+        np.testing.assert_array_equal(frequencies[:, r], skills(P[r], 0.02, C))
+        np.testing.assert_array_equal(rates[:, r], skills(P[0], eta[r]))

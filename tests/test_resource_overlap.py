@@ -26,8 +26,8 @@ def plain_resource_model(p, C, eta, n0, steps, loss="mse", clip=True, rule=None)
     ``rule(r, p)`` gives the frequencies of the step instead of p."""
     K = len(p)
     state = [1.0] * K if loss == "mse" else [0.0] * K
-    skills = []
-    for _ in range(steps):   # records after each update
+    skills = [[1 - v for v in state] if loss == "mse" else [sigmoid(z) for z in state]]
+    for _ in range(steps):   # record t: after t updates
         residual = state if loss == "mse" else [1 - sigmoid(z) for z in state]
         freq = p if rule is None else rule(residual, p)
         c = [freq[k] * residual[k] for k in range(K)]
@@ -49,7 +49,7 @@ def plain_resource_model(p, C, eta, n0, steps, loss="mse", clip=True, rule=None)
                                           ("ce", False, 0.05)])
 def test_overlap_matrix_equals_the_model_written_out(loss, clip, n0):
     steps, eta = 300, 0.02
-    got = resource_model(P, eta_eff=eta, n0=n0, steps=steps, overlap=OVERLAP, loss=loss, clip=clip)
+    got = resource_model(P, eta_eff=eta, n0=n0, steps=steps, overlap=OVERLAP, loss=loss, clip=clip).skills
     want = plain_resource_model(P, OVERLAP, eta, n0, steps, loss=loss, clip=clip)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     assert np.ptp(got, axis=-1).max() > 0.05   # the tasks really differ, so a swapped index would show
@@ -61,7 +61,7 @@ def test_frequencies_re_evaluated_each_step():
         on = float(np.asarray(residual)[0] < 0.5)
         return np.array([p[0], p[1] * on, p[2] * (1 - on)])
     I3 = np.eye(3).tolist()
-    got = resource_model(P, eta_eff=0.02, n0=0.01, steps=200, frequency_rule=switch)
+    got = resource_model(P, eta_eff=0.02, n0=0.01, steps=200, frequency_rule=switch).skills
     want = plain_resource_model(P, I3, 0.02, 0.01, 200, rule=switch)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     assert got[:, 1].max() > 0.1 and got[0, 1] == 0      # task 2 waits, then learns
@@ -69,9 +69,10 @@ def test_frequencies_re_evaluated_each_step():
 
 def test_per_run_overlap_matrices_equal_runs_alone():
     C = np.stack([np.eye(3), np.array(OVERLAP)])      # (2, K, K): run 0 without overlaps, run 1 with
-    both = resource_model(P, eta_eff=0.02, n0=0.01, steps=100, overlap=C)
+    both = resource_model(P, eta_eff=0.02, n0=0.01, steps=100, overlap=C).skills
     for r in range(2):
-        np.testing.assert_array_equal(both[:, r], resource_model(P, eta_eff=0.02, n0=0.01, steps=100, overlap=C[r]))
+        alone = resource_model(P, eta_eff=0.02, n0=0.01, steps=100, overlap=C[r]).skills
+        np.testing.assert_array_equal(both[:, r], alone)
 
 
 def test_second_ce_step_by_hand():
@@ -81,10 +82,10 @@ def test_second_ce_step_by_hand():
     z1 = eta * (p / 2) / (0.5 + n0)
     c2 = p / (1 + np.exp(z1))
     z2 = z1 + eta * c2 / (c2.sum() + n0)
-    s = resource_model(p, eta_eff=eta, n0=n0, steps=2, loss="ce")
-    np.testing.assert_allclose(s[0], 1 / (1 + np.exp(-z1)), rtol=1e-14)
-    np.testing.assert_allclose(s[1], 1 / (1 + np.exp(-z2)), rtol=1e-14)
-    assert s[1, 0] - s[0, 0] < s[0, 0] - 0.5    # the frequent task slows down as its residual shrinks
+    s = resource_model(p, eta_eff=eta, n0=n0, steps=2, loss="ce").skills
+    np.testing.assert_allclose(s[1], 1 / (1 + np.exp(-z1)), rtol=1e-14)
+    np.testing.assert_allclose(s[2], 1 / (1 + np.exp(-z2)), rtol=1e-14)
+    assert s[2, 0] - s[1, 0] < s[1, 0] - 0.5    # the frequent task slows down as its residual shrinks
 
 
 def test_resource_loss_forms():

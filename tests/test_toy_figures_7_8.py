@@ -15,12 +15,12 @@ def test_vectorised_n0_fit_equals_loop_over_n0():
     rng = np.random.default_rng(0)
     # two stand-in experiments with different eta_eff: noisy Resource-model curves
     eta = np.array([0.019, 0.04])
-    experiment = np.stack([resource_model(p, eta_eff=e, n0=0.01, steps=steps) for e in eta], axis=1)
+    experiment = np.stack([resource_model(p, eta_eff=e, n0=0.01, steps=steps).skills[1:] for e in eta], axis=1)
     experiment += 0.05 * rng.standard_normal(experiment.shape)
     errors = n0_fit_errors(experiment, p, eta, grid)
     for r, e in enumerate(eta):
         for g, n0 in enumerate(grid):
-            theory = resource_model(p, eta_eff=e, n0=n0, steps=steps)
+            theory = resource_model(p, eta_eff=e, n0=n0, steps=steps).skills[1:]
             assert errors[r, g] == pytest.approx(np.mean((experiment[:, r] - theory) ** 2), rel=1e-12)
 
 
@@ -28,7 +28,7 @@ def test_fit_recovers_the_n0_of_resource_model_curves():
     p = power_law_frequencies(10, 2.0)
     grid = 10.0 ** np.linspace(-4, 2, 601)
     truth = grid[[150, 300, 420]]   # 10^-2.5, 10^-1, 10^0.2
-    experiment = np.stack([resource_model(p, eta_eff=0.06, n0=n0, steps=300) for n0 in truth], axis=1)
+    experiment = np.stack([resource_model(p, eta_eff=0.06, n0=n0, steps=300).skills[1:] for n0 in truth], axis=1)
     best, errors = fit_n0(experiment, p, 0.06, grid)
     np.testing.assert_array_equal(best, truth)
     assert errors.shape == (3, 601) and np.all(errors.min(axis=1) == 0)
@@ -55,9 +55,9 @@ def test_padded_resource_model_with_overlap_equals_runs_alone(loss):
         V = task_vectors("random_unit", K, 4, seed=K).double().numpy()
         runs.append((power_law_frequencies(K, 2.0), V @ V.T))
     kw = dict(eta_eff=0.02, n0=0.01, steps=200, loss=loss, clip=False)
-    stacked = resource_model(pad_stack([p for p, _ in runs]), overlap=pad_stack([C for _, C in runs]), **kw)
+    stacked = resource_model(pad_stack([p for p, _ in runs]), overlap=pad_stack([C for _, C in runs]), **kw).skills
     for r, (p, C) in enumerate(runs):
-        alone = resource_model(p, overlap=C, **kw)
+        alone = resource_model(p, overlap=C, **kw).skills
         np.testing.assert_allclose(stacked[:, r, :len(p)], alone, rtol=0, atol=1e-12)
 
 
