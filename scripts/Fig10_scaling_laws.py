@@ -11,6 +11,7 @@ import numpy as np
 from skill_physics.paper import scaling, sweep
 from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
 from skill_physics.paper.panels import inner_ticks, shared_legend
+from skill_physics.scaling import domino_alpha, quanta_alpha_N, quanta_alpha_S
 
 # the paper's grid (see sweep.SweepConfig for every field), plus how many task-vector draws the plateau check uses
 PAPER = {**scaling.preset(sweep.PAPER), "n_draws": 40}
@@ -105,11 +106,11 @@ def plot_exponent(data, which):
                         fmt="none", ecolor=f"C{i}", elinewidth=1.2, capsize=3,
                         label=f"range over the seeds ({TITLES[v]})")
     grid = np.linspace(1, 2, 101)
-    quanta = scaling.quanta_alpha_N(grid) if which == "N" else scaling.quanta_alpha_S(grid)
+    quanta = quanta_alpha_N(grid) if which == "N" else quanta_alpha_S(grid)
     quanta_label = r"$\alpha_N=\alpha-1$" if which == "N" else r"$\alpha_S=(\alpha-1)/\alpha$"
     ax.plot(grid, quanta, "r--", label=f"Quanta {'model' if which == 'N' else 'Model'}: {quanta_label}")
     # the green line is offset by +0.01 only so that it is not hidden under the red one (as in the paper)
-    ax.plot(grid, scaling.domino_alpha(grid) + 0.01, "g--",
+    ax.plot(grid, domino_alpha(grid) + 0.01, "g--",
             label=f"Domino {'model' if which == 'N' else 'Model'}: " + rf"$\alpha_{which}=\alpha-1$")
     ax.plot([1, 1], [0, 1.1], color="grey")
     # the Zipf label sits left of alpha = 1, above the Chinchilla line, which starts at alpha = 1 so as not to cross it

@@ -13,7 +13,7 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 from skill_physics import power_law_frequencies, task_vectors, train_geometry
 from skill_physics.measure import crossing_times
 from skill_physics.paper.figure import FigureScript, claim, main, replayed, task_colors, within
-from skill_physics.paper.replay.geometry import original_draws, original_start
+from skill_physics.paper.replay.geometry import AUTOGRAD, original_draws, original_record, original_start
 from skill_physics.paper.replay.streams import original_power_law
 
 PAPER = {
@@ -80,8 +80,9 @@ def compute(cfg, ctx):
     for name, (optimizer, options) in cfg["optimizers"].items():
         vectors, freqs, draws = padded_tasks(cfg, seed)    # fresh streams: each optimizer's runs re-seed
         rec = train_geometry(vectors, freqs, steps=cfg["steps"], lr=cfg["lr"], optimizer=optimizer, loss="ce",
-                             gradient="autograd", batch_size=cfg["batch_size"], noise=noise,
-                             optimizer_options=options, device=ctx.device, progress=ctx.progress and name, **draws)
+                             **AUTOGRAD, batch_size=cfg["batch_size"], noise=noise, optimizer_options=options,
+                             record=original_record(cfg["steps"]), device=ctx.device, progress=ctx.progress and name,
+                             **draws)
         data[name] = {key(K, s): {"loss": rec.loss[:, r], "skills": rec.skills[:, r, :K]}
                       for r, (K, s) in enumerate(settings(cfg))}
     data["steps"] = rec.steps

@@ -19,7 +19,7 @@ from skill_physics.batching import stacked_task_vectors, two_task_frequencies
 from skill_physics.measure import nearest_index
 from skill_physics.paper.figure import FigureScript, claim, main, progress, replayed, within
 from skill_physics.paper.panels import plot_aligned_dimensions, plot_skills
-from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
+from skill_physics.paper.replay.geometry import MIMIC, original_draws, original_orthogonal_rows, original_record
 from skill_physics.paper.replay.streams import generators, loop_starts
 
 OPTIMIZERS = ("signgd", "sgd", "adam")                   # grid rows, top to bottom
@@ -55,8 +55,8 @@ def run_two_tasks(vectors, p1, optimizer, cfg, steps, draws, record_align=False,
     Returns the GeometryRecord."""
     options = {"betas": cfg["adam_betas"]} if optimizer == "adam" else None
     return train_geometry(vectors, two_task_frequencies(p1), steps=steps, lr=cfg["lr"][optimizer],
-                          optimizer=optimizer, optimizer_options=options, batch_size=cfg["batch_size"],
-                          record_align=record_align, progress=progress, **draws)
+                          optimizer=optimizer, optimizer_options=options, batch_size=cfg["batch_size"], **MIMIC,
+                          record=original_record(steps), record_align=record_align, progress=progress, **draws)
 
 
 def original_loop_draws(cfg, seed, sweeps):

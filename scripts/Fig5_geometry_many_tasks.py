@@ -16,7 +16,7 @@ from skill_physics import crossing_times, power_law_frequencies, train_geometry
 from skill_physics.batching import pad_stack, stacked_task_vectors
 from skill_physics.paper.figure import FigureScript, claim, main, replayed, within
 from skill_physics.paper.panels import plot_aligned_dimensions, plot_skills
-from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
+from skill_physics.paper.replay.geometry import MIMIC, original_draws, original_orthogonal_rows, original_record
 from skill_physics.paper.replay.streams import advance, clone, generators, original_power_law
 
 PAPER = {
@@ -60,8 +60,9 @@ def compute(cfg, ctx):
     else:   # vectors drawn run after run from one float64 generator; batches from counter seed 2 for every run
         vectors = stacked_task_vectors("orthogonal", [k for _, k in runs], cfg["n_dim"], seed, n_pad=n_pad)
         p, draws = pad_stack([power_law_frequencies(k, a) for a, k in runs]), {"seeds": seed}
-    rec = train_geometry(vectors, p, steps=cfg["steps"], lr=cfg["lr"], batch_size=cfg["batch_size"],
-                         record_align=True, progress=ctx.progress and "Fig 5 runs", **draws)
+    rec = train_geometry(vectors, p, steps=cfg["steps"], lr=cfg["lr"], batch_size=cfg["batch_size"], **MIMIC,
+                         record=original_record(cfg["steps"]), record_align=True,
+                         progress=ctx.progress and "Fig 5 runs", **draws)
     shape = (len(rec.steps), len(cfg["alphas"]), len(cfg["n_tasks"]), n_pad)
     return {"steps": rec.steps, "skills": rec.skills.reshape(shape), "n_align": rec.n_align.reshape(shape)}
 

@@ -22,7 +22,7 @@ from skill_physics import (
 from skill_physics.fits import mean_squared_difference
 from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
 from skill_physics.paper.panels import plot_skills
-from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
+from skill_physics.paper.replay.geometry import MIMIC, original_draws, original_orthogonal_rows, original_record
 from skill_physics.paper.replay.streams import generators, original_power_law
 
 PAPER = {
@@ -59,8 +59,9 @@ def experiment_tasks(cfg, seed):
 
 def compute(cfg, ctx):
     vectors, p, draws = experiment_tasks(cfg, cfg["seed"] + ctx.seed)
-    rec = train_geometry(vectors, p, steps=cfg["gm_steps"], lr=cfg["lr"], batch_size=cfg["batch_size"],
-                         progress=ctx.progress and "Fig 6 experiment", **draws)
+    rec = train_geometry(vectors, p, steps=cfg["gm_steps"], lr=cfg["lr"], batch_size=cfg["batch_size"], **MIMIC,
+                         record=original_record(cfg["gm_steps"]), progress=ctx.progress and "Fig 6 experiment",
+                         **draws)
     theory = resource_model(p, eta_eff=effective_rate(cfg["lr"], cfg["n_dim"]), n0=np.asarray(cfg["n0"]),
                             steps=cfg["rm_steps"]).skills[1:]                        # (T, 6, K), after each update
     return {"steps": rec.steps, "experiment": rec.skills[:, 0], "theory": theory}

@@ -34,7 +34,15 @@ from skill_physics.batching import pad_stack
 from skill_physics.fits import fit_n0, mean_squared_difference
 from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
 from skill_physics.paper.panels import comparison_grid, plot_skills
-from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows, original_vectors
+from skill_physics.paper.replay.geometry import (
+    AUTOGRAD,
+    MIMIC,
+    original_draws,
+    original_fit_updates,
+    original_orthogonal_rows,
+    original_record,
+    original_vectors,
+)
 from skill_physics.paper.replay.streams import advance, clone, generators, original_power_law
 
 # the default experiment of the top panel (= the Fig 6 experiment)
@@ -129,7 +137,7 @@ def compute_setups(cfg, ctx):
     vectors, freqs, draws = setup_tasks(cfg, cfg["seed"] + ctx.seed, rows)
     setting = {key: np.array([s[key] for s in rows]) for key in cfg["default"]}
     rec = train_geometry(vectors, freqs, steps=cfg["steps"], lr=setting["lr"], optimizer="adam",
-                         optimizer_options={"betas": setting["betas"]}, gradient="mimic",
+                         optimizer_options={"betas": setting["betas"]}, **MIMIC, record=original_record(cfg["steps"]),
                          batch_size=setting["batch_size"], noise=setting["noise"], device=ctx.device,
                          progress="Fig 7 top: Geometry model" if ctx.progress else False, **draws)
     theory = resource_model(freqs, eta_eff=effective_rate(setting["lr"], setting["n_dim"]),
@@ -176,11 +184,13 @@ def compute_n0_sweeps(cfg, ctx):
     N = cfg["sweep_n_dim"]
     vectors, p, draws = sweep_tasks(cfg, cfg["sweep_seed"] + ctx.seed, runs)
     rec = train_geometry(vectors, p, steps=cfg["sweep_steps"], lr=runs["lr"], optimizer="signgd", loss="mse",
-                         gradient="autograd", batch_size=runs["batch_size"], noise=runs["noise"],
+                         **AUTOGRAD, record=original_record(cfg["sweep_steps"]), batch_size=runs["batch_size"],
+                         noise=runs["noise"],
                          device=ctx.device, progress="Fig 7 bottom: Geometry model" if ctx.progress else False,
                          **draws)
     grid = 10.0 ** np.linspace(*cfg["n0_grid"][:2], int(cfg["n0_grid"][2]))
-    best, errors = fit_n0(rec.skills, p, effective_rate(runs["lr"], N), grid)
+    best, errors = fit_n0(rec.skills, p, effective_rate(runs["lr"], N), grid,
+                          updates=original_fit_updates(len(rec.steps)))
     return {name: {"values": np.asarray(cfg["sweep_values"][name], float), "best_n0": best[runs["sweep"] == name],
                    "errors": errors[runs["sweep"] == name]} for name in SWEEPS} | {"n0_grid": grid}
 

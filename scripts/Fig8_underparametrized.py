@@ -17,7 +17,7 @@ from skill_physics.batching import pad_stack
 from skill_physics.fits import mean_squared_difference
 from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
 from skill_physics.paper.panels import comparison_grid, plot_skills
-from skill_physics.paper.replay.geometry import original_draws, original_start
+from skill_physics.paper.replay.geometry import AUTOGRAD, original_draws, original_record, original_start
 from skill_physics.paper.replay.streams import original_power_law
 
 # one experiment per loss; the two differ in seed, lr, batch, eta_eff factor and N0 as in the original
@@ -78,7 +78,8 @@ def compute_loss(cfg, ctx, loss):
     sizes = cfg["n_tasks"]
     vectors, gram, freqs, draws = tasks(cfg, exp, seed)
     rec = train_geometry(pad_stack(vectors).astype(np.float32), freqs, steps=cfg["steps"], lr=exp["lr"],
-                         optimizer="signgd", loss=loss, gradient="autograd", batch_size=exp["batch_size"],
+                         optimizer="signgd", loss=loss, **AUTOGRAD, batch_size=exp["batch_size"],
+                         record=original_record(cfg["steps"]),
                          device=ctx.device, progress=f"Fig 8 {loss}: Geometry model" if ctx.progress else False,
                          **draws)
     theory = resource_model(freqs, eta_eff=effective_rate(exp["lr"], cfg["n_dim"], exp["rate_factor"]),

@@ -1,9 +1,8 @@
-"""Fitting the Resource model to learning curves (arXiv:2501.12391, Figs. 6 and 7 bottom).
+"""Fitting the Resource model to learning curves (arXiv:2501.12391, Figs 6 and 7 bottom).
 
-``n0_fit_errors`` and ``fit_n0`` are Fig 7 bottom's fit: Geometry-model runs against the discrete Resource model,
-index by index (the GM records before each update, the RM after; the paper's code keeps that alignment, so do we).
-``fit_skills`` asks any run's per-skill curves how serially the skills learn: learning times, Domino statistics,
-and the best N0 and eta_eff of the Resource model's continuous limit (``resource_curves``) beside its two limits.
+``fit_n0`` is Fig 7 bottom's fit of N0 to Geometry-model runs with eta_eff fixed; ``fit_skills`` asks any run's
+per-skill curves how serially they learn: learning times, Domino statistics, and the best N0 and eta_eff of the
+Resource model's continuous limit beside its Domino (N0 = 0) and parallel (N0 -> inf) limits.
 """
 from dataclasses import dataclass
 
@@ -15,8 +14,7 @@ from .resource import START, resource_model
 from .tasks import power_law_frequencies
 from .util import check_choice
 
-# the fit grid of the paper's code: 601 values of N0, 0.01 decade apart, from 1e-4 to 100
-N0_GRID = 10.0 ** np.linspace(-4, 2, 601)
+N0_GRID = 10.0 ** np.linspace(-4, 2, 601)           # Fig 7 bottom's grid: 0.01 decade apart, 1e-4 to 100
 
 
 def mean_squared_difference(experiment, theory, axis=None):
@@ -25,53 +23,36 @@ def mean_squared_difference(experiment, theory, axis=None):
     return np.mean(diff * diff, axis=axis)
 
 
-def n0_fit_errors(experiment, frequencies, eta_eff, n0_grid=N0_GRID):
-    """Squared error of Resource-model theory against experiments, for every N0 of a grid.
-
-    The theory (MSE form, C = I, clipping) runs once per distinct eta_eff with all N0 values at once.
+def n0_fit_errors(experiment, frequencies, eta_eff, n0_grid=N0_GRID, updates=None):
+    """Mean squared skill difference (R, G) of R runs and the discrete Resource model, for every N0 of a grid.
 
     Parameters
     ----------
-    experiment : array (T, R, K)
-        Skills of R experiments over T record indices.
-    frequencies : array (K,)
-        Task frequencies p shared by the experiments.
-    eta_eff : float or array (R,)
-        Resource-model step matched to each experiment.
+    experiment, frequencies, eta_eff : arrays (T, R, K), (K,) and scalar or (R,)
+        Skills of R runs at T records, their shared task frequencies, and the model's step matched to each run.
     n0_grid : array (G,)
-        Candidate values of N0.
-
-    Returns
-    -------
-    ndarray (R, G): mean over T steps and K tasks of (s_experiment - s_theory)^2.
+    updates : array of int (T,), optional
+        Updates before each record, where the model is compared (default 0 .. T - 1).
     """
     experiment = np.asarray(experiment, float)
     T, R, _ = experiment.shape
+    updates = np.arange(T) if updates is None else np.asarray(updates, dtype=np.int64)
     n0_grid = np.asarray(n0_grid, float)
     eta = np.broadcast_to(np.asarray(eta_eff, float), (R,))
     errors = np.empty((R, n0_grid.size))
     for value in np.unique(eta):   # runs that share eta_eff share the theory curves
-        theory = resource_model(frequencies, eta_eff=value, n0=n0_grid, steps=T).skills[1:]   # (T, G, K)
+        theory = resource_model(frequencies, eta_eff=value, n0=n0_grid,
+                                steps=max(int(updates.max()), 1)).skills[updates]   # (T, G, K)
         for r in np.flatnonzero(eta == value):
             errors[r] = mean_squared_difference(experiment[:, r, None, :], theory, axis=(0, 2))
     return errors
 
 
-def fit_n0(experiment, frequencies, eta_eff, n0_grid=N0_GRID):
-    """Best-fitting N0 of each experiment: the grid value with the smallest ``n0_fit_errors``.
-
-    Returns
-    -------
-    best : ndarray (R,)
-        The fitted N0 per experiment.
-    errors : ndarray (R, G)
-        The whole error curve.
-    """
-    errors = n0_fit_errors(experiment, frequencies, eta_eff, n0_grid)
+def fit_n0(experiment, frequencies, eta_eff, n0_grid=N0_GRID, updates=None):
+    """The grid's best N0 (R,) of each run and the whole error curve (R, G) of ``n0_fit_errors``."""
+    errors = n0_fit_errors(experiment, frequencies, eta_eff, n0_grid, updates)
     return np.asarray(n0_grid, float)[np.argmin(errors, axis=1)], errors
 
-
-# ---- the paper's question asked of any run: how serially do the skills learn? --------------------------------------
 
 LOSS_RULES = ("exp", "sqrt", "linear")
 FORMS = ("mse", "ce")
@@ -84,12 +65,8 @@ def skill_level(fraction, loss):
 
 
 def skills_from_losses(losses, rule="exp"):
-    """Skills (..., T, K) from per-skill losses (..., T, K), L0 being each skill's loss at the first record.
-
-    'exp': s = exp(-L), a CE loss (the probability of the right answer: the CE form's sigmoid(z), 1/2 at L = ln 2);
-    'sqrt': s = 1 - sqrt(L / L0), an MSE loss l^2 (the MSE form's 1 - l); 'linear': s = 1 - L / L0, a loss linear
-    in the residual. 'sqrt' and 'linear' are clipped to [0, 1].
-    """
+    """Skills (..., T, K) from per-skill losses (..., T, K), L0 being each skill's first loss: 'exp' s = exp(-L) (CE),
+    'sqrt' s = 1 - sqrt(L / L0) (MSE), 'linear' s = 1 - L / L0; the last two clipped to [0, 1]."""
     check_choice("rule", rule, LOSS_RULES)
     losses = np.asarray(losses, float)
     if rule == "exp":
@@ -99,10 +76,8 @@ def skills_from_losses(losses, rule="exp"):
 
 
 def _terms(theta, p, loss):
-    """Skills s, ds/dtheta, clock terms g and dg/dtheta (..., K) of the continuous Resource model at theta (...).
-
-    MSE: l_k = exp(-p_k theta), g_k = 1 - l_k. CE: z_k + exp(z_k) = 1 + p_k theta, g_k = z_k (w = e^z is Wright's
-    omega function of 1 + p_k theta)."""
+    """s, ds/dtheta, g and dg/dtheta (..., K) at theta (...): MSE l = exp(-p theta), g = 1 - l; CE z + e^z = 1 + p
+    theta (e^z: Wright's omega), g = z."""
     x = np.multiply.outer(theta, p)
     if loss == "mse":
         s = -np.expm1(-x)
@@ -122,9 +97,7 @@ def _table(p, loss, per_decade=60):
 
 
 def _solve(tau, a, b, p, loss, table):
-    """The model at resource times tau (rows, T) of clocks a theta + b sum_k g_k(theta) = tau (a, b: (rows,)).
-
-    Returns skills (rows, T, K) and d skills / d ln(tau) along the clock."""
+    """Skills (rows, T, K) and their d/d ln(tau) at times tau (rows, T) of clocks a theta + b sum_k g_k = tau."""
     theta_grid, _, G = table
     theta = np.stack([np.interp(t, ai * theta_grid + bi * G, theta_grid) for t, ai, bi in zip(tau, a, b)])
     a, b = a[:, None], b[:, None]
@@ -137,14 +110,11 @@ def _solve(tau, a, b, p, loss, table):
 
 
 def resource_curves(frequencies, n0, times, loss="mse"):
-    """Skills (S, G, K) of the Resource model's continuous-time limit at resource times ``times`` (S,), for each N0 of
-    ``n0`` (G,).
+    """Skills (S, G, K) of the Resource model's small-eta_eff limit at times tau = eta_eff * updates (S,), per N0 (G,).
 
-    The limit of small eta_eff, with tau = eta_eff * updates: dl_k/dtau = -c_k / (sum_j c_j + N0) (MSE; CE:
-    dz_k/dtau = +c_k / (...)). Its solution: with theta the resource a skill of frequency 1 has received, l_k =
-    exp(-p_k theta) (CE: z_k + exp(z_k) = 1 + p_k theta), and tau = N0 theta + sum_k g_k, g_k = 1 - l_k (CE: z_k):
-    the resource spent is the wasted N0 theta plus what the skills gained. N0 = 0 is the Domino limit; N0 = inf the
-    parallel limit dl_k/dtau = -p_k l_k, where tau is eta_eff / N0 times the updates.
+    dl_k/dtau = -c_k / (sum_j c_j + N0) is solved by l_k = exp(-p_k theta) with tau = N0 theta + sum_k (1 - l_k):
+    the resource spent is the wasted N0 theta plus what the skills gained (CE: z_k + e^z_k = 1 + p_k theta, tau =
+    N0 theta + sum_k z_k). N0 = inf is the parallel limit, where tau is eta_eff / N0 times the updates.
     """
     check_choice("loss", loss, FORMS)
     p, n0 = np.asarray(frequencies, float), np.atleast_1d(np.asarray(n0, float))
@@ -165,8 +135,7 @@ def _fit_points(n):
 
 
 def _scan(y, u, w, table, a, b):
-    """ln eta_eff (rows,) minimising the tabulated model's error: 0.1 decades from where the first skill has barely
-    started by the last step to where every skill has finished by the first, then 0.01 decades around the best."""
+    """ln eta_eff (rows,) of least tabulated error: a 0.1-decade scan, then 0.01 decades around its best."""
     theta, S, G = table
     F = (y ** 2).sum(-1)[:, None] - 2 * y @ S.T + (S ** 2).sum(-1)          # (T, M): squared error at each theta
     start = np.argmax(S.max(-1) - S[0].max() >= 0.005)       # the first skill has barely started
@@ -187,9 +156,8 @@ def _scan(y, u, w, table, a, b):
 
 
 def _fit_run(y, u, w, p, loss, table, a, b):
-    """Best ln eta_eff (rows,) and weighted mean squared error (rows,) of each clock (a, b) against one run's skills
-    y (T, K) at updates u (T,): the tabulated scan, then Gauss-Newton steps with the exact model (halved back towards
-    the best point where they do not lower the error)."""
+    """Best ln eta_eff and weighted mean squared error (rows,) of each clock (a, b) for skills y (T, K) at updates
+    u (T,): the tabulated scan, then Gauss-Newton steps, halved back where they do not lower the error."""
     ln_eta, norm = _scan(y, u, w, table, a, b), w.sum() * y.shape[-1]
     best, lowest = ln_eta.copy(), np.full(len(a), np.inf)
     for _ in range(4):
@@ -205,40 +173,31 @@ def _fit_run(y, u, w, p, loss, table, a, b):
 
 @dataclass
 class SkillFit:
-    """What ``fit_skills`` measured of R runs of K skills, every skill in order of decreasing frequency.
+    """What ``fit_skills`` measured of R runs of K skills, in order of decreasing frequency: errors are the Resource
+    model's mean squared skill errors at their best eta_eff; the Domino limit is N0 = 0, the parallel N0 -> inf."""
 
-    onset, completion, duration (R, K): first step at or above the onset and completion levels, and their gap.
-    after_previous (R, K - 1): share of skill k's gain that comes after skill k - 1 completed (1: strictly serial).
-    delay_ratio (R, K - 1): completion_k / completion_{k-1}, beside frequency_ratio (K - 1,) = p_{k-1} / p_k.
-    n0_grid (G,), errors (R, G), eta_eff (R, G): the Resource model's mean squared skill error at each N0, with its
-    best eta_eff (resource per step). n0, eta, error (R,): the best fit; domino_* and parallel_*: the limits N0 = 0
-    and N0 -> inf (parallel_eta is eta_eff / N0). competition (R,): sum_k c_k / (sum_k c_k + N0) at the start (1: the
-    Domino limit, 0: parallel); n0_range, competition_range (R, 2): over the N0 whose error is within ``factor`` of
-    the best.
-    """
-
-    steps: np.ndarray
-    order: np.ndarray           # (K,): the input column of each skill
-    frequencies: np.ndarray     # (K,), summing to 1
-    onset: np.ndarray
-    completion: np.ndarray
-    duration: np.ndarray
-    after_previous: np.ndarray
-    delay_ratio: np.ndarray
-    frequency_ratio: np.ndarray
-    n0_grid: np.ndarray
-    errors: np.ndarray
-    eta_eff: np.ndarray
-    n0: np.ndarray
-    eta: np.ndarray
-    error: np.ndarray
-    domino_error: np.ndarray
-    domino_eta: np.ndarray
-    parallel_error: np.ndarray
-    parallel_eta: np.ndarray
-    competition: np.ndarray
-    n0_range: np.ndarray
-    competition_range: np.ndarray
+    steps: np.ndarray               # (T,) the records' steps
+    order: np.ndarray               # (K,) the input column of each skill
+    frequencies: np.ndarray         # (K,) summing to 1
+    onset: np.ndarray               # (R, K) first step at or above the onset level
+    completion: np.ndarray          # (R, K) first step at or above the completion level
+    duration: np.ndarray            # (R, K) completion - onset
+    after_previous: np.ndarray      # (R, K - 1) share of skill k's gain after skill k - 1 completed (1: serial)
+    delay_ratio: np.ndarray         # (R, K - 1) completion_k / completion_{k-1}
+    frequency_ratio: np.ndarray     # (K - 1,) p_{k-1} / p_k
+    n0_grid: np.ndarray             # (G,)
+    errors: np.ndarray              # (R, G) error at each N0
+    eta_eff: np.ndarray             # (R, G) best eta_eff at each N0
+    n0: np.ndarray                  # (R,) best N0 ...
+    eta: np.ndarray                 # (R,) ... its eta_eff ...
+    error: np.ndarray               # (R,) ... and its error
+    domino_error: np.ndarray        # (R,)
+    domino_eta: np.ndarray          # (R,)
+    parallel_error: np.ndarray      # (R,)
+    parallel_eta: np.ndarray        # (R,) eta_eff / N0 of the parallel limit
+    competition: np.ndarray         # (R,) sum_k c_k / (sum_k c_k + N0) at the start: 1 Domino, 0 parallel
+    n0_range: np.ndarray            # (R, 2) the N0 whose error is within ``factor`` of the best
+    competition_range: np.ndarray   # (R, 2) their competition
     factor: float
     loss: str
 
@@ -293,37 +252,34 @@ def _checked(skills, steps, frequencies, alpha, loss):
 
 def fit_skills(skills, steps, *, frequencies=None, alpha=None, loss="mse", n0_grid=N0_GRID[::10], eta_eff=None,
                onset=0.1, completion=0.9, factor=1.25):
-    """Ask the paper's question of measured curves: how serially do the skills learn (arXiv 2501.12391)?
+    """Ask the paper's question of measured curves: how serially do the skills learn?
 
     Parameters
     ----------
-    skills : array (T, K) or (R, T, K)
-        Skills in [0, 1] of K skills at ``steps`` (``skills_from_losses`` turns losses into skills).
-    steps : array (T,)
-        Increasing, counting updates from the start of training (the model starts at step 0).
+    skills, steps : arrays (T, K) or (R, T, K), and (T,)
+        Skills in [0, 1] (see ``skills_from_losses``) at increasing steps, counting updates from the start.
     frequencies : array (K,), optional
-        How often each skill is needed (normalised to sum 1); or ``alpha``: p_k ∝ k^-alpha, columns in order of
-        decreasing frequency.
+        How often each skill is needed; or ``alpha``: p_k ∝ k^-alpha, columns by decreasing frequency.
     loss : {'mse', 'ce'}
         The Resource model's form (its skill starts at 0, CE at 1/2).
     n0_grid : array (G,)
         Candidate N0 (default: 0.1 decades from 1e-4 to 100).
     eta_eff : float or array (R,), optional
-        Fix the resource per step, one discrete model update per record, as Fig 7 bottom (``n0_fit_errors``, MSE
-        only); default: fit it in the model's continuous limit, where it is the time scale. The limits are always
-        fitted.
-    onset, completion : float
-        Learning-time levels, as shares of the way from the form's starting skill to 1.
-    factor : float
-        The N0 whose error is within ``factor`` of the best make ``n0_range`` and ``competition_range``.
+        Fix the resource per update and fit the discrete model (MSE, Fig 7 bottom; integer steps); default: fit
+        it as the time scale of the continuous limit.
+    onset, completion, factor : float
+        Learning-time levels as shares of the way from the starting skill to 1; the N0 within ``factor`` of the
+        best error make the ranges.
 
     Returns
     -------
-    SkillFit, arrays (R, ...) even for one run, every skill in order of decreasing frequency.
+    SkillFit, arrays (R, ...) even for one run.
     """
     skills, steps, p = _checked(skills, steps, frequencies, alpha, loss)
     if eta_eff is not None and loss != "mse":   # before any fitting: the discrete fit exists for MSE only
         raise ValueError("eta_eff is fixed for the MSE form only (Fig 7 bottom)")
+    if eta_eff is not None and np.any(steps != np.round(steps)):
+        raise ValueError("eta_eff is fixed for steps that count updates (integers) only")
     order = np.argsort(-p, kind="stable")
     p, skills, n0_grid = p[order] / p.sum(), skills[..., order], np.asarray(n0_grid, float)
     starts, ends = learning_times(skills, steps, skill_level(onset, loss), skill_level(completion, loss))
@@ -337,14 +293,17 @@ def fit_skills(skills, steps, *, frequencies=None, alpha=None, loss="mse", n0_gr
     if fixed:
         fixed_eta = np.broadcast_to(np.asarray(eta_eff, float).reshape(-1, 1), (len(skills), G))
         eta = np.column_stack([fixed_eta, eta])
-        err = np.column_stack([n0_fit_errors(np.moveaxis(skills, 0, 1), p, eta_eff, n0_grid), err])
+        err = np.column_stack([n0_fit_errors(np.moveaxis(skills, 0, 1), p, eta_eff, n0_grid, steps), err])
     rows, g = np.arange(len(skills)), err[:, :G].argmin(-1)
     near = err[:, :G] <= factor * err[rows, g][:, None]
     n0_range = np.stack([np.where(near, n0_grid, np.inf).min(-1), np.where(near, n0_grid, -np.inf).max(-1)], -1)
     c0 = 1 - START[loss]                                  # sum_k p_k l_k at the start: 1 (MSE), 1/2 (CE)
-    return SkillFit(steps, order, p, starts, ends, ends - starts, after, delay, p[:-1] / p[1:], n0_grid, err[:, :G],
-                    eta[:, :G], n0_grid[g], eta[rows, g], err[rows, g], err[:, G], eta[:, G], err[:, G + 1],
-                    eta[:, G + 1], c0 / (c0 + n0_grid[g]), n0_range, c0 / (c0 + n0_range[:, ::-1]), factor, loss)
+    return SkillFit(steps=steps, order=order, frequencies=p, onset=starts, completion=ends, duration=ends - starts,
+                    after_previous=after, delay_ratio=delay, frequency_ratio=p[:-1] / p[1:], n0_grid=n0_grid,
+                    errors=err[:, :G], eta_eff=eta[:, :G], n0=n0_grid[g], eta=eta[rows, g], error=err[rows, g],
+                    domino_error=err[:, G], domino_eta=eta[:, G], parallel_error=err[:, G + 1],
+                    parallel_eta=eta[:, G + 1], competition=c0 / (c0 + n0_grid[g]), n0_range=n0_range,
+                    competition_range=c0 / (c0 + n0_range[:, ::-1]), factor=factor, loss=loss)
 
 
 def fitted_curves(fit, run=0):

@@ -51,6 +51,6 @@ def test_the_checks_let_meaningful_input_through():
     assert resource(overlap=np.eye(3)).skills.shape == (4, 3)
     still = resource(frequencies=[1.0, 0.0, 2.0], eta_eff=0.0).skills    # need not sum to 1; eta 0 stays put
     assert still.shape == (4, 3) and np.all(still == 0)
-    assert geometry(batch_size=np.array([4, 8]), frequencies=np.stack([P, P])).loss.shape == (3, 2)
-    assert geometry(batch_size=4.0).loss.shape == (3, 1)
+    assert geometry(batch_size=np.array([4, 8]), frequencies=np.stack([P, P])).loss.shape == (4, 2)   # t = 0 .. 3
+    assert geometry(batch_size=4.0, gradient="batch").loss.shape == (4, 1)
     np.testing.assert_allclose(power_law_frequencies(np.int64(2), 0), [0.5, 0.5])

@@ -207,7 +207,7 @@ def test_fig7_bottoms_geometry_runs():
     from skill_physics import effective_rate, task_vectors, train_geometry
     p, noise = power_law_frequencies(10, 2.0), np.array([1e-3, 1e-2, 0.1])
     vectors = task_vectors("random_unit", 10, 1000, generator=torch.Generator().manual_seed(2))
-    rec = train_geometry(vectors, p, steps=1000, lr=1e-3, optimizer="signgd", loss="mse", gradient="autograd",
+    rec = train_geometry(vectors, p, steps=1000, lr=1e-3, optimizer="signgd", loss="mse", gradient="batch",
                          batch_size=128, noise=noise, seeds=2)
     skills, eta = np.asarray(rec.skills, float), effective_rate(1e-3, 1000)
     figure_n0, figure_errors = fit_n0(skills, p, eta, N0_GRID)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from skill_physics import power_law_frequencies, task_vectors, train_geometry
-from skill_physics.geometry import gradient_weights, population_loss
+from skill_physics.geometry import gradient_weights, population_loss, residuals
 from skill_physics.paper.replay import streams as replay
 from skill_physics.paper.replay.geometry import OriginalGeometryDraws, original_vectors
 from skill_physics.rng import CounterRNG
@@ -16,9 +16,9 @@ K, N = 3, 6
 
 
 def small(**kwargs):
-    """A few steps of a small run; keyword arguments override the defaults."""
+    """A few steps of a small run with sampled batches; keyword arguments override these settings."""
     args = dict(vectors=task_vectors("random_unit", K, N, seed=0), frequencies=power_law_frequencies(K, 1.0),
-                steps=5, lr=1e-2) | kwargs
+                steps=5, lr=1e-2, gradient="batch") | kwargs
     return train_geometry(args.pop("vectors"), args.pop("frequencies"), **args)
 
 
@@ -27,14 +27,14 @@ def small(**kwargs):
 def test_per_run_vectors_alone_set_the_number_of_runs():
     V = torch.stack([task_vectors("random_unit", K, N, seed=s) for s in range(4)])
     rec = small(vectors=V)
-    assert rec.skills.shape == (5, 4, K) and rec.x.shape == (4, N)
+    assert rec.skills.shape == (6, 4, K) and rec.x.shape == (4, N)
     assert not np.allclose(rec.skills[:, 0], rec.skills[:, 1])       # each run its own vectors
 
 
 def test_per_run_frequencies_alone_set_the_number_of_runs():
     p = np.stack([power_law_frequencies(K, a) for a in (0.5, 1.0, 2.0)])
-    rec = small(frequencies=p, gradient="full_expectation", optimizer="sgd")
-    assert rec.skills.shape == (5, 3, K)
+    rec = small(frequencies=p, gradient="expected", optimizer="sgd")
+    assert rec.skills.shape == (6, 3, K)
     assert not np.allclose(rec.skills[:, 0], rec.skills[:, 2])
 
 
@@ -59,16 +59,17 @@ def test_runs_that_disagree_on_their_number_raise():
     (dict(record=[0, 6]), r"^record indices must lie in \[0, steps=5\]$"),
     (dict(vectors=torch.zeros(1, 2, K, N)), r"^vectors must be \(K, N\) or \(R, K, N\).*got \(1, 2, 3, 6\) and \(3,\)"),
     (dict(frequencies=[0.5, 0.5]), r"^vectors must be .*got \(3, 6\) and \(2,\)$"),
-    (dict(loss="ce"), r"^gradient='mimic' is defined for loss='mse' only"),
+    (dict(gradient="mimic"), r"^gradient='mimic' is not allowed"),
+    (dict(gradient_scale=-1.0), r"^gradient_scale must be positive"),
 ])
 def test_bad_arguments_say_what_is_wrong(kwargs, match):
     with pytest.raises(ValueError, match=match):
         small(**kwargs)
 
 
-def test_defaults_record_every_step_before_its_update_with_seed_zero_and_no_alignment():
+def test_defaults_record_every_state_from_0_to_steps_updates_with_seed_zero_and_no_alignment():
     rec = small()
-    np.testing.assert_array_equal(rec.steps, np.arange(5))
+    np.testing.assert_array_equal(rec.steps, np.arange(6))
     assert rec.n_align is None
     np.testing.assert_array_equal(rec.skills, small(seeds=0).skills)
     assert not np.array_equal(rec.skills, small(seeds=1).skills)
@@ -82,7 +83,7 @@ def test_record_returns_the_sorted_unique_steps_it_was_given():
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("gradient", ["mimic", "full_expectation"])
+@pytest.mark.parametrize("gradient", ["batch", "expected"])
 def test_records_have_the_promised_dtypes(dtype, gradient):
     rec = small(dtype=dtype, gradient=gradient, record_align=True, noise=0.1)
     numpy_dtype = np.float32 if dtype == torch.float32 else np.float64
@@ -103,9 +104,9 @@ def test_float64_noise_is_the_counter_normals_drawn_in_float64():
 def test_aligned_dimensions_count_only_coordinates_that_move_a_skill_up():
     # one-hot tasks and the full expectation: -g = p_k (1 - s_k) e_k, so task k has one aligned coordinate while
     # p_k > 0 and none where p_k = 0 (a zero gradient aligns nothing; its zero coordinates align nothing either)
-    rec = small(vectors=torch.eye(K, N), frequencies=[0.5, 0.5, 0.0], gradient="full_expectation", optimizer="sgd",
+    rec = small(vectors=torch.eye(K, N), frequencies=[0.5, 0.5, 0.0], gradient="expected", optimizer="sgd",
                 record_align=True, lr=0.1)
-    np.testing.assert_array_equal(rec.n_align[:, 0], np.tile([1, 1, 0], (5, 1)))
+    np.testing.assert_array_equal(rec.n_align[:, 0], np.tile([1, 1, 0], (6, 1)))
 
 
 def test_no_progress_bar_by_default_and_a_labelled_one_with_its_total_on_request(capfd):
@@ -113,7 +114,7 @@ def test_no_progress_bar_by_default_and_a_labelled_one_with_its_total_on_request
     assert capfd.readouterr().err == ""
     small(steps=7, progress="relaxation")
     err = capfd.readouterr().err
-    assert "relaxation" in err and "/6" in err          # 6 updates: the state after the last one is only recorded
+    assert "relaxation" in err and "/7" in err          # steps=7: 7 updates
     small(steps=7, progress=True)
     assert "geometry" in capfd.readouterr().err
 
@@ -123,10 +124,11 @@ def test_no_progress_bar_by_default_and_a_labelled_one_with_its_total_on_request
 def test_ce_weights_use_the_float64_residual_unless_asked_for_the_originals():
     z = torch.tensor([[20.0]])          # float32 sigmoid(20) rounds to 1: the original's residual 1 - sigmoid is 0
     p, counts = torch.tensor([[1.0]]), torch.tensor([[4.0]])
-    assert gradient_weights(z, p, counts, 4.0, "ce", "autograd", stable=False).item() == 0.0
-    w = gradient_weights(z, p, counts, 4.0, "ce", "autograd").item()
+    rounded, exact = residuals(z, "ce", rounded_sigmoid=True), residuals(z, "ce")
+    assert gradient_weights(rounded, p, counts, 4.0, "ce", "batch").item() == 0.0
+    w = gradient_weights(exact, p, counts, 4.0, "ce", "batch").item()
     assert w == pytest.approx(-np.exp(-20.0), rel=1e-5)
-    assert population_loss(z, p.double(), "ce", stable=False).item() == 0.0
+    assert population_loss(z, p.double(), "ce", rounded_sigmoid=True).item() == 0.0
     assert population_loss(z, p.double(), "ce").item() == pytest.approx(np.exp(-20.0), rel=1e-6)
 
 
@@ -136,10 +138,11 @@ def test_original_ce_run_stops_where_float32_sigmoid_reaches_one():
     # while the float64 forms (sigmoid(-z), softplus) keep a small gradient and a falling loss
     steps = 40
     v, p = torch.eye(1, 2), [1.0]
-    args = dict(steps=steps, lr=1.0, optimizer="signgd", loss="ce", gradient="autograd", batch_size=4,
+    args = dict(steps=steps, lr=1.0, optimizer="signgd", loss="ce", gradient="batch", batch_size=4,
                 record=np.arange(steps + 1))
     counter = train_geometry(v, p, **args)
-    original = train_geometry(v, p, stable=False, draws=OriginalGeometryDraws([replay.generators(0)], 4), **args)
+    original = train_geometry(v, p, rounded_sigmoid=True, draws=OriginalGeometryDraws([replay.generators(0)], 4),
+                              **args)
     top = original.x[0, 0]
     assert torch.sigmoid(torch.tensor(top)).item() == 1.0 and 10 < top < 20
     stopped = original.loss[:, 0] == 0

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from skill_physics import power_law_frequencies, task_vectors, train_geometry
-from skill_physics.geometry import gradient_weights, population_loss, skills_from_logits
+from skill_physics.geometry import gradient_weights, population_loss, residuals, skills_from_logits
 
 N_NOISE = 20_000          # coordinates: the sample sd of sigma xi is sigma (1 +- 1 / sqrt(2 N)) = sigma (1 +- 0.5 %)
 
@@ -14,7 +14,7 @@ def one_sgd_step(noise, n_dim=N_NOISE, lr=0.01, seed=7):
     """Parameters after one SGD step from x = 0 of runs that share a seed (so the same batch), shape (R, N)."""
     V = task_vectors("random_unit", 4, n_dim, seed=1)
     return train_geometry(V, power_law_frequencies(4, 1.0), steps=1, lr=lr, optimizer="sgd", noise=noise,
-                          seeds=seed, batch_size=16, record=[1], dtype=torch.float64).x   # x at the last record
+                          gradient="batch", seeds=seed, batch_size=16, record=[1], dtype=torch.float64).x
 
 
 @pytest.mark.parametrize("sigma", [0.3, 2.0])
@@ -52,16 +52,16 @@ def test_skills_and_ce_weights_away_from_zero():
     np.testing.assert_array_equal(skills_from_logits(z, "mse").numpy(), z.numpy())
     counts = torch.tensor([[3.0, 1.0]], dtype=torch.float64)
     p = torch.tensor([[0.75, 0.25]], dtype=torch.float64)
-    w = gradient_weights(z, p, counts, 4.0, "ce", "autograd").numpy()
+    w = gradient_weights(residuals(z, "ce"), p, counts, 4.0, "ce", "batch").numpy()
     np.testing.assert_allclose(w, -(counts.numpy() / 4) * (1 - sig))
-    w = gradient_weights(z, p, None, 4.0, "ce", "full_expectation").numpy()
+    w = gradient_weights(residuals(z, "ce"), p, None, 4.0, "ce", "expected").numpy()
     np.testing.assert_allclose(w, -p.numpy() * (1 - sig))
 
 
 @pytest.mark.parametrize("loss", ["mse", "ce"])
-def test_full_expectation_descends_the_loss_that_is_recorded(loss):
+def test_the_expected_gradient_descends_the_loss_that_is_recorded(loss):
     z = torch.tensor([[-1.5, 0.3, 2.0]], dtype=torch.float64, requires_grad=True)
     p = torch.tensor([[0.6, 0.3, 0.1]], dtype=torch.float64)
     (dloss,) = torch.autograd.grad(population_loss(z, p, loss).sum(), z)
-    w = gradient_weights(z.detach(), p, None, 1.0, loss, "full_expectation")
+    w = gradient_weights(residuals(z.detach(), loss), p, None, 1.0, loss, "expected")
     np.testing.assert_allclose(w.numpy(), dloss.numpy(), rtol=1e-12)

@@ -13,8 +13,10 @@ import torch
 from skill_physics.geometry import train_geometry
 from skill_physics.paper.replay import streams as replay
 from skill_physics.paper.replay.geometry import (
+    MIMIC,
     OriginalGeometryDraws,
     original_orthogonal_rows,
+    original_record,
     original_start,
     original_vectors,
 )
@@ -98,9 +100,9 @@ def engine_runs(seed, task_numbers, n_dim, alpha, batch_size, noises, lr, optimi
     options = {"adam": {"betas": (0.9, 0.95)}, "lion": {"betas": (0.9, 0.99)}, "signgd": {},
                "ademamix": {"betas": (0.9, 0.999, 0.9999), "alpha": 2.0}}[optimizer]
     streams = OriginalGeometryDraws(pairs, batch_size, noise_size=n_dim if noise_draws else 0)
-    return train_geometry(vectors, freqs, steps=steps, lr=lr, optimizer=optimizer, loss=loss, gradient="autograd",
+    return train_geometry(vectors, freqs, steps=steps, lr=lr, optimizer=optimizer, loss=loss, gradient="batch",
                           batch_size=batch_size, noise=np.asarray(noises, dtype=float), optimizer_options=options,
-                          draws=streams, stable=False)
+                          record=original_record(steps), draws=streams, rounded_sigmoid=True)
 
 
 FIG15 = dict(seed=7, n_dim=10, alpha=2, batch_size=128, lr=0.01, vector_kind="random_scaled")
@@ -220,8 +222,8 @@ def test_engine_replays_the_original_fig4_grid_loop():
     starts = replay.loop_starts(replay.generators(2), 3, steps, 128)
     vectors = original_orthogonal_rows(replay.generators(2)[0], 2, 100)
     for pair, (name, lr) in zip(starts, lrs.items()):
-        rec = train_geometry(vectors, [0.9, 0.1], steps=steps, lr=lr, optimizer=name,
-                            stable=False, draws=OriginalGeometryDraws([pair], 128))
+        rec = train_geometry(vectors, [0.9, 0.1], steps=steps, lr=lr, optimizer=name, **MIMIC,
+                             record=original_record(steps), draws=OriginalGeometryDraws([pair], 128))
         # SignGD: a flipped sign would move a skill by ~lr sqrt(N) = 3e-3 per step
         np.testing.assert_allclose(rec.skills[:, 0], expected[name], rtol=1e-5, atol=1e-5)
 
@@ -232,8 +234,8 @@ def test_skills_do_not_depend_on_the_signs_lapack_gives_singular_vectors():
     vectors = original_orthogonal_rows(replay.generators(2)[0], 2, 100)
     flips = torch.where(torch.rand(100, generator=torch.Generator().manual_seed(0)) < 0.5, -1.0, 1.0)
     for name in ("adam", "sgd", "signgd"):
-        runs = [train_geometry(v, [0.9, 0.1], steps=200, lr=3e-3, optimizer=name,
-                              stable=False, draws=OriginalGeometryDraws([replay.generators(2)], 128))
+        runs = [train_geometry(v, [0.9, 0.1], steps=200, lr=3e-3, optimizer=name, **MIMIC,
+                               draws=OriginalGeometryDraws([replay.generators(2)], 128))
                 for v in (vectors, vectors * flips)]
         assert np.array_equal(runs[0].skills, runs[1].skills)
 
@@ -271,8 +273,8 @@ def test_a_later_run_of_a_seeded_loop_replays_the_original_fig5_loop():
     original_orthogonal_rows(pair[0], K, N)     # run 1's matrix
     replay.advance(pair, steps, 128, N)         # run 1's batches and zero-scaled noise
     vectors = original_orthogonal_rows(pair[0], K, N)
-    rec = train_geometry(vectors, prob, steps=steps, lr=lr, optimizer="signgd",
-                        stable=False, draws=OriginalGeometryDraws([pair], 128))
+    rec = train_geometry(vectors, prob, steps=steps, lr=lr, optimizer="signgd", **MIMIC,
+                         record=original_record(steps), draws=OriginalGeometryDraws([pair], 128))
     np.testing.assert_allclose(rec.skills[:, 0], skills, rtol=1e-5, atol=1e-5)
 
 
@@ -302,8 +304,9 @@ def test_stacked_points_of_a_noisy_sweep_replay_the_original_fig7_loop():
         starts.append(replay.clone(pair))
         replay.advance(pair, steps, B, n)
     B, sigma, n = (np.array(c) for c in zip(*points))
-    rec = train_geometry(torch.stack(vectors), prob, steps=steps, lr=lr, optimizer="signgd", gradient="autograd",
-                         batch_size=B, noise=sigma, stable=False, draws=OriginalGeometryDraws(starts, B, noise_size=n))
+    rec = train_geometry(torch.stack(vectors), prob, steps=steps, lr=lr, optimizer="signgd", gradient="batch",
+                         batch_size=B, noise=sigma, record=original_record(steps),
+                         draws=OriginalGeometryDraws(starts, B, noise_size=n))
     for r in range(len(points)):
         np.testing.assert_allclose(rec.skills[:, r], expected[r], rtol=1e-5, atol=1e-5)
 

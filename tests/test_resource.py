@@ -108,7 +108,7 @@ def test_record_t_is_the_state_after_t_updates(loss, initial):
 
 def test_both_engines_record_the_state_after_t_updates_at_index_t():
     # one orthonormal task under SGD on the full expectation (MSE): s <- s + 2 lr (1 - s); row t is after t updates
-    rec = train_geometry(np.eye(1, 3), [1.0], steps=3, lr=0.1, optimizer="sgd", gradient="full_expectation",
+    rec = train_geometry(np.eye(1, 3), [1.0], steps=3, lr=0.1, optimizer="sgd", gradient="expected",
                          record=[0, 1, 2, 3], dtype=torch.float64)
     np.testing.assert_allclose(rec.skills[:, 0, 0], 1 - 0.8 ** np.arange(4), rtol=1e-12)
     rm = resource_model([1.0], eta_eff=0.2, n0=0.0, steps=3)   # l <- l - 0.2 l / l: linear, clipped

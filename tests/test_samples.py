@@ -16,7 +16,13 @@ import torch
 from skill_physics import train_geometry
 from skill_physics.grokking import mlp_shapes, train_grokking
 from skill_physics.modularity import train_two_task
-from skill_physics.paper.replay.geometry import original_draws, original_orthogonal_rows
+from skill_physics.paper.replay.geometry import (
+    AUTOGRAD,
+    MIMIC,
+    original_draws,
+    original_orthogonal_rows,
+    original_record,
+)
 from skill_physics.paper.replay.grokking import grokking_streams
 from skill_physics.paper.replay.parity import figure_experiment
 from skill_physics.paper.replay.streams import generators, original_power_law
@@ -32,11 +38,11 @@ def geometry():
     pair = generators(2)
     vectors = original_orthogonal_rows(pair[0], 5, 40)
     rec = train_geometry(vectors, original_power_law(5, 1.5), steps=120, lr=[3e-3, 3e-3], batch_size=128,
-                         optimizer="adam", optimizer_options={"betas": [[0.0, 0.0], [0.9, 0.999]]},
-                         **original_draws([pair, pair], 128))
+                         optimizer="adam", optimizer_options={"betas": [[0.0, 0.0], [0.9, 0.999]]}, **MIMIC,
+                         record=original_record(120), **original_draws([pair, pair], 128))
     # CE past the float32 sigmoid's saturation (z > 17), where the original's arithmetic shows
     ce = train_geometry(vectors[:2], [0.7, 0.3], steps=60, lr=0.2, optimizer="signgd", loss="ce",
-                        gradient="autograd", batch_size=64, **original_draws([generators(3)], 64))
+                        **AUTOGRAD, batch_size=64, record=original_record(60), **original_draws([generators(3)], 64))
     return {"skills": rec.skills, "loss": rec.loss, "ce_loss": ce.loss}
 
 

@@ -34,7 +34,7 @@ def reference(kind, n_dim, seed, optimizer, cfg=SMALL):
     """The same runs through the general engine: autograd CE gradient, one call per (cell, optimizer)."""
     p = np.stack([power_law_frequencies(cfg.n_tasks, a) for a in cfg.alphas])
     V = task_vectors(kind, cfg.n_tasks, n_dim, seed=seed)
-    return train_geometry(V, p, steps=cfg.steps, lr=cfg.lr, optimizer=optimizer, loss="ce", gradient="autograd",
+    return train_geometry(V, p, steps=cfg.steps, lr=cfg.lr, optimizer=optimizer, loss="ce", gradient="batch",
                           batch_size=cfg.batch_size, seeds=seed, record=np.arange(cfg.steps + 1))
 
 
@@ -205,7 +205,7 @@ def test_loss_minima_is_the_plateau_of_training_and_separable():
     # full-gradient Adam on the same population loss comes down to the minimum, never below it
     p = power_law_frequencies(50, 1.0)
     V = task_vectors("random_unit", 50, 10, seed=1)
-    run = train_geometry(V, p, steps=4000, lr=0.01, optimizer="adam", loss="ce", gradient="full_expectation",
+    run = train_geometry(V, p, steps=4000, lr=0.01, optimizer="adam", loss="ce", gradient="expected",
                          record=[4000], dtype=torch.float64)
     assert minima[1] - 1e-9 <= run.loss[-1, 0] <= minima[1] + 1e-4
     assert loss_minima(V[None], p)[0] == pytest.approx(minima[1], rel=1e-9)

@@ -13,14 +13,14 @@ def test_vectorised_n0_fit_equals_loop_over_n0():
     p = power_law_frequencies(10, 2.0)
     steps, grid = 400, np.array([1e-3, 3e-3, 0.03, 0.5])
     rng = np.random.default_rng(0)
-    # two stand-in experiments with different eta_eff: noisy Resource-model curves
+    # two stand-in experiments with different eta_eff: noisy Resource-model curves, record t after t updates
     eta = np.array([0.019, 0.04])
-    experiment = np.stack([resource_model(p, eta_eff=e, n0=0.01, steps=steps).skills[1:] for e in eta], axis=1)
+    experiment = np.stack([resource_model(p, eta_eff=e, n0=0.01, steps=steps).skills for e in eta], axis=1)
     experiment += 0.05 * rng.standard_normal(experiment.shape)
     errors = n0_fit_errors(experiment, p, eta, grid)
     for r, e in enumerate(eta):
         for g, n0 in enumerate(grid):
-            theory = resource_model(p, eta_eff=e, n0=n0, steps=steps).skills[1:]
+            theory = resource_model(p, eta_eff=e, n0=n0, steps=steps).skills
             assert errors[r, g] == pytest.approx(np.mean((experiment[:, r] - theory) ** 2), rel=1e-12)
 
 
@@ -28,10 +28,13 @@ def test_fit_recovers_the_n0_of_resource_model_curves():
     p = power_law_frequencies(10, 2.0)
     grid = 10.0 ** np.linspace(-4, 2, 601)
     truth = grid[[150, 300, 420]]   # 10^-2.5, 10^-1, 10^0.2
-    experiment = np.stack([resource_model(p, eta_eff=0.06, n0=n0, steps=300).skills[1:] for n0 in truth], axis=1)
+    experiment = np.stack([resource_model(p, eta_eff=0.06, n0=n0, steps=300).skills for n0 in truth], axis=1)
     best, errors = fit_n0(experiment, p, 0.06, grid)
     np.testing.assert_array_equal(best, truth)
     assert errors.shape == (3, 601) and np.all(errors.min(axis=1) == 0)
+    # records that count updates from 1 (the Resource model's own rows) meet the same states
+    shifted, _ = fit_n0(experiment[1:], p, 0.06, grid, updates=np.arange(1, 301))
+    np.testing.assert_array_equal(shifted, truth)
 
 
 def test_mean_squared_difference():

@@ -1,4 +1,5 @@
-"""Scaling exponents of the sweep (arXiv 2501.12391, Figs 10, 11 and 18) and what Figs 10 and 18 share.
+"""Scaling exponents of the sweep (arXiv 2501.12391, Figs 10, 11 and 18) and what Figs 10 and 18 share; the
+theories' exponents are in ``skill_physics.scaling``.
 
 alpha_N: loss vs model size (median final loss over seeds vs n_dim); alpha_S: loss vs steps (the trace cell, d = 100,
 seed 0). The paper's values are two-point log-log slopes over a hard-coded window; a least-squares slope over every
@@ -21,20 +22,6 @@ CHINCHILLA = {"N": 0.34, "S": 0.28}   # Hoffmann et al. (hard-coded reference li
 # set to 1 to draw a figure from the cells computed so far (cache and committed summary; missing cells are NaN)
 # instead of computing the missing ones
 CACHED_ONLY_ENV = "SKILL_PHYSICS_SWEEP_CACHED_ONLY"
-
-
-def quanta_alpha_N(alpha):
-    return np.asarray(alpha, float) - 1
-
-
-def quanta_alpha_S(alpha):
-    alpha = np.asarray(alpha, float)
-    return (alpha - 1) / alpha
-
-
-def domino_alpha(alpha):
-    """Domino model: alpha_N = alpha_S = alpha - 1."""
-    return np.asarray(alpha, float) - 1
 
 
 def alpha_row(alphas, alpha):

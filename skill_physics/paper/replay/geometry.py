@@ -7,6 +7,23 @@ import torch
 from ...util import check_choice
 from .streams import choice_cdf, clone, generators, state_key
 
+# The original's two batch gradients, in ``train_geometry``'s terms: "autograd" (the batch loss through torch's
+# autograd) and "mimic", its MSE gradient written by hand without the 2 of d(1 - s)^2/ds: the gradient of l / 2.
+AUTOGRAD = {"gradient": "batch"}
+MIMIC = {"gradient": "batch", "gradient_scale": 0.5}
+
+
+def original_record(steps):
+    """The records of the original's loop of ``steps`` updates: it logs the state before each update, 0 .. steps - 1,
+    so the state after its last update is never seen."""
+    return np.arange(steps)
+
+
+def original_fit_updates(n_records):
+    """The update counts of the Resource-model states that the original's N0 fit compares with Geometry records
+    0 .. n_records - 1: record t (after t updates) meets the Resource model after t + 1."""
+    return np.arange(1, n_records + 1)
+
 
 class OriginalGeometryDraws:
     """The original code's per-step draws of R stacked runs, each from its own generator pair.
@@ -153,5 +170,5 @@ def original_start(seed, kind, n_tasks, n_dim, discard=None):
 
 def original_draws(pairs, batch_size, noise_size=0):
     """The ``train_geometry`` arguments of a replay: the runs' ``OriginalGeometryDraws`` and the original's float32
-    arithmetic (``stable=False``)."""
-    return {"draws": OriginalGeometryDraws(pairs, batch_size, noise_size), "stable": False}
+    sigmoid (``rounded_sigmoid=True``)."""
+    return {"draws": OriginalGeometryDraws(pairs, batch_size, noise_size), "rounded_sigmoid": True}

@@ -1,7 +1,7 @@
 """The sweep's fast Geometry-model engine: one job of grid cells as one tensor program, on a CPU or as CUDA graphs.
 
-It computes exactly ``geometry.train_geometry(..., loss='ce', gradient='autograd')`` with the original's or the
-counter draws, the loss recorded in the original's float32 (``stable=False``; tests pin the equality), faster: runs
+It computes exactly ``geometry.train_geometry(..., loss='ce', gradient='batch')`` with the original's or the
+counter draws, the loss recorded in the original's float32 (``rounded_sigmoid``; tests pin the equality), faster: runs
 that share task vectors are rows of one matrix (a step is two batched matmuls), the batch enters through per-task
 counts drawn once per (seed, alpha) and step, the modular variant is element-wise, and the loss is recorded on a
 schedule. ``ENGINE_VERSION`` names its numbers.
@@ -11,7 +11,7 @@ import contextlib
 import numpy as np
 import torch
 
-from ...geometry import gradient_weights, population_loss
+from ...geometry import gradient_weights, population_loss, residuals
 from ...optim import Adam
 from ...rng import CounterRNG
 from ...tasks import power_law_frequencies, task_vectors
@@ -219,13 +219,13 @@ class _Steps:
         else:
             counts, step = self.batches.counts(t), t + 1
         counts = counts[self.which_seed, :, :self.active].repeat(1, self.n_variants, 1)   # (G, R, active)
-        w = gradient_weights(z, None, counts, float(self.cfg.batch_size), "ce", "autograd")
+        w = gradient_weights(residuals(z, "ce"), None, counts, float(self.cfg.batch_size), "ce", "batch")
         self.opt.step_(self.x, self.gradient(w), step)
 
     def _record(self, z, plain):
         """Write the loss of the logits z into the next record: by the Python slot counter (``plain``) or by the
         device one, and advance that counter."""
-        loss = population_loss(self.all_tasks(z), self.p, "ce", stable=False)        # (G, R) float64
+        loss = population_loss(self.all_tasks(z), self.p, "ce", rounded_sigmoid=True)   # (G, R) float64
         if plain:
             self.records[self.next_slot] = loss
             self.next_slot += 1
@@ -317,7 +317,7 @@ def _simulate(cfg, cells, variants, device, bar, logits, gradient, width, active
             if (t + 1) % 1000 == 0 or t == cfg.steps - 1:
                 bar.update((t % 1000 + 1) * G)
     z = all_tasks(logits(x))
-    records[-1] = population_loss(z, p, "ce", stable=False)                       # the last record: step cfg.steps
+    records[-1] = population_loss(z, p, "ce", rounded_sigmoid=True)               # the last record: step cfg.steps
     final_loss = records[-1].cpu().numpy()                                          # (G, R)
     final_skills = torch.sigmoid(z).cpu().numpy()                                   # (G, R, K)
     records = records.cpu().numpy().astype(np.float32)                              # (T, G, R)
