@@ -18,15 +18,3 @@ def parallel_skills(t, timescales):
         raise ValueError(f"timescales must be > 0, got {timescales!r}")
     return 1 - np.exp(-np.asarray(t, float)[:, None] / tau[None, :])
 
-
-def domino_exponents(alpha):
-    """Scaling exponents (alpha_N, alpha_S) of the Domino model for task frequencies p_k ∝ k^-alpha (Fig 10):
-    both alpha - 1."""
-    a = np.asarray(alpha, float)
-    return a - 1, a - 1
-
-
-def parallel_exponents(alpha):
-    """Scaling exponents (alpha_N, alpha_S) of parallel ("quanta") learning (Fig 10): alpha - 1, (alpha - 1) / alpha."""
-    a = np.asarray(alpha, float)
-    return a - 1, (a - 1) / a

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from skill_physics import domino_skills, parallel_skills
-from skill_physics.domino import domino_exponents, parallel_exponents
+from skill_physics.scaling import domino_alpha, quanta_alpha_N, quanta_alpha_S
 
 
 def test_domino_closed_form():
@@ -26,8 +26,7 @@ def test_parallel_model_and_bad_input():
 
 def test_scaling_exponents_of_the_two_models():
     alpha = np.array([1.0, 1.5, 2.0, 4.0])
-    for n, s in (domino_exponents(alpha), parallel_exponents(alpha)):
+    for n in (domino_alpha(alpha), quanta_alpha_N(alpha)):
         np.testing.assert_array_equal(n, [0.0, 0.5, 1.0, 3.0])       # alpha_N = alpha - 1 in both
-    np.testing.assert_array_equal(domino_exponents(alpha)[1], [0.0, 0.5, 1.0, 3.0])
-    np.testing.assert_allclose(parallel_exponents(alpha)[1], [0.0, 1 / 3, 0.5, 0.75], rtol=1e-15)
-    assert parallel_exponents(3.0)[1] == 2 / 3                        # scalars in, scalars out
+    np.testing.assert_allclose(quanta_alpha_S(alpha), [0.0, 1 / 3, 0.5, 0.75], rtol=1e-15)
+    assert quanta_alpha_S(3.0) == 2 / 3                                # scalars in, scalars out
