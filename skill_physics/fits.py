@@ -10,7 +10,7 @@ import numpy as np
 from scipy.special import wrightomega
 
 from .measure import crossing_times
-from .resource import START, resource_model
+from .resource import LOSSES, START, resource_model
 from .tasks import power_law_frequencies
 from .util import check_choice
 
@@ -55,7 +55,6 @@ def fit_n0(experiment, frequencies, eta_eff, n0_grid=N0_GRID, updates=None):
 
 
 LOSS_RULES = ("exp", "sqrt", "linear")
-FORMS = ("mse", "ce")
 FIT_POINTS = 256                    # records the fit reads at most, each weighted by the records it stands for
 
 
@@ -116,7 +115,7 @@ def resource_curves(frequencies, n0, times, loss="mse"):
     the resource spent is the wasted N0 theta plus what the skills gained (CE: z_k + e^z_k = 1 + p_k theta, tau =
     N0 theta + sum_k z_k). N0 = inf is the parallel limit, where tau is eta_eff / N0 times the updates.
     """
-    check_choice("loss", loss, FORMS)
+    check_choice("loss", loss, LOSSES)
     p, n0 = np.asarray(frequencies, float), np.atleast_1d(np.asarray(n0, float))
     times = np.broadcast_to(np.asarray(times, float), (n0.size, np.size(times)))
     inf = np.isinf(n0)
@@ -231,7 +230,7 @@ def domino_statistics(skills, steps, completion):
 
 def _checked(skills, steps, frequencies, alpha, loss):
     """Skills (R, T, K), steps (T,) and frequencies (K,) as arrays, or ValueError naming what is wrong."""
-    check_choice("loss", loss, FORMS)
+    check_choice("loss", loss, LOSSES)
     skills, steps = np.asarray(skills, float), np.asarray(steps, float)
     skills = skills[None] if skills.ndim == 2 else skills
     if skills.ndim != 3 or steps.shape != skills.shape[1:2] or len(steps) < 3:

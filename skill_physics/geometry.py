@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .optim import make_optimizer
+from .resource import LOSSES
 from .rng import CounterRNG
 from .util import (
     check_choice,
@@ -22,7 +23,6 @@ from .util import (
 )
 from .util import progress as progress_bar
 
-LOSSES = ("mse", "ce")
 GRADIENTS = ("expected", "batch")
 
 

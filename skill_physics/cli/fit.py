@@ -13,8 +13,9 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: the caller's backend (a notebook's, say) stays as it is
 
-from ..fits import FORMS, LOSS_RULES, fit_skills, fitted_curves, skills_from_losses
+from ..fits import LOSS_RULES, fit_skills, fitted_curves, skills_from_losses
 from ..paper.store import WriteError, atomic_write, writable_folder
+from ..resource import LOSSES
 from .analysis import CEILINGS, ORDERS, above_chance, chance_levels, data_order, fit_alpha, verdict, with_ceiling
 from .readers import FORMATS, InputError, read_curves
 
@@ -77,7 +78,7 @@ def parse_args(argv):
     add("--loss", choices=LOSS_RULES, help="the values are losses: s = exp(-loss) ('exp', a CE loss), "
         "1 - sqrt(loss / first loss) ('sqrt', an MSE loss) or 1 - loss / first loss ('linear') (default: they are "
         "skills)")
-    add("--form", choices=FORMS, default="mse", help="Resource-model form (default: mse)")
+    add("--form", choices=LOSSES, default="mse", help="Resource-model form (default: mse)")
     add("--onset", type=float, default=0.1, metavar="SHARE", help="onset threshold (default: 0.1)")
     add("--completion", type=float, default=0.9, metavar="SHARE", help="completion threshold (default: 0.9)")
     add("--out", type=Path, metavar="FOLDER", help="output folder (default: beside the curves)")
