@@ -62,13 +62,13 @@ def results_cell(names):
         f"for _k, _v in ((_k, globals().get(_k)) for _k in {list(names)!r})}}, default=float))")
 
 
-def execute(name, overrides="", hide_package=False):
-    """Run a notebook in a fresh kernel; return (its RESULTS dict, all stream text)."""
+def execute(name, overrides="", hide_package=False, after=""):
+    """Run a notebook in a fresh kernel, ``after`` as a last cell; return (its RESULTS dict, all stream text)."""
     nb = read(name)
     at = nb.cells.index(code_cells(nb)[parameters_index(code_cells(nb))])
     nb.cells.insert(at + 1, new_code_cell(overrides))
     nb.cells.insert(0, new_code_cell(STRICT + (HIDE_PACKAGE if hide_package else "")))
-    nb.cells.append(results_cell(RESULTS[name]))
+    nb.cells.extend([new_code_cell(after), results_cell(RESULTS[name])])
     env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="module://matplotlib_inline.backend_inline")
     # a loaded machine can deliver a cell's output seconds after the cell's reply: nbclient's default is to wait 4 s
     # and then drop that output silently; wait longer, and fail loudly instead of dropping it
