@@ -12,9 +12,9 @@ test_notebooks.RESULTS[NAME] = ("true_N0", "noise", "recovered_n0", "geometry_n0
 DRAG = """drag = {"starts at best": controls["N0"].value == rm_fit.n0[0], "redraws": []}
 for _key, _value in [("data", "sparse-parity MLP"), ("data", "Geometry model"), ("N0", rm_fit.n0_grid[0]),
                      ("N0", rm_fit.n0_grid[-1])]:
-    _before = fit_picture.png
+    _before = fit_picture.image
     controls[_key].value = _value
-    drag["redraws"].append(fit_picture.png.startswith(b"\\x89PNG") and fit_picture.png != _before)
+    drag["redraws"].append(fit_picture.image.startswith(b"\\x89PNG") and fit_picture.image != _before)
 drag["title"] = draw("Geometry model", geo_fit.n0_grid[7]).texts[0].get_text()
 drag["title N0"] = f"N0 = {geo_fit.n0_grid[7]:.3g}"
 """

@@ -285,14 +285,14 @@ def test_every_control_redraws_the_picture(name):
     namespace = run_play(name)
     controls, picture = namespace["controls"], next(v for k, v in namespace.items() if k.endswith("_picture"))
     assert set(controls) == set(MOVES[name]), "give every control a move in MOVES"
-    assert picture.png.startswith(b"\x89PNG")
+    assert picture.image.startswith(b"\x89PNG")
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         for key, value in MOVES[name].items():
-            before = picture.png
+            before = picture.image
             controls[key].value = value
-            assert controls[key].value == value and picture.png.startswith(b"\x89PNG")
-            assert picture.png != before, f"moving {key} to {value!r} left the picture as it was"
+            assert controls[key].value == value and picture.image.startswith(b"\x89PNG")
+            assert picture.image != before, f"moving {key} to {value!r} left the picture as it was"
     matplotlib.pyplot.close("all")
 
 
