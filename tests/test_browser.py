@@ -166,7 +166,7 @@ def wait(condition, timeout, what):
 
 
 @pytest.mark.parametrize("name", list(MOVES))
-def test_controls_redraw_in_the_browser(lab, browser, name):
+def test_controls_redraw_in_the_browser(browser, lab, name):   # browser first: a skip starts no server
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
