@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup figures figures-quick test test-slow mutate sweep notebooks lab lint clean
+.PHONY: setup figures figures-quick test test-browser test-slow mutate sweep notebooks lab lint clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,9 @@ figures-quick: setup      ## smoke-test presets -> figures/quick/
 test: setup               ## the test suite (what CI runs), on two processes
 	$(PY) -m pytest -n 2
 
+test-browser: setup       ## the notebooks' controls in headless Chromium (apt-get install chromium chromium-driver)
+	$(PY) -m pytest -m browser -p no:xdist tests/test_browser.py
+
 test-slow: setup          ## paper-scale checks, and `reproduce.py --check` of every figure but the sweep (10, 18)
 	$(PY) -m pytest -m slow
 
@@ -38,8 +41,8 @@ sweep: setup              ## the scaling-law sweep of Figs 10, 18 on every core 
 notebooks: setup          ## re-execute the four notebooks in place (outputs committed), with the pinned CPU kernels
 	$(PY) -m skill_physics.paper.kernels $(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.iopub_timeout=60 geometry_model.ipynb resource_model.ipynb domino_model.ipynb fit_your_curves.ipynb
 
-lab: setup                ## JupyterLab on the notebooks, with the kernel of .venv (the installed package)
-	$(PY) -m jupyter lab
+lab: setup                ## JupyterLab on the notebooks, with the kernel of .venv (the installed package); root too
+	$(PY) -m jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: setup
 	$(VENV)/bin/ruff check skill_physics scripts tests

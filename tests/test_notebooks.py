@@ -62,13 +62,13 @@ def results_cell(names):
         f"for _k, _v in ((_k, globals().get(_k)) for _k in {list(names)!r})}}, default=float))")
 
 
-def execute(name, overrides="", hide_package=False):
-    """Run a notebook in a fresh kernel; return (its RESULTS dict, all stream text)."""
+def execute(name, overrides="", hide_package=False, after=""):
+    """Run a notebook in a fresh kernel, ``after`` as a last cell; return (its RESULTS dict, all stream text)."""
     nb = read(name)
     at = nb.cells.index(code_cells(nb)[parameters_index(code_cells(nb))])
     nb.cells.insert(at + 1, new_code_cell(overrides))
     nb.cells.insert(0, new_code_cell(STRICT + (HIDE_PACKAGE if hide_package else "")))
-    nb.cells.append(results_cell(RESULTS[name]))
+    nb.cells.extend([new_code_cell(after), results_cell(RESULTS[name])])
     env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="module://matplotlib_inline.backend_inline")
     # a loaded machine can deliver a cell's output seconds after the cell's reply: nbclient's default is to wait 4 s
     # and then drop that output silently; wait longer, and fail loudly instead of dropping it
@@ -254,3 +254,68 @@ def test_domino_other_settings_without_package():
     assert r["n_grid"] > 4 * t0 and r["on_grid"] == np.ceil(t0 * np.arange(1, 5)).astype(int).tolist()
     assert checks(text) == {"the first grid step with skill 1 is ceil(i t0) for every task on the grid": True}
     assert len(r["accuracy"]) == 300 and "delay ratio" in text
+
+
+# ------------------------------------------------------------------------------------------ interactive section
+
+# another value for every control of each model notebook's "Play with the model" section
+MOVES = {
+    "geometry_model.ipynb": dict(alphas=(1.0, 4.0), optimizers=("signgd", "adam", "sgd"), K=3, N=100, lr=1e-3,
+                                 sgd_lr=0.3, sigma=0.05, batch_size=4),
+    "resource_model.ipynb": dict(N0=1e-4, compare=(0.0, 1.0), alpha=0.0, K=2, eta_eff=0.1, loss="ce"),
+    "domino_model.ipynb": dict(t0=5.0, K=1, tau_unit=100.0),
+}
+
+
+def play_cell(nb):
+    cells = code_cells(nb)
+    return next(i for i, cell in enumerate(cells) if "_picture = live(draw, controls)" in cell.source)
+
+
+def run_play(name, overrides=""):
+    """Execute the notebook here up to its interactive cell; return the namespace (controls, draw, picture)."""
+    cells = code_cells(read(name))
+    namespace, _ = run_in_process(name, overrides, upto=play_cell(read(name)) - parameters_index(cells))
+    return namespace
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_control_redraws_the_picture(name):
+    """Setting a widget's value runs its observer: the picture is drawn again, and differs."""
+    namespace = run_play(name)
+    controls, picture = namespace["controls"], next(v for k, v in namespace.items() if k.endswith("_picture"))
+    assert set(controls) == set(MOVES[name]), "give every control a move in MOVES"
+    assert picture.image.startswith(b"\x89PNG")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for key, value in MOVES[name].items():
+            before = picture.image
+            controls[key].value = value
+            assert controls[key].value == value and picture.image.startswith(b"\x89PNG")
+            assert picture.image != before, f"moving {key} to {value!r} left the picture as it was"
+    matplotlib.pyplot.close("all")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_interactive_picture_is_committed_as_an_image(name):
+    """Without a kernel (GitHub) the reader sees the controls' picture at its defaults, as a PNG."""
+    cell = code_cells(read(name))[play_cell(read(name))]
+    kinds = [set(out.get("data", {})) for out in cell.outputs]
+    assert any("image/png" in kind for kind in kinds) and any(
+        "application/vnd.jupyter.widget-view+json" in kind for kind in kinds)
+
+
+def test_geometry_play_trainer_is_the_notebooks_update():
+    """train_runs (several runs at once, gradient written out) follows train (autograd) for every optimizer."""
+    namespace = run_play("geometry_model.ipynb")
+    V, p, train, train_runs = (namespace[k] for k in ("V", "p", "train", "train_runs"))
+    runs = [("signgd", 3e-4), ("adam", 3e-4), ("sgd", 1.0)]
+    generator = namespace["torch"].Generator().manual_seed(0)
+    fast, total = train_runs(V, [p] * 3, [o for o, _ in runs], [lr for _, lr in runs], loss="mse", steps=300,
+                             batch_size=-1, sigma=0.0, generator=generator)
+    for r, (optimizer, lr) in enumerate(runs):
+        skills, task_loss = train(V, p, loss="mse", optimizer=optimizer, lr=lr, steps=300, batch_size=-1, sigma=0.0,
+                                  generator=generator)
+        # the same float32 update summed in another order: it agrees to rounding before the tasks are learned
+        assert np.abs(fast[:, r] - skills).max() < 1e-4, optimizer
+        assert total[:, r] == pytest.approx(task_loss @ p, rel=1e-3)
