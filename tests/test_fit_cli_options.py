@@ -1,0 +1,158 @@
+"""``skill-physics-fit`` as a user reads it: each option changes the part of the JSON it should, to the value worked
+out here from the small CSV the test writes, and each row of the printed table is the JSON's entry for that skill.
+The columns are written in an order that is a 3-cycle of their frequency order (c, then a, then b)."""
+import json
+
+import numpy as np
+
+from skill_physics.cli.fit import main
+
+STEPS = np.arange(60) * 10.0
+RATES = np.array([0.01, 0.005, 0.03])                 # columns a, b, c: c is the most frequent, b the rarest
+SKILLS = 1 - np.exp(-np.outer(STEPS, RATES))
+
+
+def wide(path, columns, steps=STEPS, step_name="step"):
+    """A wide CSV: the step column, then {name: values (T,)} with 6 decimals."""
+    names = list(columns)
+    rows = [",".join([step_name, *names])]
+    rows += [",".join([f"{t:g}", *(f"{columns[n][i]:.6f}" for n in names)]) for i, t in enumerate(steps)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def abc(path, values=SKILLS):
+    return wide(path, {"a": values[:, 0], "b": values[:, 1], "c": values[:, 2]})
+
+
+def fit(tmp_path, capsys, *args):
+    """Run the command line; its printed lines and its JSON."""
+    code = main([*map(str, args), "--out", str(tmp_path / "out"), "--no-figure"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out.splitlines(), json.loads(next((tmp_path / "out").glob("*_fit.json")).read_text())
+
+
+def columns(report):
+    """The JSON's data (T, K) as {skill name: column}."""
+    data = np.array(report["data"])
+    return {name: data[:, k] for k, name in enumerate(report["skills"])}
+
+
+def first_step(values, level):
+    return STEPS[np.argmax(values >= level)]
+
+
+def test_frequencies_are_read_in_column_order_and_normalised(tmp_path, capsys):
+    """--frequencies 1,0.5 3 (commas, spaces) are a's, b's, c's: the JSON lists c, a, b, p = (3, 1, 0.5) / 4.5."""
+    _, report = fit(tmp_path, capsys, abc(tmp_path / "run.csv"), "--frequencies", "1,0.5", "3")
+    assert report["skills"] == ["c", "a", "b"] and report["frequencies_from"]["source"] == "given (--frequencies)"
+    np.testing.assert_allclose(report["frequencies"], np.array([3, 1, 0.5]) / 4.5, rtol=1e-12)
+    np.testing.assert_allclose(report["data"], SKILLS[:, [2, 0, 1]], atol=1e-6)
+
+
+def test_alpha_sets_a_power_law_in_data_order(tmp_path, capsys):
+    """--alpha 2: p_k = k^-2 / sum, the skill ahead on average first (c, a, b)."""
+    _, report = fit(tmp_path, capsys, abc(tmp_path / "run.csv"), "--alpha", "2")
+    assert report["skills"] == ["c", "a", "b"] and report["frequencies_from"]["alpha"] == 2.0
+    np.testing.assert_allclose(report["frequencies"], np.array([1, 1 / 4, 1 / 9]) / (1 + 1 / 4 + 1 / 9), rtol=1e-12)
+
+
+def test_order_columns_keeps_the_column_order(tmp_path, capsys):
+    """--order columns: the first column is the most frequent, whatever the data say."""
+    _, report = fit(tmp_path, capsys, abc(tmp_path / "run.csv"), "--alpha", "1", "--order", "columns")
+    assert report["skills"] == ["a", "b", "c"]
+
+
+def test_onset_and_completion_set_their_own_times(tmp_path, capsys):
+    """--onset 0.2 --completion 0.6: each skill's onset is its first step at 0.2, its completion its first at 0.6."""
+    _, report = fit(tmp_path, capsys, abc(tmp_path / "run.csv"), "--alpha", "1", "--onset", "0.2", "--completion",
+                    "0.6")
+    for k, name in enumerate(report["skills"]):
+        column = SKILLS[:, "abc".index(name)]
+        assert report["onset"][k] == first_step(column, 0.2)
+        assert report["completion"][k] == first_step(column, 0.6)
+        assert report["duration"][k] == first_step(column, 0.6) - first_step(column, 0.2)
+
+
+def test_chance_turns_accuracies_into_skills_per_skill(tmp_path, capsys):
+    """--chance 0.25 a*=0.5: b's and c's skill is (acc - 0.25) / 0.75, a's (acc - 0.5) / 0.5 (a glob, not mirrored)."""
+    acc = np.column_stack([0.5 + 0.5 * SKILLS[:, 0], 0.25 + 0.75 * SKILLS[:, 1], 0.25 + 0.75 * SKILLS[:, 2]])
+    _, report = fit(tmp_path, capsys, abc(tmp_path / "acc.csv", acc), "--alpha", "1", "--chance", "0.25", "a*=0.5")
+    got = columns(report)
+    for k, name in enumerate("abc"):
+        np.testing.assert_allclose(got[name], SKILLS[:, k], atol=2e-6)
+
+
+def test_ceiling_best_divides_by_the_best_level(tmp_path, capsys):
+    """--ceiling best: a skill that levels off at 0.8 reads as learned (1) there."""
+    _, report = fit(tmp_path, capsys, abc(tmp_path / "run.csv", 0.8 * SKILLS), "--alpha", "1", "--ceiling", "best")
+    got = columns(report)
+    for k, name in enumerate("abc"):
+        written = np.round(0.8 * SKILLS[:, k], 6)
+        np.testing.assert_allclose(got[name], written / written[-1], atol=1e-12)   # increasing: best is the last
+
+
+def test_loss_rule_turns_losses_into_skills(tmp_path, capsys):
+    """--loss linear: skill = 1 - loss / first loss, per column."""
+    losses = 2.0 * np.exp(-np.outer(STEPS, RATES)) + np.array([0.0, 0.5, 1.0]) * np.exp(-STEPS / 100)[:, None]
+    _, report = fit(tmp_path, capsys, abc(tmp_path / "loss.csv", losses), "--alpha", "1", "--loss", "linear")
+    got = columns(report)
+    for k, name in enumerate("abc"):
+        written = np.round(losses[:, k], 6)
+        np.testing.assert_allclose(got[name], 1 - written / written[0], atol=1e-12)
+
+
+def test_skills_and_step_column_select_what_is_fitted(tmp_path, capsys):
+    """--step-column clock reads the steps from 'clock', not from the decoy 'step' column, and --skills c,a keeps
+    those two columns."""
+    path = wide(tmp_path / "run.csv", {"step": STEPS / 1000, "a": SKILLS[:, 0], "b": SKILLS[:, 1], "c": SKILLS[:, 2],
+                                       "clock": 7 * STEPS + 3}, steps=STEPS, step_name="epoch")
+    _, report = fit(tmp_path, capsys, path, "--alpha", "1", "--step-column", "clock", "--skills", "c,a")
+    assert report["steps"] == (7 * STEPS + 3).tolist() and report["skills"] == ["c", "a"]
+    np.testing.assert_allclose(report["data"], SKILLS[:, [2, 0]], atol=1e-6)
+
+
+def test_format_overrides_detection(tmp_path, capsys):
+    """A W&B export is read without its __MIN/__MAX bands; --format wide reads every column as a skill."""
+    header = ["Step"] + [f"run - {n}{end}" for n in "abc" for end in ("", "__MIN", "__MAX")]
+    rows = [",".join([f"{t:g}"] + [f"{v:.6f}" for v in s for _ in range(3)]) for t, s in zip(STEPS, SKILLS)]
+    (tmp_path / "wandb.csv").write_text("\n".join([",".join(header), *rows]) + "\n")
+    _, detected = fit(tmp_path, capsys, tmp_path / "wandb.csv", "--alpha", "1")
+    assert sorted(detected["skills"]) == ["run - a", "run - b", "run - c"]
+    _, forced = fit(tmp_path, capsys, tmp_path / "wandb.csv", "--alpha", "1", "--format", "wide")
+    assert sorted(forced["skills"]) == sorted(header[1:]) and forced["reader"]["format"] == "wide"
+
+
+def test_metric_and_step_pattern_read_lm_eval_files(tmp_path, capsys):
+    """--metric acc_norm reads acc_norm, not acc; --step-pattern 'ckpt-(\\d+)' reads the steps from the names."""
+    folder = tmp_path / "evals"
+    folder.mkdir()
+    steps = [0, 100, 200, 300, 400]
+    for i, step in enumerate(steps):
+        results = {"x": {"acc": 0.1, "acc_norm": 0.2 * i}, "y": {"acc": 0.9, "acc_norm,none": 0.1 * i}}
+        (folder / f"ckpt-{step}.json").write_text(json.dumps({"results": results}))
+    _, report = fit(tmp_path, capsys, folder, "--alpha", "1", "--metric", "acc_norm", "--step-pattern",
+                    r"ckpt-(\d+)")
+    assert report["steps"] == steps and report["reader"]["metric"] == "acc_norm"
+    got = columns(report)
+    np.testing.assert_allclose(got["x"], 0.2 * np.arange(5), atol=1e-12)
+    np.testing.assert_allclose(got["y"], 0.1 * np.arange(5), atol=1e-12)
+
+
+def test_each_table_row_is_the_json_entry_of_its_skill(tmp_path, capsys):
+    """The printed table lists the JSON's skills in its order, each number the JSON's to the printed precision."""
+    lines, report = fit(tmp_path, capsys, abc(tmp_path / "run.csv"), "--frequencies", "1", "0.5", "3")
+    head = next(i for i, line in enumerate(lines) if line.startswith("skill (by frequency)"))
+    rows = [line.split() for line in lines[head + 1:head + 1 + len(report["skills"])]]
+    assert [r[0] for r in rows] == report["skills"] == ["c", "a", "b"]
+    for k, row in enumerate(rows):
+        assert row[1] == f"{report['frequencies'][k]:.4f}"
+        assert row[2:4] == [f"{report['onset'][k]:.4g}", f"{report['completion'][k]:.4g}"]
+        if k:
+            assert row[4:] == [f"{report['after_previous'][k - 1]:.2f}", f"{report['delay_ratio'][k - 1]:.2f}",
+                               f"{report['frequency_ratio'][k - 1]:.2f}"]
+        else:
+            assert len(row) == 4
+    assert lines[0].startswith(f"Resource-model fit (mse form): N0 = {report['n0']:.3g}, "
+                               f"eta_eff = {report['eta']:.3g} per step, error {report['error']:.3g}")
