@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics import resource_model, train_geometry
+from skill_physics import resource_model, sparse_parity, train_geometry
 from skill_physics.fits import fit_skills
 from skill_physics.geometry import combine, project
 from skill_physics.paper.parity_backprop import FusedBackprop
@@ -148,3 +148,35 @@ def test_parity_output_order_under_a_three_cycle():
     for j in range(3):
         np.testing.assert_array_equal(ours["accuracy"][..., order[j]], accuracy[..., j])
         np.testing.assert_array_equal(ours["test_accuracy"][..., order[j]], outputs.test_accuracy[..., j])
+
+
+def test_train_geometry_batch_gradient_with_per_run_batch_sizes():
+    """gradient='batch', batch sizes 4 and 9, K = 3 tasks in N = 2 dimensions: each run's step is
+    -lr 2 sum_k (n_k / B_r) (1 - z_k) v_k with its own B_r and its own draws n_k, as when it runs alone."""
+    V = np.array([[1.0, 0.5], [-0.3, 1.0], [0.7, -0.2]])
+    p = np.array([[0.5, 0.3, 0.2], [0.1, 0.3, 0.6]])
+    sizes, seeds, lr, steps = np.array([4, 9]), np.array([11, 12]), 0.1, 3
+    rec = train_geometry(V, p, steps=steps, lr=lr, optimizer="sgd", gradient="batch", batch_size=sizes, seeds=seeds,
+                         dtype=torch.float64)
+    for r in range(2):
+        rng, cdf = CounterRNG(int(seeds[r])), np.cumsum(p[r])
+        x = np.zeros(2)
+        for t in range(steps):
+            u = rng.uniform("batch", t, int(sizes[r]), torch.float64).numpy()[0]
+            n = np.bincount([int(np.sum(cdf <= ui)) for ui in u], minlength=3)
+            assert n.sum() == sizes[r]
+            x = x + lr * 2 * sum(n[k] / sizes[r] * (1 - V[k] @ x) * V[k] for k in range(3))
+        np.testing.assert_allclose(rec.x[r], x, rtol=1e-12)
+
+
+def test_frequency_mask_under_a_three_cycle():
+    """frequency_mask: row orders[j] carries task k iff j < counts[k]; the rank of a row is the inverse permutation,
+    which a 3-cycle tells apart from the permutation itself."""
+    orders = torch.tensor([[1, 2, 0, 3]])                   # 0 -> 1 -> 2 -> 0, row 3 fixed
+    counts = torch.tensor([[1, 2, 4]])
+    mask = sparse_parity.frequency_mask(orders, counts).numpy()[0]
+    want = np.zeros((4, 3))
+    for j, row in enumerate(orders[0].tolist()):
+        for k in range(3):
+            want[row, k] = float(j < counts[0, k])
+    np.testing.assert_array_equal(mask, want)
