@@ -52,10 +52,12 @@ def test_frequencies_are_read_in_column_order_and_normalised(tmp_path, capsys):
 
 
 def test_alpha_sets_a_power_law_in_data_order(tmp_path, capsys):
-    """--alpha 2: p_k = k^-2 / sum, the skill ahead on average first (c, a, b)."""
+    """--alpha 2: p_k = k^-2 / sum, the skill ahead on average first (c, a, b): names, data and times agree."""
     _, report = fit(tmp_path, capsys, abc(tmp_path / "run.csv"), "--alpha", "2")
     assert report["skills"] == ["c", "a", "b"] and report["frequencies_from"]["alpha"] == 2.0
     np.testing.assert_allclose(report["frequencies"], np.array([1, 1 / 4, 1 / 9]) / (1 + 1 / 4 + 1 / 9), rtol=1e-12)
+    np.testing.assert_allclose(report["data"], SKILLS[:, [2, 0, 1]], atol=1e-6)
+    assert report["onset"] == [first_step(SKILLS[:, k], 0.1) for k in (2, 0, 1)]      # fitted in that order too
 
 
 def test_order_columns_keeps_the_column_order(tmp_path, capsys):
