@@ -44,7 +44,7 @@ def test_parallel_curves_with_unfinished_rare_skills_fit_a_large_n0(tmp_path, ca
 
 
 def test_domino_curves_without_frequencies_give_their_order_alpha_and_n0(tmp_path, capsys):
-    skills = resource_model(P, eta_eff=0.02, n0=1e-3, steps=1000, start=True)[:-1][::5]
+    skills = resource_model(P, eta_eff=0.02, n0=1e-3, steps=1000).skills[:-1][::5]
     names = ["zeta", "beta", "alpha", "gamma", "delta"]             # alphabetical order is not frequency order
     text, report = fit(tmp_path, capsys, wide(tmp_path / "dom.csv", np.arange(0, 1000, 5), skills, names))
     assert report["skills"] == names and report["frequencies_from"]["alpha"] == 1.0
@@ -53,7 +53,7 @@ def test_domino_curves_without_frequencies_give_their_order_alpha_and_n0(tmp_pat
 
 def test_a_short_noisy_run_is_said_not_to_decide(tmp_path, capsys):
     steps = np.arange(0, 600, 100)
-    clean = resource_model(P, eta_eff=0.02, n0=1e-3, steps=600, start=True)[:-1][steps]
+    clean = resource_model(P, eta_eff=0.02, n0=1e-3, steps=600).skills[:-1][steps]
     noisy = np.clip(clean + np.random.default_rng(0).normal(0, 0.1, clean.shape), 0, 1)
     text, report = fit(tmp_path, capsys, wide(tmp_path / "short.csv", steps, noisy))
     assert report["verdict"].startswith(VERDICT) and "too few points" in report["verdict"]
@@ -62,7 +62,7 @@ def test_a_short_noisy_run_is_said_not_to_decide(tmp_path, capsys):
 
 def test_a_wandb_export_without_frequencies(tmp_path, capsys):
     steps = np.arange(0, 2000, 20)
-    skills = resource_model(P[:3] / P[:3].sum(), eta_eff=0.02, n0=0.1, steps=2000, start=True)[:-1][steps]
+    skills = resource_model(P[:3] / P[:3].sum(), eta_eff=0.02, n0=0.1, steps=2000).skills[:-1][steps]
     header = ["Step"] + [f"run - task{k}{end}" for k in range(3) for end in ("", "__MIN", "__MAX")]
     rows = [",".join([f"{t}"] + [f"{v:.5f}" for v in s for _ in range(3)]) for t, s in zip(steps, skills)]
     (tmp_path / "wandb.csv").write_text("\n".join([",".join(header), *rows]) + "\n")
