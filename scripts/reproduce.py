@@ -389,9 +389,10 @@ def compare_claims(committed, fresh):
 
 
 def kernels_text(report):
-    """How a JSON says it was made: 'x86_64, NumPy X86_V3, torch AVX2' ('unknown' for a JSON without kernels)."""
+    """How a JSON says it was made: 'x86_64, NumPy X86_V3, torch AVX2, BLAS Haswell' (or 'unknown kernels')."""
     k = report.get("kernels")
-    return f"{k['machine']}, NumPy {k['numpy']}, torch {k['torch']}" if k else "unknown kernels"
+    return (f"{k['machine']}, NumPy {k['numpy']}, torch {k['torch']}, BLAS {k.get('blas', 'unknown')}" if k
+            else "unknown kernels")
 
 
 def verdict_line(stem, committed, fresh):

@@ -15,7 +15,7 @@ def test_this_test_process_computes_with_the_pinned_kernels():
     used = kernels.in_use()
     assert kernels.pinned(), used
     assert not kernels.avx512(used)
-    assert set(used) == {"machine", "numpy", "torch"}
+    assert set(used) == {"machine", "numpy", "torch", "blas"}
 
 
 def unpinned_environment(**extra):
@@ -43,7 +43,7 @@ def test_a_figure_script_started_without_the_pin_computes_with_it(tmp_path):
 def test_every_committed_json_records_the_kernels_that_made_it():
     for path in paths.FIGURES.glob("Fig*_*.json"):
         used = json.loads(path.read_text()).get("kernels")
-        assert used and set(used) == {"machine", "numpy", "torch"}, path.name
+        assert used and set(used) == {"machine", "numpy", "torch", "blas"}, path.name
         assert not kernels.avx512(used), path.name
 
 

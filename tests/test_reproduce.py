@@ -140,12 +140,12 @@ def test_check_says_identical_and_passes(tmp_path):
 def test_check_passes_other_digits_that_other_kernels_explain(tmp_path):
     def other_machine(report):
         report["claims"][0]["ours"] *= 1 + 1e-12
-        report["kernels"] = {"machine": "aarch64", "numpy": "ASIMD", "torch": "DEFAULT"}
+        report["kernels"] = {"machine": "aarch64", "numpy": "ASIMD", "torch": "DEFAULT", "blas": "NEOVERSEN1"}
     altered_fig9(tmp_path, other_machine)
     proc, lines = check_fig9(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert lines[0].startswith("Fig9_domino: same claims, other digits: 1 value(s) differ, by at most 1.0e-12 relative;"
-                               " committed with aarch64, NumPy ASIMD, torch DEFAULT, now with ")
+                               " committed with aarch64, NumPy ASIMD, torch DEFAULT, BLAS NEOVERSEN1, now with ")
 
 
 def test_check_fails_other_digits_with_the_same_kernels(tmp_path):

@@ -1,23 +1,32 @@
-"""The CPU kernels behind the committed numbers: NumPy's and torch's run-time dispatch pinned to AVX2 on x86-64.
+"""The CPU kernels behind the committed numbers: NumPy's, OpenBLAS's and torch's dispatch pinned to AVX2.
 
-NumPy and torch choose their vector kernels by the CPU's features when they load, so the same sums round differently
-with and without AVX-512, and a chaotic run (Fig 13's SignGD) turns the last bit into whole steps. ``PIN`` keeps every
-x86-64 CPU on the AVX2 kernels; it must be in the environment before either library loads, so ``ensure_pinned``
-re-runs a script's process with it when it is not. ``SKILL_PHYSICS_NATIVE_KERNELS=1`` opts out, for speed.
+NumPy, its BLAS and torch choose their vector kernels by the CPU's features when they load, so the same sums round
+differently with and without AVX-512, and a chaotic run (Fig 13's SignGD) turns the last bit into whole steps. ``PIN``
+keeps every x86-64 CPU on the AVX2 kernels; it must be in the environment before the libraries load, so
+``ensure_pinned`` re-runs a script's process with it when it is not. ``SKILL_PHYSICS_NATIVE_KERNELS=1`` opts out.
 """
+import ctypes
 import os
 import platform
 import sys
+from pathlib import Path
 
 PIN = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",   # NumPy's dispatch targets above AVX2
-       "ATEN_CPU_CAPABILITY": "avx2"}                                  # torch's CPU kernels
+       "ATEN_CPU_CAPABILITY": "avx2",                                  # torch's CPU kernels
+       "OPENBLAS_CORETYPE": "Haswell"}                                 # NumPy's and SciPy's BLAS: its AVX2 kernels
 PIN_TARGETS = PIN["NPY_DISABLE_CPU_FEATURES"].split()
+AVX512_BLAS = ("SkylakeX", "Cooperlake", "SapphireRapids")           # OpenBLAS's AVX-512 CPU types
 NATIVE = "SKILL_PHYSICS_NATIVE_KERNELS"
 
 
 def x86():
-    """True on an x86-64 CPU, the only architecture the pin applies to."""
-    return platform.machine().lower() in ("x86_64", "amd64")
+    """True on an x86-64 CPU with AVX2 (Intel since 2013, AMD since 2015), the CPUs the pin is for."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        return " avx2" in Path("/proc/cpuinfo").read_text()
+    except OSError:         # not Linux: every x86-64 Mac and Windows machine that runs torch 2 has AVX2
+        return True
 
 
 def native(environ=None):
@@ -31,10 +40,23 @@ def pinned_environment(environ=None):
     return dict(environ, **PIN) if x86() and not native(environ) else environ
 
 
-def in_use():
-    """The kernels this process computes with: ``{"machine", "numpy", "torch"}``, e.g. x86_64, X86_V3, AVX2.
+def blas_core():
+    """The CPU type whose kernels NumPy's OpenBLAS runs, e.g. Haswell; 'unknown' where NumPy has another BLAS."""
+    import numpy as np
+    for lib in sorted((Path(np.__file__).parent.parent / "numpy.libs").glob("*openblas*")):
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            corename = getattr(ctypes.CDLL(str(lib)), name, None)
+            if corename is not None:
+                corename.restype = ctypes.c_char_p
+                return corename().decode()
+    return "unknown"
 
-    "numpy" lists NumPy's dispatch targets in force (its baseline when none is), "torch" is torch's CPU capability.
+
+def in_use():
+    """The kernels this process computes with: ``{"machine", "numpy", "torch", "blas"}``.
+
+    "numpy" lists NumPy's dispatch targets in force (its baseline when none is), "torch" is torch's CPU capability,
+    "blas" the CPU type of NumPy's OpenBLAS kernels; e.g. x86_64, X86_V3, AVX2, Haswell.
     """
     import numpy as np
     import torch
@@ -44,12 +66,13 @@ def in_use():
     targets = [t for t in getattr(umath, "__cpu_dispatch__", []) if features.get(t)]
     return {"machine": platform.machine().lower(),
             "numpy": " ".join(targets or getattr(umath, "__cpu_baseline__", []) or ["unknown"]),
-            "torch": torch.backends.cpu.get_cpu_capability()}
+            "torch": torch.backends.cpu.get_cpu_capability(), "blas": blas_core()}
 
 
 def avx512(kernels):
     """True if ``kernels`` (as ``in_use``) include AVX-512 ones."""
-    return "AVX512" in kernels["torch"].upper() or any(t in kernels["numpy"].split() for t in PIN_TARGETS)
+    return ("AVX512" in kernels["torch"].upper() or any(t in kernels["numpy"].split() for t in PIN_TARGETS)
+            or kernels.get("blas") in AVX512_BLAS)
 
 
 def pinned():
