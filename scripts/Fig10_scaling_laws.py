@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics.paper import scaling, sweep
-from skill_physics.paper.figure import FigureScript, claim, in_range, main, replayed, within
+from skill_physics.paper.figure import SEED_RANGE, FigureScript, claim, in_range, main, printed, within
 from skill_physics.paper.panels import inner_ticks, shared_legend
 from skill_physics.scaling import domino_alpha, quanta_alpha_N, quanta_alpha_S
 
@@ -138,25 +138,35 @@ def _at(data, v, key, alpha):
         return np.nan
 
 
+def alpha_says(v, a, exponent):
+    """The sentence of an exponent's claims."""
+    if exponent == "alphaN":
+        return f"{TITLES[v]}, α = {a:.1f}: exponent α_N of loss vs n_dim (two-point slope, d = 40 → 220)"
+    return f"{TITLES[v]}, α = {a:.1f}: exponent α_S of loss vs steps (two-point slope, t = 80 → 200, n_dim = 100)"
+
+
 def claims(data, cfg):
     rows = []
     for (v, a), ref in ALPHA_N_PAPER.items():
         tol = 0.03 if a == 1.0 else 0.06
         ours = _at(data, v, "alphaN", a)
-        rows.append(claim(f"alphaN_{v}_a{a:.1f}", ref, ours, f"±{tol}", within(ours, ref, abs=tol)))
+        says = alpha_says(v, a, "alphaN")
+        rows.append(claim(f"alphaN_{v}_a{a:.1f}", ref, ours, f"±{tol}", within(ours, ref, abs=tol), says=says))
         if cfg["rng"] == "original":
-            rows.append(replayed(f"alphaN_{v}_a{a:.1f}", ref, ours, decimals=3))
+            rows.append(printed(f"alphaN_{v}_a{a:.1f}_exact", ref, ours, decimals=3, says=says))
     if cfg["rng"] == "original":
         for (v, a, d), ref in MEDIAN_L_PAPER.items():
-            rows.append(replayed(f"median_L{d}_{v}_a{a:.1f}", ref, scaling.median_final(data, v, a, d), decimals=5))
+            rows.append(printed(f"median_L{d}_{v}_a{a:.1f}_exact", ref, scaling.median_final(data, v, a, d), decimals=5,
+                                says=f"{TITLES[v]}, α = {a:.1f}: median final loss over 4 seeds at n_dim = {d}"))
     for v in VARIANTS:
         for a, ref in zip(ALPHA_S_GRID, ALPHA_S_PAPER[v]):
             # tolerances: ±0.03 at alpha = 1, ±0.05 at alpha = 2; the rows between use ±0.05 (headline values)
             tol = 0.03 if a == 1.0 else 0.05
             ours = _at(data, v, "alphaS", a)
-            rows.append(claim(f"alphaS_{v}_a{a:.1f}", ref, ours, f"±{tol}", within(ours, ref, abs=tol)))
+            says = alpha_says(v, a, "alphaS")
+            rows.append(claim(f"alphaS_{v}_a{a:.1f}", ref, ours, f"±{tol}", within(ours, ref, abs=tol), says=says))
             if cfg["rng"] == "original":
-                rows.append(replayed(f"alphaS_{v}_a{a:.1f}", ref, ours, decimals=3))
+                rows.append(printed(f"alphaS_{v}_a{a:.1f}_exact", ref, ours, decimals=3, says=says))
     for v in VARIANTS:
         for a in (1.0, 2.0):
             ref = ALPHA_S_PAPER[v][ALPHA_S_GRID.index(a)]
@@ -166,30 +176,34 @@ def claims(data, cfg):
                 per_seed = np.array([np.nan])
             span = scaling.seed_range(per_seed)
             rows.append(claim(f"alphaS_{v}_a{a:.1f}_seed_range", ref, span, "paper value within our seeds' range",
-                              in_range(ref, *span)))
+                              in_range(ref, *span), says=alpha_says(v, a, "alphaS") + SEED_RANGE))
     t = data["trace_steps"]
     try:
         row = scaling.alpha_row(data["alphas"], 1.0)
     except ValueError:
         row = None
     plateau = float(data["signgd"]["trace"][row, 20_000]) if row is not None and t[-1] >= 20_000 else np.nan
-    rows.append(claim("plateau_d100_a1.0", 0.3574, plateau, "±2 %", within(plateau, 0.3574, rel=0.02)))
+    says = "SignGD, α = 1, n_dim = 100: the loss plateau (loss at t = 20 000)"
+    rows.append(claim("plateau_d100_a1.0", 0.3574, plateau, "±2 %", within(plateau, 0.3574, rel=0.02), says=says))
     if cfg["rng"] == "original":
-        rows.append(replayed("plateau_d100_a1.0", 0.3574, plateau, decimals=4))
+        rows.append(printed("plateau_d100_a1.0_exact", 0.3574, plateau, decimals=4, says=says))
     # the plateau is a property of the task-vector draw: its spread over the 4 seeds (final loss, t = 99 000, which
     # equals the t = 20 000 value to 0.1 % for SignGD at alpha = 1)
     span = scaling.seed_range(scaling.final_over_seeds(data, "signgd", 1.0, cfg["trace_dim"]))
     rows.append(claim("plateau_d100_a1.0_seed_range", 0.3574, span, "paper value within our seeds' range (final "
-                      "loss)", in_range(0.3574, *span)))
+                      "loss)", in_range(0.3574, *span), says=says + SEED_RANGE))
     # where the paper's plateau (seed 0) and median L(40) (4 seeds) fall among the loss minima of many draws
-    for name, ref, key in (("plateau_d100_a1.0", 0.3574, f"d{cfg['trace_dim']}"),
-                           ("L40_median_a1.0", 0.4816, f"d{scaling.FIT_DIMS[0]}")):
+    for name, ref, key, says in (("plateau_d100_a1.0", 0.3574, f"d{cfg['trace_dim']}", says),
+                                 ("L40_median_a1.0", 0.4816, f"d{scaling.FIT_DIMS[0]}",
+                                  "α = 1: median final loss at n_dim = 40")):
         minima = data["draw_minima"][key]
         rows.append(claim(f"{name}_draw_quantile", ref, float(np.mean(minima < ref)), "the paper's value lies within "
                           f"the 5-95 % range of the loss minimum over {len(minima)} task-vector draws (ours: the "
-                          "fraction of draws below it)", in_range(ref, *np.quantile(minima, [0.05, 0.95]))))
+                          "fraction of draws below it)", in_range(ref, *np.quantile(minima, [0.05, 0.95])),
+                          says=says + ": the reference lies within the 5–95 % range over task-vector draws"))
     cliff = max(scaling.median_final(data, v, 1.0, 1000) for v in VARIANTS)
-    rows.append(claim("cliff_a1.0", "< 1e-4 (off-plot)", cliff, "< 1e-3 (both optimizers)", cliff < 1e-3))
+    rows.append(claim("cliff_a1.0", "< 1e-4 (off-plot)", cliff, "< 1e-3 (both optimizers)", cliff < 1e-3,
+                      says="α = 1: median final loss at n_dim = 1000, past the collapse (both optimizers)"))
     # reference values of the paper's code (not a figure label): for alpha <= 1.6 the loss collapses to ~0 between
     # d ~ 550 and ~ 650; SignGD alpha = 1.8, 2.0 do not collapse (jitter floor ~ 6e-4 - 1e-3 at d = 1000)
     for v in VARIANTS:
@@ -197,11 +211,13 @@ def claims(data, cfg):
         ours = {f"{a:.1f}": float(d) for a, d in zip(data["alphas"], where) if a <= 1.6 + 1e-9}
         rows.append(claim(f"collapse_d_{v}", "550 - 650 for every alpha <= 1.6", ours,
                           f"median final loss < {COLLAPSE_BELOW:g} from n_dim in [540, 660] on (one grid step)",
-                          bool(ours) and all(540 <= d <= 660 for d in ours.values())))
+                          bool(ours) and all(540 <= d <= 660 for d in ours.values()),
+                          says=f"{TITLES[v]}: n_dim from which the median final loss stays below 10⁻⁴, each α ≤ 1.6"))
     floor = [scaling.median_final(data, "signgd", a, 1000) for a in (1.8, 2.0)]
     rows.append(claim("no_collapse_signgd_a1.8_a2.0", "~6e-4 - 1e-3 / ~8e-4", floor,
                       f"median final loss at d = 1000 stays >= {COLLAPSE_BELOW:g}",
-                      all(f >= COLLAPSE_BELOW for f in floor)))
+                      all(f >= COLLAPSE_BELOW for f in floor),
+                      says="SignGD, α = 1.8 and 2: no collapse, median final loss at n_dim = 1000"))
     return rows
 
 

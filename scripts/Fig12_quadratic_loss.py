@@ -83,13 +83,18 @@ def claims(data, cfg):
     l3, l4 = sgd_a[-1, 2], sgd_a[-1, 3]
     invariance = float(np.max(np.abs(sgd_a - sgd_b)))
     return [
-        claim("sgd_t001", [114, 1151], sgd_t, "±2 (rows: R = I, R = H)", within(sgd_t, [[114, 1151]] * 2, abs=2)),
-        claim("sgd_final_l4", 0.670, l4, "±0.002", within(l4, 0.670, abs=0.002)),
-        claim("sgd_final_l3", 0.0183, l3, "±0.0002", within(l3, 0.0183, abs=0.0002)),
-        claim("signgd_A_t001", 3001, sign_a, "±2 (all i)", within(sign_a, [3001] * 4, abs=2)),
+        claim("sgd_t001", [114, 1151], sgd_t, "±2 (rows: R = I, R = H)", within(sgd_t, [[114, 1151]] * 2, abs=2),
+              says="SGD: steps until ℓ1 and ℓ2 fall below 0.01, aligned and rotated (rows)"),
+        claim("sgd_final_l4", 0.670, l4, "±0.002", within(l4, 0.670, abs=0.002), says="SGD: final ℓ4"),
+        claim("sgd_final_l3", 0.0183, l3, "±0.0002", within(l3, 0.0183, abs=0.0002), says="SGD: final ℓ3"),
+        claim("signgd_A_t001", 3001, sign_a, "±2 (all i)", within(sign_a, [3001] * 4, abs=2),
+              says="SignGD, aligned: steps until each ℓ_i falls below 0.01 (all at once)"),
         claim("signgd_B_t001", [1518, 3167, 4635, 6114], sign_b, "±2 each",
-              within(sign_b, [1518, 3167, 4635, 6114], abs=2)),
-        claim("sgd_rotation_invariance", 0.0, invariance, "<= 1e-4", invariance <= 1e-4),
+              within(sign_b, [1518, 3167, 4635, 6114], abs=2),
+              says="SignGD, rotated: steps until each ℓ_i falls below 0.01 (one after another)"),
+        claim("sgd_rotation_invariance", 0.0, invariance, "<= 1e-4", invariance <= 1e-4,
+              says="SGD: largest difference between the aligned and the rotated loss curves",
+              computed="theory: SGD is rotation-invariant, so the curves are equal"),
     ]
 
 

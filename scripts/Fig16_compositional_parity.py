@@ -12,7 +12,7 @@ import numpy as np
 
 from skill_physics import Dependencies, resource_model
 from skill_physics.measure import crossing_times
-from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims, within
+from skill_physics.paper.figure import REPLAYED, FigureScript, claim, main, printed, seed_claims, within
 from skill_physics.paper.panels import plot_seed_curves
 from skill_physics.paper.replay.parity import RNG_NOTE, SWAPPED_PAIR, figure_experiment
 from skill_physics.sparse_parity import COMPOSITION, INDEPENDENT
@@ -124,6 +124,9 @@ def plot_seeds(data):
     return fig
 
 
+PLATEAU_SAYS = "E2: steps from both 2-bit parities at 0.95 to the 4-bit parity at 0.95"
+
+
 def claims(data, cfg):
     r1, r2, r2_fixed = (data["theory"][k] for k in ("r1", "r2", "r2_fixed"))
 
@@ -131,29 +134,36 @@ def claims(data, cfg):
         return crossing_times(curve, level, strict=False)   # first index with 1 - l >= level
 
     rows = []
+    model = {"R1": "theory, dependency gate", "R2": "theory, frequency switch"}
     for name, curve, level, ref in (("R1_t05_task1", r1[:, 0], 0.5, 133), ("R1_t099_task1", r1[:, 0], 0.99, 277),
                                     ("R1_t05_task3", r1[:, 2], 0.5, 438), ("R1_t099_task3", r1[:, 2], 0.99, 613),
                                     ("R2_t05_task1", r2[:, 0], 0.5, 130), ("R2_t099_task1", r2[:, 0], 0.99, 364),
                                     ("R2_t05_task3", r2[:, 2], 0.5, 1913), ("R2_t099_task3", r2[:, 2], 0.99, 2487)):
         t = first(curve, level)
-        rows.append(claim(name, ref, t, "±2", within(t, ref, abs=2)))
+        rows.append(claim(name, ref, t, "±2", within(t, ref, abs=2),
+                          says=f"{model[name[:2]]}: step at which task {name[-1]}'s skill reaches {level:g}"))
     onset = crossing_times(r1[:, 2], 0.01)                  # strictly above 0.01
-    rows.append(claim("R1_t001_task3", 289, onset, "±2", within(onset, 289, abs=2)))
+    rows.append(claim("R1_t001_task3", 289, onset, "±2", within(onset, 289, abs=2),
+                      says="theory, dependency gate: step at which task 3 starts (skill > 0.01)"))
     fixed = r2_fixed[[999, 1999, -1], 2]
     rows.append(claim("R2fixed_task3_at_1000_2000_3000", [0.27, 0.52, 0.68], fixed, "±0.01",
-                      within(fixed, [0.27, 0.52, 0.68], abs=0.01)))
-    rows.append(claim("R2fixed_task3_at_3000", 0.68, fixed[-1], "±0.01", within(fixed[-1], 0.68, abs=0.01)))
+                      within(fixed, [0.27, 0.52, 0.68], abs=0.01),
+                      says="theory without the switch (dashed): task 3's skill at steps 1000, 2000, 3000"))
+    rows.append(claim("R2fixed_task3_at_3000", 0.68, fixed[-1], "±0.01", within(fixed[-1], 0.68, abs=0.01),
+                      says="theory without the switch (dashed): task 3's skill at step 3000"))
     t = crossing_times(data["e2"]["accuracy"], 0.95, strict=False)     # (seed, task)
     parts = t[:, :2].max(1)
     ok = np.isfinite(t[:, 2]) & (t[:, 2] >= 3 * parts)
     tol = "reached within the run and >= 3 x max t0.95 of tasks 1, 2 (seed dependent)"
-    rows.append(claim("E2_task3_t095", 2200, t[0, 2], tol, ok[0]))
+    says = "E2: step at which the 4-bit parity reaches accuracy 0.95, at least 3× its parts'"
+    rows.append(claim("E2_task3_t095", 2200, t[0, 2], tol, ok[0], says=says + " (paper's seed)"))
     rows.append(claim("E2_task3_t095_all_seeds", 2200, t[:, 2], f"every seed (listed, seed 1 first): {tol}",
-                      ok.all()))
+                      ok.all(), says=says + ", on every seed"))
     rows += seed_claims("E2_task3_plateau", 1900, t[:, 2] - parts, "> 1000 steps from tasks 1, 2 at 0.95 to task 3",
-                        lambda d: d > 1000)
+                        lambda d: d > 1000, says=PLATEAU_SAYS)
     rmse = np.array([data["e1"]["train_rmse"][-1, 0], data["e2"]["train_rmse"][-1, 0]])
-    rows.append(claim("final_rmse_E1_E2", [0.0264, 0.0779], rmse, "each <= 0.1", bool(np.all(rmse <= 0.1))))
+    rows.append(claim("final_rmse_E1_E2", [0.0264, 0.0779], rmse, "each <= 0.1", bool(np.all(rmse <= 0.1)),
+                      says="final training RMSE of E1 and E2"))
     if cfg["rng"] == "original":
         rows += original_run_claims(crossing_times(data["e1"]["accuracy"][:, 0], 0.95, strict=False), t[0], rmse)
     return rows
@@ -170,10 +180,13 @@ def original_run_claims(t_e1, t_e2, rmse):
     the original's exactly and its final RMSEs as printed. t_e1, t_e2 (3,) t0.95 of E1 and E2; rmse (2,)."""
     ref = ORIGINAL_RUN
     rows = [claim(f"{name}_original_run", ref[name], ours, "equal (the paper code's seed-1 run)",
-                  np.array_equal(ours, ref[name]))
-            for name, ours in (("e1_t95", t_e1), ("e2_t95", t_e2), ("e2_plateau", t_e2[2] - t_e2[:2].max()))]
-    return rows + [printed_claim(f"final_rmse_{e}_original_run", printed, r)
-                   for e, printed, r in zip(("E1", "E2"), ref["final_rmse"], rmse)]
+                  np.array_equal(ours, ref[name]), says=says + REPLAYED)
+            for name, ours, says in (("e1_t95", t_e1, "E1: t0.95 of x1⊕x2, x3⊕x4 and the composite"),
+                                     ("e2_t95", t_e2, "E2: t0.95 of x1⊕x2, x3⊕x4 and the 4-bit parity"),
+                                     ("e2_plateau", t_e2[2] - t_e2[:2].max(), PLATEAU_SAYS))]
+    return rows + [printed(f"final_rmse_{e}_original_run", text, r, says=f"{e}: final training RMSE")
+                   for e, text, r in zip(("E1", "E2"), ref["final_rmse"], rmse)]
+
 
 
 FIG = FigureScript(

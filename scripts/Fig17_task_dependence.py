@@ -96,15 +96,21 @@ def claims(data, cfg):
     chain_half = learned_at(data["chain"]["skills"], 0.5)
     t5, t7 = t["and_or_tree"][4], t["and_or_tree"][6]
     return [
-        claim("case1_t099", PAPER_T099["chain"], t["chain"], "±2 each", within(t["chain"], PAPER_T099["chain"], abs=2)),
-        claim("case1_t05", PAPER_T05_CHAIN, chain_half, "±2 each", within(chain_half, PAPER_T05_CHAIN, abs=2)),
+        claim("case1_t099", PAPER_T099["chain"], t["chain"], "±2 each", within(t["chain"], PAPER_T099["chain"], abs=2),
+              says="chain T1 → T2 → T3: steps until each skill reaches 0.99"),
+        claim("case1_t05", PAPER_T05_CHAIN, chain_half, "±2 each", within(chain_half, PAPER_T05_CHAIN, abs=2),
+              says="chain T1 → T2 → T3: steps until each skill reaches 0.5"),
         claim("case2_t099_T7", PAPER_T099["and_tree"][6], t["and_tree"][6], "±2",
-              within(t["and_tree"][6], PAPER_T099["and_tree"][6], abs=2)),
+              within(t["and_tree"][6], PAPER_T099["and_tree"][6], abs=2),
+              says="AND tree: steps until T7, which needs all others, reaches 0.99"),
         claim("case2_t099", PAPER_T099["and_tree"], t["and_tree"], "±2 each",
-              within(t["and_tree"], PAPER_T099["and_tree"], abs=2)),
+              within(t["and_tree"], PAPER_T099["and_tree"], abs=2),
+              says="AND tree: steps until each skill reaches 0.99"),
         claim("case3_t099", PAPER_T099["and_or_tree"], t["and_or_tree"], "±2 each",
-              within(t["and_or_tree"], PAPER_T099["and_or_tree"], abs=2)),
-        claim("case3_or_shortcut", "t0.99(T7) < t0.99(T5): 6154 < 9445", [t7, t5], "exact", bool(t7 < t5)),
+              within(t["and_or_tree"], PAPER_T099["and_or_tree"], abs=2),
+              says="AND and OR: steps until each skill reaches 0.99"),
+        claim("case3_or_shortcut", "t0.99(T7) < t0.99(T5): 6154 < 9445", [t7, t5], "exact", bool(t7 < t5),
+              says="AND and OR: T7, reached through an OR, is learned before T5 (t0.99 of T7, T5)"),
     ]
 
 

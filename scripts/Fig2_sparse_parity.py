@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skill_physics.measure import crossing_times
-from skill_physics.paper.figure import FigureScript, claim, main, printed_claim, seed_claims
+from skill_physics.paper.figure import REPLAYED, FigureScript, claim, main, printed, seed_claims
 from skill_physics.paper.panels import plot_seed_curves
 from skill_physics.paper.replay.parity import RNG_NOTE, SWAPPED_PAIR, figure_experiment
 from skill_physics.sparse_parity import COMPOSITION, TWO_PARITIES
@@ -101,6 +101,18 @@ def delay(t_late, t_early, steps):
     return np.where(np.isnan(t_late), steps, t_late) / t_early
 
 
+# the sentences of the quantities that both a seed claim and a replayed claim check
+SAYS = {"case2_delay": "Case 2: t0.95 of the composite over the later t0.95 of its two parts",
+        "case2_composite_when_parts_at_0.95":
+            "Case 2: the composite's accuracy when both parts first reach 0.95 (near chance)",
+        "case2_t95_parts_composite": "Case 2: t0.95 of x1⊕x2, x3⊕x4 and the composite (paper's seed)",
+        "final_rmse_p0.10": "Case 1 (p2 = 0.1): final training RMSE"}
+
+
+def ratio_says(q):
+    return f"delay of task 2: t0.95(task 2) / t0.95(task 1) at p2 = {q:.2f}"
+
+
 def claims(data, cfg):
     steps, p2 = cfg["steps"], cfg["p2"]
     acc = data["bottom"]["accuracy"]                        # (steps, seed, p2, task)
@@ -116,28 +128,34 @@ def claims(data, cfg):
         else:
             tol, test = f"< p1/p2 = {1 / q:.0f} (far below it)", lambda r, bound=1 / q: r < bound
         rows += seed_claims(f"ratio_t95_p{q:.2f}", ref, ratio[:, col[q]], tol + "; never: steps/t1",
-                            test)
+                            test, says=ratio_says(q))
     rows += seed_claims("ratio_t95_p0.05_gt_p1.00", True, ratio[:, col[0.05]] > ratio[:, col[1.0]], "exact",
-                        lambda held: held)
+                        lambda held: held, says="the delay is longer at p2 = 0.05 than at p2 = 1")
     spread = t[..., 0].max(1) / t[..., 0].min(1)
-    rows += seed_claims("t95_task1_spread", 1.06, spread, "<= 1.25", lambda s: s <= 1.25)
+    rows += seed_claims("t95_task1_spread", 1.06, spread, "<= 1.25", lambda s: s <= 1.25,
+                        says="task 1's t0.95, largest over smallest across the five p2: task 2 does not slow it")
     case1 = acc[:, :, col[cfg["case1_p2"]]]                 # (steps, seed, task)
     done = crossing_times(case1[..., 0], 1.0, strict=False)
     task2_then = np.array([case1[int(d), s, 1] if np.isfinite(d) else np.nan for s, d in enumerate(done)])
-    rows += seed_claims("case1_task2_when_task1_at_1.0", 0.545, task2_then, "< 0.6", lambda a: a < 0.6)
+    rows += seed_claims("case1_task2_when_task1_at_1.0", 0.545, task2_then, "< 0.6", lambda a: a < 0.6,
+                        says="Case 1: task 2's accuracy when task 1 first reaches 100 % (near chance)")
     c2 = data["case2"]["accuracy"]                          # (steps, seed, task)
     tc = t95(c2)
     parts = tc[:, :2].max(1)
     rows += seed_claims("case2_composite_delay", 1.90, delay(tc[:, 2], parts, steps), "within [1.2, 2.5]",
-                        lambda r: 1.2 <= r <= 2.5)
+                        lambda r: 1.2 <= r <= 2.5, says=SAYS["case2_delay"])
     last = np.isfinite(parts) & (np.isnan(tc[:, 2]) | (tc[:, 2] > parts))
-    rows += seed_claims("case2_composite_last", True, last, "exact, in every seed", lambda held: held)
+    rows += seed_claims("case2_composite_last", True, last, "exact, in every seed", lambda held: held,
+                        says="Case 2: the composite is learned after both its parts")
     before = np.array([c2[int(t), s, 2] if np.isfinite(t) else np.nan for s, t in enumerate(parts)])
-    rows += seed_claims("case2_composite_when_parts_at_0.95", 0.51, before, "< 0.55", lambda a: a < 0.55)
+    rows += seed_claims("case2_composite_when_parts_at_0.95", 0.51, before, "< 0.55", lambda a: a < 0.55,
+                        says=SAYS["case2_composite_when_parts_at_0.95"])
     rows.append(claim("case2_t95_parts_composite", [284, 258, 540], tc[0],
-                      "all reach 0.95 within the run (order x1⊕x2, x3⊕x4, composite)", np.isfinite(tc[0]).all()))
+                      "all reach 0.95 within the run (order x1⊕x2, x3⊕x4, composite)", np.isfinite(tc[0]).all(),
+                      says=SAYS["case2_t95_parts_composite"]))
     rmse = data["bottom"]["train_rmse"][-1, :, col[cfg["case1_p2"]]]
-    rows += seed_claims("final_rmse_p0.10", 0.0092, rmse, "<= 0.05", lambda r: r <= 0.05)
+    rows += seed_claims("final_rmse_p0.10", 0.0092, rmse, "<= 0.05", lambda r: r <= 0.05,
+                        says=SAYS["final_rmse_p0.10"])
     if cfg["rng"] == "original":
         rows += original_run_claims(t[0], ratio[0], tc[0], before[0], rmse[0], p2, steps)
     return rows
@@ -162,13 +180,14 @@ def original_run_claims(t, ratio, tc, composite, rmse, p2, steps):
     composite of Case 2; rmse the final RMSE of Case 1."""
     ref = ORIGINAL_RUN
     rows = [claim("t95_bottom_original_run", ref["t95_bottom"], t, "equal (the paper code's seed-4 runs)",
-                  np.array_equal(t, ref["t95_bottom"]))]
-    rows += [printed_claim(f"ratio_t95_p{q:.2f}_original_run", target, r)
+                  np.array_equal(t, ref["t95_bottom"]),
+                  says="lower row: t0.95 of both tasks at every p2 (paper's seed)" + REPLAYED)]
+    rows += [printed(f"ratio_t95_p{q:.2f}_original_run", target, r, says=ratio_says(q))
              for q, r, target in zip(p2, ratio, ref["ratio_t95"])]
     rows.append(claim("case2_t95_parts_composite_original_run", ref["case2_t95"], tc,
                       "equal (the paper code's seed-1 run; x1⊕x2, x3⊕x4, composite)",
-                      np.array_equal(tc, ref["case2_t95"])))
-    rows += [printed_claim(f"{name}_original_run", ref[name], ours)
+                      np.array_equal(tc, ref["case2_t95"]), says=SAYS["case2_t95_parts_composite"] + REPLAYED))
+    rows += [printed(f"{name}_original_run", ref[name], ours, says=SAYS[name])
              for name, ours in (("case2_delay", delay(tc[2], tc[:2].max(), steps)),
                                 ("case2_composite_when_parts_at_0.95", composite), ("final_rmse_p0.10", rmse))]
     return rows

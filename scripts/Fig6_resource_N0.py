@@ -20,7 +20,7 @@ from skill_physics import (
     train_geometry,
 )
 from skill_physics.fits import mean_squared_difference
-from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed, within
 from skill_physics.paper.panels import plot_skills
 from skill_physics.paper.replay.geometry import MIMIC, original_draws, original_orthogonal_rows, original_record
 from skill_physics.paper.replay.streams import generators, original_power_law
@@ -105,13 +105,20 @@ def claims(data, cfg):
     errors = fit_errors(data, cfg)
     best = n0[int(np.argmin(errors))]
     return [
-        claim("exp_t09_task1", 142, exp[0], "±3 %", within(exp[0], 142, rel=0.03)),
-        claim("exp_t09_task10", 582, exp[-1], "±3 %", within(exp[-1], 582, rel=0.03)),
-        claim("th0.003_t09_task10", 572, th_003[-1], "±2 steps", within(th_003[-1], 572, abs=2)),
-        claim("th0.1_t09_task10", 2396, th_01[-1], "±2 steps", within(th_01[-1], 2396, abs=2)),
-        claim("th1.0_n_learned", 3, n_learned, "exact", n_learned == 3),
-        claim("best_N0", 0.003, best, "in {0.001, 0.003, 0.01}", best in (0.001, 0.003, 0.01)),
-        claim("msd_best", 2.3e-3, errors.min(), "<= 4e-3", in_range(errors.min(), 0, 4e-3)),
+        claim("exp_t09_task1", 142, exp[0], "±3 %", within(exp[0], 142, rel=0.03),
+              says="experiment: step at which task 1 reaches skill 0.9"),
+        claim("exp_t09_task10", 582, exp[-1], "±3 %", within(exp[-1], 582, rel=0.03),
+              says="experiment: step at which task 10 reaches skill 0.9"),
+        claim("th0.003_t09_task10", 572, th_003[-1], "±2 steps", within(th_003[-1], 572, abs=2),
+              says="Resource model, N0 = 0.003: step at which task 10 reaches skill 0.9"),
+        claim("th0.1_t09_task10", 2396, th_01[-1], "±2 steps", within(th_01[-1], 2396, abs=2),
+              says="Resource model, N0 = 0.1: step at which task 10 reaches skill 0.9"),
+        claim("th1.0_n_learned", 3, n_learned, "exact", n_learned == 3,
+              says="Resource model, N0 = 1: number of tasks that reach skill 0.9 in 3000 steps"),
+        claim("best_N0", 0.003, best, "in {0.001, 0.003, 0.01}", best in (0.001, 0.003, 0.01),
+              says="the N0 whose Resource model fits the experiment best (MSD over steps 0–999)"),
+        claim("msd_best", 2.3e-3, errors.min(), "<= 4e-3", in_range(errors.min(), 0, 4e-3),
+              says="mean squared difference between the experiment and the best-fitting Resource model"),
     ] + (replayed_claims(exp, errors) if cfg["rng"] == "original" else [])
 
 
@@ -122,7 +129,9 @@ ORIGINAL_MSD = [2.3e-3, 3.7e-3, 3.1e-3, 3.1e-3, 7.4e-2, 0.31]
 
 def replayed_claims(exp, errors):
     """Tight claims of the replayed run: every t0.9 step for step, every MSD to the two digits printed."""
-    return [replayed("exp_t09_all", ORIGINAL_T09, exp, 0), printed_digits("msd_all", ORIGINAL_MSD, errors, 2)]
+    return [printed("exp_t09_all_exact", ORIGINAL_T09, exp, decimals=0, says="experiment: t0.9 of all ten tasks"),
+            printed("msd_all_exact", ORIGINAL_MSD, errors, digits=2,
+                    says="mean squared difference between experiment and Resource model at each of the six N0")]
 
 
 FIG = FigureScript(

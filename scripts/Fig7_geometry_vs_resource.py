@@ -32,7 +32,7 @@ from skill_physics import (
 )
 from skill_physics.batching import pad_stack
 from skill_physics.fits import fit_n0, mean_squared_difference
-from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed_digits, replayed, within
+from skill_physics.paper.figure import FigureScript, claim, in_range, main, printed, within
 from skill_physics.paper.panels import comparison_grid, plot_skills
 from skill_physics.paper.replay.geometry import (
     AUTOGRAD,
@@ -256,23 +256,36 @@ def aligned(run):
     return run["experiment"][:T], run["theory"][:T]
 
 
+# each top row as the claims' sentences name it
+ROW_NAMES = {"orig": "default set-up", "alpha": "α = 2 → 4", "dim": "dimension 1000 → 100", "ntask": "ntask 10 → 100",
+             "lr": "lr 3·10⁻⁴ → 10⁻⁴", "noise": "noise 0 → 10⁻³", "betas": "betas (0, 0) → (0.9, 0.999)",
+             "bs": "batch size 1024 → 16"}
+
+
 def setup_claims(data, setups):
     rows = []
     for name, paper in (("dim", 1812), ("lr", 1606), ("noise", 1644), ("bs", 1456)):
         ours = t09(data[name]["theory"])[9]
-        rows.append(claim(f"theory_t09_task10_{name}", paper, ours, "±2 steps", within(ours, paper, abs=2)))
+        rows.append(claim(f"theory_t09_task10_{name}", paper, ours, "±2 steps", within(ours, paper, abs=2),
+                          says=f"top, row '{ROW_NAMES[name]}': the Resource model's t0.9 of task 10"))
     t_dim = t09(data["dim"]["experiment"])[9]
     n_alpha = int(np.sum(t09(data["alpha"]["experiment"]) < len(data["alpha"]["experiment"])))
     msd = {name: mean_squared_difference(*aligned(data[name])) for name, *_ in setups}
     good, bad = max(msd[n] for n in GOOD_ROWS), min(msd[n] for n in BAD_ROWS)
     final_min = [float(skills[-1].min()) for skills in aligned(data["ntask"])]
     rows += [
-        claim("exp_t09_task10_dim", 1735, t_dim, "±5 %", within(t_dim, 1735, rel=0.05)),
-        claim("alpha_exp_n_learned", 6, n_alpha, "exact", n_alpha == 6),
-        claim("msd_good_rows_max", 3.3e-3, good, "≤ 7e-3", good <= 7e-3),
-        claim("msd_bad_rows_min", 1.1e-2, bad, "≥ 5e-3", bad >= 5e-3),
+        claim("exp_t09_task10_dim", 1735, t_dim, "±5 %", within(t_dim, 1735, rel=0.05),
+              says=f"top, row '{ROW_NAMES['dim']}': the Geometry model's t0.9 of task 10"),
+        claim("alpha_exp_n_learned", 6, n_alpha, "exact", n_alpha == 6,
+              says=f"top, row '{ROW_NAMES['alpha']}': number of tasks the Geometry model learns (skill 0.9)"),
+        claim("msd_good_rows_max", 3.3e-3, good, "≤ 7e-3", good <= 7e-3,
+              says="top: largest MSD between the models over the rows where they agree (default, dimension, lr, "
+                   "noise, batch)"),
+        claim("msd_bad_rows_min", 1.1e-2, bad, "≥ 5e-3", bad >= 5e-3,
+              says="top: smallest MSD over the rows where they disagree (α, ntask, betas)"),
         claim("ntask_final_min", [0.31, 0.08], final_min, "GM ±0.1 / RM ±0.01",
-              within(final_min[0], 0.31, abs=0.1) and within(final_min[1], 0.08, abs=0.01)),
+              within(final_min[0], 0.31, abs=0.1) and within(final_min[1], 0.08, abs=0.01),
+              says=f"top, row '{ROW_NAMES['ntask']}': lowest final skill (Geometry, Resource model)"),
     ]
     return rows
 
@@ -292,14 +305,21 @@ def n0_claims(data):
     bs_slope = loglog_slope(bs["values"][small], bs["best_n0"][small])
     bs_ratio = bs["best_n0"][0] / bs["best_n0"][-1]
     return [
-        claim("noise_slope", 1.04, noise_slope, "±0.12", within(noise_slope, 1.04, abs=0.12)),
-        claim("N0_sigma_1e-3", 0.0316, n0_small, "factor 1.5", within_factor(n0_small, 0.0316, 1.5)),
-        claim("N0_sigma_1", 37.2, n0_large, "factor 1.5", within_factor(n0_large, 37.2, 1.5)),
+        claim("noise_slope", 1.04, noise_slope, "±0.12", within(noise_slope, 1.04, abs=0.12),
+              says="bottom: log-log slope of the best N0 against the noise σ (1: N0 ∝ σ)"),
+        claim("N0_sigma_1e-3", 0.0316, n0_small, "factor 1.5", within_factor(n0_small, 0.0316, 1.5),
+              says="bottom: best N0 at noise σ = 10⁻³"),
+        claim("N0_sigma_1", 37.2, n0_large, "factor 1.5", within_factor(n0_large, 37.2, 1.5),
+              says="bottom: best N0 at noise σ = 1"),
         claim("lr_argmin", 3.16e-4, lr_argmin, "∈ {3.16e-4, 1e-3}",
-              np.isclose(lr_argmin, [10 ** -3.5, 1e-3], rtol=1e-6).any()),
-        claim("lr_slope_high", 1.19, lr_slope, "±0.25", within(lr_slope, 1.19, abs=0.25)),
-        claim("bs_slope_small", -0.83, bs_slope, "±0.2", within(bs_slope, -0.83, abs=0.2)),
-        claim("bs_ratio", 14.2, bs_ratio, "within [7, 30]", in_range(bs_ratio, 7, 30)),
+              np.isclose(lr_argmin, [10 ** -3.5, 1e-3], rtol=1e-6).any(),
+              says="bottom: the learning rate with the smallest best N0"),
+        claim("lr_slope_high", 1.19, lr_slope, "±0.25", within(lr_slope, 1.19, abs=0.25),
+              says="bottom: log-log slope of the best N0 against the learning rate, η ≥ 3·10⁻³"),
+        claim("bs_slope_small", -0.83, bs_slope, "±0.2", within(bs_slope, -0.83, abs=0.2),
+              says="bottom: log-log slope of the best N0 against the batch size, B ≤ 256"),
+        claim("bs_ratio", 14.2, bs_ratio, "within [7, 30]", in_range(bs_ratio, 7, 30),
+              says="bottom: best N0 at the smallest batch over best N0 at the largest"),
     ]
 
 
@@ -324,12 +344,16 @@ def replayed_claims(data):
     """Tight claims of the replayed runs: per top row the experiment's t0.9 step for step (-1: never), every MSD
     and every sweep point's best N0 as the original printed them."""
     setups = data["setups"]
-    rows = [replayed(f"exp_t09_{name}", np.nan_to_num(paper, nan=-1),
-                     np.nan_to_num(t09(setups[name]["experiment"])[:10], nan=-1), 0)
+    rows = [printed(f"exp_t09_{name}_exact", np.nan_to_num(paper, nan=-1),
+                    np.nan_to_num(t09(setups[name]["experiment"])[:10], nan=-1), decimals=0,
+                    says=f"top, row '{ROW_NAMES[name]}': the Geometry model's t0.9 of all ten tasks (−1: never)")
             for name, paper in ORIGINAL_T09.items()]
-    rows.append(printed_digits("msd_rows", list(ORIGINAL_MSD.values()),
-                               [mean_squared_difference(*aligned(setups[n])) for n in ORIGINAL_MSD], 2))
-    return rows + [printed_digits(f"best_n0_{name}", paper, data["n0"][name]["best_n0"], digits)
+    rows.append(printed("msd_rows_exact", list(ORIGINAL_MSD.values()),
+                        [mean_squared_difference(*aligned(setups[n])) for n in ORIGINAL_MSD], digits=2,
+                        says="top: MSD between the two models in each of the eight rows"))
+    sweep = {"noise": "noise", "lr": "learning-rate", "batch_size": "batch-size"}
+    return rows + [printed(f"best_n0_{name}_exact", paper, data["n0"][name]["best_n0"], digits=digits,
+                           says=f"bottom: best N0 at every point of the {sweep[name]} sweep")
                    for name, (paper, digits) in ORIGINAL_N0.items()]
 
 

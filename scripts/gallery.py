@@ -1,14 +1,13 @@
 """figures/README.md, the gallery, and the figure table of the top-level README, from the figures' JSON files.
 
 ``scripts/reproduce.py`` writes both after regenerating figures; ``python scripts/reproduce.py --readme-only``
-rewrites them from the JSON files present, without computing anything. This module holds the reader's text: what
-each figure shows, a caption per image, a sentence per claim, which reference values our scripts compute (those are
-never called the paper's), and why each claim that misses at paper settings misses.
+rewrites them from the JSON files present, without computing anything. Each claim brings its own sentence (``says``)
+and, where our script computes the reference, how (``computed``); this module adds what each figure shows, a caption
+per image, and why each claim that misses at paper settings misses.
 
 It reads only the JSON files (no import of the package), so it runs anywhere the JSON files are.
 """
 import json
-import re
 from pathlib import Path
 
 # ------------------------------------------------------------------------------------------- what each figure shows
@@ -146,158 +145,7 @@ CAPTIONS = {
         "module per task they gather around t2 = t1, at the price of a later t1.",
 }
 
-# ---------------------------------------------------------------------------------------- a sentence per claim
-
-OPTIMIZERS = {"signgd": "SignGD", "sgd": "SGD", "adam": "Adam", "mix": "AdEMAMix", "lion": "Lion"}
-FIG7_ROWS = {"orig": "default set-up", "alpha": "α = 2 → 4", "dim": "dimension 1000 → 100", "ntask": "ntask 10 → 100",
-             "lr": "lr 3·10⁻⁴ → 10⁻⁴", "noise": "noise 0 → 10⁻³", "betas": "betas (0, 0) → (0.9, 0.999)",
-             "bs": "batch size 1024 → 16"}
-FIG7_SWEEPS = {"noise": "noise", "lr": "learning-rate", "batch_size": "batch-size"}
-
-# what a suffix of a claim's code name adds to the claim it repeats
-SUFFIXES = (
-    ("_exact", "; the replayed run, to the digits printed"),
-    ("_original_run", "; the paper code's own run, replayed, to the digits printed"),
-    ("_over_seeds", "; over all the seeds run"),
-    ("_seed_range", ": the reference lies within our seeds' range"),
-    ("_draw_quantile", ": the reference lies within the 5–95 % range over task-vector draws"),
-)
-
-# (figure, pattern of the code name without suffix) -> description; the pattern's groups fill the text
-PATTERNS = [
-    (2, r"ratio_t95_p([\d.]+)", "delay of task 2: t0.95(task 2) / t0.95(task 1) at p2 = {0}"),
-    (2, r"ratio_t95_p0\.05_gt_p1\.00", "the delay is longer at p2 = 0.05 than at p2 = 1"),
-    (2, r"t95_task1_spread", "task 1's t0.95, largest over smallest across the five p2: task 2 does not slow it"),
-    (2, r"case1_task2_when_task1_at_1\.0", "Case 1: task 2's accuracy when task 1 first reaches 100 % (near chance)"),
-    (2, r"case2_(?:composite_)?delay", "Case 2: t0.95 of the composite over the later t0.95 of its two parts"),
-    (2, r"case2_composite_last", "Case 2: the composite is learned after both its parts"),
-    (2, r"case2_composite_when_parts_at_0\.95",
-     "Case 2: the composite's accuracy when both parts first reach 0.95 (near chance)"),
-    (2, r"case2_t95_parts_composite", "Case 2: t0.95 of x1⊕x2, x3⊕x4 and the composite (paper's seed)"),
-    (2, r"final_rmse_p0\.10", "Case 1 (p2 = 0.1): final training RMSE"),
-    (2, r"t95_bottom", "lower row: t0.95 of both tasks at every p2 (paper's seed)"),
-    (4, r"grid_(\w+)_ratio_p0\.90", "{opt0}: t2/t1 in the grid run at p1 = 0.9 (t: first step with skill > 0.9)"),
-    (4, r"sweep_(\w+)_ratio_x(\d+)", "{opt0}: t2/t1 at the sweep point with p1/p2 ≈ {1}"),
-    (4, r"sweep_sgd_ratio_over_x", "SGD: largest relative deviation of t2/t1 from p1/p2 over the sweep"),
-    (4, r"grid_t09", "t0.9 of both tasks in all nine grid panels"),
-    (4, r"sweep_(\w+)_ratios", "{opt0}: t2/t1 at every sweep point"),
-    (5, r"a4_K10_n_learned", "α = 4, K = 10: number of tasks that reach skill 0.9 within the run"),
-    (5, r"a(\d)_K10_t09_task(\d+)", "α = {0}, K = 10: step at which task {1} reaches skill 0.9"),
-    (5, r"a2_K10_t09_last", "α = 2, K = 10: step at which the last task reaches skill 0.9"),
-    (5, r"a1_K10_spread", "α = 1, K = 10: t0.9 of task 10 over t0.9 of task 1 (nearly parallel)"),
-    (5, r"a4_K10_spread", "α = 4, K = 10: t0.9 of task 6 over t0.9 of task 1 (sequential)"),
-    (5, r"t09_a(\d)_all_K", "α = {0}: t0.9 of every task in all five runs, K = 2, 3, 4, 5, 10 (−1: never)"),
-    (6, r"exp_t09_task(\d+)", "experiment: step at which task {0} reaches skill 0.9"),
-    (6, r"th([\d.]+)_t09_task10", "Resource model, N0 = {0}: step at which task 10 reaches skill 0.9"),
-    (6, r"th1\.0_n_learned", "Resource model, N0 = 1: number of tasks that reach skill 0.9 in 3000 steps"),
-    (6, r"best_N0", "the N0 whose Resource model fits the experiment best (MSD over steps 0–999)"),
-    (6, r"msd_best", "mean squared difference between the experiment and the best-fitting Resource model"),
-    (6, r"exp_t09_all", "experiment: t0.9 of all ten tasks"),
-    (6, r"msd_all", "mean squared difference between experiment and Resource model at each of the six N0"),
-    (7, r"theory_t09_task10_(\w+)", "top, row '{row0}': the Resource model's t0.9 of task 10"),
-    (7, r"exp_t09_task10_(\w+)", "top, row '{row0}': the Geometry model's t0.9 of task 10"),
-    (7, r"alpha_exp_n_learned", "top, row 'α = 2 → 4': number of tasks the Geometry model learns (skill 0.9)"),
-    (7, r"msd_good_rows_max",
-     "top: largest MSD between the models over the rows where they agree (default, dimension, lr, noise, batch)"),
-    (7, r"msd_bad_rows_min", "top: smallest MSD over the rows where they disagree (α, ntask, betas)"),
-    (7, r"ntask_final_min", "top, row 'ntask 10 → 100': lowest final skill (Geometry, Resource model)"),
-    (7, r"noise_slope", "bottom: log-log slope of the best N0 against the noise σ (1: N0 ∝ σ)"),
-    (7, r"N0_sigma_1e-3", "bottom: best N0 at noise σ = 10⁻³"),
-    (7, r"N0_sigma_1", "bottom: best N0 at noise σ = 1"),
-    (7, r"lr_argmin", "bottom: the learning rate with the smallest best N0"),
-    (7, r"lr_slope_high", "bottom: log-log slope of the best N0 against the learning rate, η ≥ 3·10⁻³"),
-    (7, r"bs_slope_small", "bottom: log-log slope of the best N0 against the batch size, B ≤ 256"),
-    (7, r"bs_ratio", "bottom: best N0 at the smallest batch over best N0 at the largest"),
-    (7, r"exp_t09_(\w+)", "top, row '{row0}': the Geometry model's t0.9 of all ten tasks (−1: never)"),
-    (7, r"msd_rows", "top: MSD between the two models in each of the eight rows"),
-    (7, r"best_n0_(\w+)", "bottom: best N0 at every point of the {sweep0} sweep"),
-    (8, r"mse_K5_min_final", "MSE, K = 5: lowest final skill (Geometry, Resource model): every task learned"),
-    (8, r"mse_negative_skills", "MSE: some final skill is negative for every K ≥ 10, in both models"),
-    (8, r"mse_min_final_K10_20_40_100", "MSE: lowest final skill at K = 10, 20, 40, 100 (Geometry, Resource model)"),
-    (8, r"mse_corr_min", "MSE: lowest correlation over K ≥ 10 between the two models' final skills"),
-    (8, r"ce_corr_min", "CE: lowest correlation over K between the two models' final skills"),
-    (8, r"ce_msd_max", "CE: largest mean squared difference between the two models' skill curves"),
-    (8, r"ce_K100_frac_learned", "CE, K = 100: share of tasks with final skill > 0.9 (Geometry, Resource model)"),
-    (9, r"serial_last_done", "serial model: step at which the last task reaches skill 1"),
-    (9, r"parallel_slowest_end", "parallel model: skill of the slowest task at the last step, t = 1099"),
-    (9, r"parallel_fastest_t09", "parallel model: step at which the fastest task passes skill 0.9"),
-    (10, r"alphaN_(\w+)_a([\d.]+)", "{opt0}, α = {1}: exponent α_N of loss vs n_dim (two-point slope, d = 40 → 220)"),
-    (10, r"median_L(\d+)_(\w+)_a([\d.]+)", "{opt1}, α = {2}: median final loss over 4 seeds at n_dim = {0}"),
-    (10, r"alphaS_(\w+)_a([\d.]+)",
-     "{opt0}, α = {1}: exponent α_S of loss vs steps (two-point slope, t = 80 → 200, n_dim = 100)"),
-    (10, r"plateau_d100_a1\.0", "SignGD, α = 1, n_dim = 100: the loss plateau (loss at t = 20 000)"),
-    (10, r"L40_median_a1\.0", "α = 1: median final loss at n_dim = 40"),
-    (10, r"cliff_a1\.0", "α = 1: median final loss at n_dim = 1000, past the collapse (both optimizers)"),
-    (10, r"collapse_d_(\w+)", "{opt0}: n_dim from which the median final loss stays below 10⁻⁴, each α ≤ 1.6"),
-    (10, r"no_collapse_signgd_a1\.8_a2\.0", "SignGD, α = 1.8 and 2: no collapse, median final loss at n_dim = 1000"),
-    (12, r"sgd_t001", "SGD: steps until ℓ1 and ℓ2 fall below 0.01, aligned and rotated (rows)"),
-    (12, r"sgd_final_l(\d)", "SGD: final ℓ{0}"),
-    (12, r"signgd_A_t001", "SignGD, aligned: steps until each ℓ_i falls below 0.01 (all at once)"),
-    (12, r"signgd_B_t001", "SignGD, rotated: steps until each ℓ_i falls below 0.01 (one after another)"),
-    (12, r"sgd_rotation_invariance", "SGD: largest difference between the aligned and the rotated loss curves"),
-    (13, r"speedup_wd0\.03_t090", "weight decay 0.03: Adam's t0.9 over SignGD's (SignGD groks sooner)"),
-    (13, r"(\w+?)_wd0\.03_t0(\d+)_logged",
-     "{opt0}, weight decay 0.03: first logged step (every 200) with test accuracy ≥ 0.{1}"),
-    (13, r"(\w+?)_wd0\.03_t0(\d+)", "{opt0}, weight decay 0.03: first step with test accuracy ≥ 0.{1}"),
-    (13, r"(\w+?)_wd0_final_test_acc", "{opt0}, no weight decay: final test accuracy"),
-    (13, r"wd0\.03_final_test_acc", "weight decay 0.03: final test accuracy (SignGD, Adam)"),
-    (13, r"train_acc_200", "training accuracy at step 200 in all four runs: memorisation comes first"),
-    (13, r"(\w+?)_wd([\d.]+)_log_(\d+)",
-     "{opt0}, weight decay {1}: the original's log line at step {2} (train loss, test loss, train acc, test acc)"),
-    (15, r"lion_fastest_K10_s0", "K = 10, no noise: Lion reaches loss 10⁻² first, then Adam, then AdEMAMix"),
-    (15, r"mix_stalls_K10_s0", "K = 10, no noise: AdEMAMix's final loss over Adam's (AdEMAMix stalls)"),
-    (15, r"mix_best_noisy", "AdEMAMix ends lowest at (K, σ) = (10, 1), (40, 0.2), (40, 1)"),
-    (15, r"(\w+?)_final_K(\d+)_s(\d+)", "{opt0}, K = {1}, σ = {2}: final loss"),
-    (15, r"n_skills_gt09_K40_s02", "K = 40, σ = 0.2: number of final skills above 0.9 (AdEMAMix, Adam)"),
-    (15, r"final_loss_K(\d+)_s([\d.]+)", "K = {0}, σ = {1}: final loss of Adam, AdEMAMix, Lion"),
-    (15, r"t_loss_1e-2_K10_s0", "K = 10, no noise: steps until the loss falls below 10⁻² (Lion, Adam, AdEMAMix)"),
-    (16, r"R1_t001_task3", "theory, dependency gate: step at which task 3 starts (skill > 0.01)"),
-    (16, r"R1_t0(\d+)_task(\d)", "theory, dependency gate: step at which task {1}'s skill reaches 0.{0}"),
-    (16, r"R2_t0(\d+)_task(\d)", "theory, frequency switch: step at which task {1}'s skill reaches 0.{0}"),
-    (16, r"R2fixed_task3_at_1000_2000_3000", "theory without the switch (dashed): task 3's skill at steps 1000, "
-                                             "2000, 3000"),
-    (16, r"R2fixed_task3_at_3000", "theory without the switch (dashed): task 3's skill at step 3000"),
-    (16, r"E2_task3_t095", "E2: step at which the 4-bit parity reaches accuracy 0.95, at least 3× its parts' (paper's "
-                           "seed)"),
-    (16, r"E2_task3_t095_all_seeds", "E2: the same on every seed"),
-    (16, r"E2_task3_plateau", "E2: steps from both 2-bit parities at 0.95 to the 4-bit parity at 0.95"),
-    (16, r"final_rmse_E1_E2", "final training RMSE of E1 and E2"),
-    (16, r"e1_t95", "E1: t0.95 of x1⊕x2, x3⊕x4 and the composite"),
-    (16, r"e2_t95", "E2: t0.95 of x1⊕x2, x3⊕x4 and the 4-bit parity"),
-    (16, r"e2_plateau", "E2: steps from both 2-bit parities at 0.95 to the 4-bit parity at 0.95"),
-    (16, r"final_rmse_E(\d)", "E{0}: final training RMSE"),
-    (17, r"case1_t0(\d+)", "chain T1 → T2 → T3: steps until each skill reaches 0.{0}"),
-    (17, r"case2_t099_T7", "AND tree: steps until T7, which needs all others, reaches 0.99"),
-    (17, r"case2_t099", "AND tree: steps until each skill reaches 0.99"),
-    (17, r"case3_t099", "AND and OR: steps until each skill reaches 0.99"),
-    (17, r"case3_or_shortcut", "AND and OR: T7, reached through an OR, is learned before T5 (t0.99 of T7, T5)"),
-    (18, r"modular_floor_match", "modular model, n_dim = 100: largest relative gap between its final loss and its "
-                                 "closed-form floor"),
-    (18, r"S_speedup_late_a([\d.]+)", "α = {0}: speed-up L_non-modular / L_modular at t = 20 000, n_dim = 100"),
-    (18, r"S_speedup_min_a2\.0", "α = 2: the speed-up's minimum and its step (the modular model is slower early)"),
-    (18, r"S_speedup_min_a([\d.]+)", "α = {0}: the speed-up's minimum (the modular model is slower early)"),
-    (18, r"S_speedup_min_step_a([\d.]+)", "α = {0}: step of the speed-up's minimum"),
-    (18, r"S_speedup_cross_a([\d.]+)", "α = {0}: first step after the minimum with speed-up ≥ 1"),
-    (18, r"N_speedup_d100_a1\.0", "α = 1, n_dim = 100: speed-up of the final loss, L_non-modular / L_modular"),
-    (19, r"nonmod_ratio_median", "non-modular: median t2/t1 over the runs (the rare task waits)"),
-    (19, r"nonmod_frac_close", "non-modular: share of runs with t2 ≤ 1.25 t1"),
-    (19, r"mod_ratio_median", "modular: median t2/t1 over the runs"),
-    (19, r"mod_frac_close", "modular: share of runs with t2 ≤ 1.25 t1"),
-    (19, r"nonmod_t(\d)_median", "non-modular: median t{0}"),
-    (19, r"mod_t1_slower", "the modular model learns the frequent task later (median t1: modular, non-modular)"),
-]
-
-# reference values our scripts compute (a closed form, a ratio of printed numbers, a value theory requires): the
-# paper does not print them, so the gallery marks them "computed"
-COMPUTED = {
-    (9, "serial_last_done"): "closed form: K t0 = 10 × 100",
-    (9, "parallel_slowest_end"): "closed form: 1 − exp(−1099 / 300)",
-    (9, "parallel_fastest_t09"): "closed form: the first step after 30 ln 10 = 69.1",
-    (12, "sgd_rotation_invariance"): "theory: SGD is rotation-invariant, so the curves are equal",
-    (13, "speedup_wd0.03_t090"): "the ratio of the paper's two t0.9, 3000 / 400",
-    (15, "mix_stalls_K10_s0"): "the ratio of the two printed final losses, 5.3·10⁻⁴ / 2.1·10⁻⁷",
-    (18, "modular_floor_match"): "theory: the modular model's final loss is its closed-form floor",
-}
+# ------------------------------------------------------------------------------------------------ the misses
 
 # why each claim that does not hold at paper settings misses (the figures' notes hold the details)
 MISS_REASONS = {
@@ -332,25 +180,6 @@ MISS_REASONS = {
 }
 
 
-def describe(figure, name, with_suffix=True):
-    """A sentence for claim ``name`` of ``figure``: its base description, then (``with_suffix``) what a suffix of
-    the name adds; None if no pattern matches."""
-    base, extra = name, ""
-    for ending, text in SUFFIXES:
-        if name.endswith(ending):
-            base, extra = name[: -len(ending)], text
-            break
-    for fig, pattern, text in PATTERNS:
-        m = re.fullmatch(pattern, base) if fig == figure else None
-        if m:
-            groups = m.groups()
-            named = {f"opt{i}": OPTIMIZERS.get(g.lower(), g) for i, g in enumerate(groups)}
-            named.update({f"row{i}": FIG7_ROWS.get(g, g) for i, g in enumerate(groups)})
-            named.update({f"sweep{i}": FIG7_SWEEPS.get(g, g) for i, g in enumerate(groups)})
-            return text.format(*groups, **named) + (extra if with_suffix else "")
-    return None
-
-
 # ------------------------------------------------------------------------------------------------------- formatting
 
 def fmt(value, limit=10):
@@ -381,10 +210,10 @@ def runtime(r):
     return "< 1 s" if seconds < 0.5 else f"{seconds:.0f} s"
 
 
-def reference(figure, c, limit=10):
+def reference(c, limit=10):
     """The reference cell: the value, marked '(computed)' where our script computes it."""
     text = fmt(c["paper"], limit)
-    return text + " (computed)" if (figure, c["name"]) in COMPUTED else text
+    return text + " (computed)" if c.get("computed") else text
 
 
 def load_results(out):
@@ -418,8 +247,8 @@ def misses_table(results):
     for r, c in rows:
         fig, name = r["figure"], c["name"]
         why = MISS_REASONS.get((fig, name), "see the figure's notes below")
-        lines.append(f"| [{fig}](#fig-{fig}) | {cell(describe(fig, name, False) or '')} (`{name}`) | "
-                     f"{cell(reference(fig, c, limit=3))} | {cell(fmt(c['ours'], limit=3))} | {cell(why)} |")
+        lines.append(f"| [{fig}](#fig-{fig}) | {cell(c.get('says', ''))} (`{name}`) | "
+                     f"{cell(reference(c, limit=3))} | {cell(fmt(c['ours'], limit=3))} | {cell(why)} |")
     return lines
 
 
@@ -433,10 +262,10 @@ def figure_section(r):
     lines += ["| claim | code name | reference | ours | tolerance | holds |", "|---|---|---|---|---|---|"]
     computed = []
     for c in r["claims"]:
-        lines.append(f"| {cell(describe(fig, c['name']) or '')} | `{c['name']}` | {cell(reference(fig, c))} | "
+        lines.append(f"| {cell(c.get('says', ''))} | `{c['name']}` | {cell(reference(c))} | "
                      f"{cell(fmt(c['ours']))} | {cell(c['tolerance'])} | {'yes' if c['holds'] else '**no**'} |")
-        if (fig, c["name"]) in COMPUTED:
-            computed.append(f"`{c['name']}`: {COMPUTED[(fig, c['name'])]}")
+        if c.get("computed"):
+            computed.append(f"`{c['name']}`: {c['computed']}")
     if computed:
         lines += ["", "Computed references (not printed in the paper): " + "; ".join(computed) + "."]
     if r.get("notes"):

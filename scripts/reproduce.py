@@ -34,14 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from skill_physics.paper import kernels, paths  # noqa: E402
-from skill_physics.paper.figure import (  # noqa: E402
-    MAX_SEED,
-    check_device,
-    check_threads,
-    folder_arg,
-    output_folder,
-    seed_arg,
-)
+from skill_physics.paper.figure import output_folder  # noqa: E402
+from skill_physics.paper.options import MAX_SEED, check_device, check_threads, folder_arg, seed_arg  # noqa: E402
 from skill_physics.paper.replay import RNGS  # noqa: E402
 from skill_physics.paper.store import WriteError, writable_folder  # noqa: E402
 
@@ -78,30 +72,13 @@ def _fmt(value):
     return "never" if value is None else str(value)
 
 
-def load_results(out):
-    """The claims JSON of every figure in ``out``, in figure order."""
-    return gallery.load_results(out)
-
-
-def figure_table(results):
-    """Markdown table: figure, script, what it shows, runtime and claims holding, from the JSONs (measured, not
-    typed)."""
-    return gallery.figure_table(results)
-
-
 def update_root_readme(results, readme=paths.ROOT / "README.md"):
     """Replace the block between the figure-table markers of the top-level README with the measured table."""
     begin, end = "<!-- figure-table:begin -->", "<!-- figure-table:end -->"
     text = readme.read_text()
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
-        readme.write_text(head + begin + "\n" + figure_table(results) + "\n" + end + rest.split(end, 1)[1])
-
-
-def write_readme(out):
-    """figures/README.md, the gallery: the summary and the misses, then per figure its images with captions and its
-    claims with a sentence each (``scripts/gallery.py``)."""
-    gallery.write_gallery(out)
+        readme.write_text(head + begin + "\n" + gallery.figure_table(results) + "\n" + end + rest.split(end, 1)[1])
 
 
 # ------------------------------------------------------------------------------------------------------ scheduling
@@ -506,9 +483,9 @@ def run(args, scripts, out, extra):
         print(f"reproduce: error: {err}", file=sys.stderr)
         return 2
     failed = regenerate(scripts, args, out, extra) if scripts else []
-    write_readme(out)
+    gallery.write_gallery(out)
     if out == paths.FIGURES:
-        update_root_readme(load_results(out))
+        update_root_readme(gallery.load_results(out))
     print(f"wrote {out / 'README.md'}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 

@@ -128,7 +128,8 @@ def toy(calls, fail=False):
         plt.plot(data["a"])
         return fig
     return FigureScript(number=99, slug="sample", presets={"paper": {}, "quick": {}}, compute=compute, plot=plot,
-                        claims=lambda data, cfg: [claim("a1", 1.0, data["a"][1], "exact", data["a"][1] == 1)],
+                        claims=lambda data, cfg: [claim("a1", 1.0, data["a"][1], "exact", data["a"][1] == 1,
+                                                        says="a[1]")],
                         stochastic=False)
 
 

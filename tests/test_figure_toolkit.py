@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from skill_physics.paper import paths
+from skill_physics.paper.claims import REPLAYED, claim, printed, seed_claims
 from skill_physics.paper.figure import CacheError, Context, cache_path, load_arrays, output_folder, save_arrays
 from skill_physics.paper.paths import find_root
 
@@ -24,7 +25,33 @@ def test_fig9_quick_writes_outputs_and_claims_hold(run_script):
     assert {c["name"] for c in report["claims"]} == {"serial_last_done", "parallel_slowest_end",
                                                      "parallel_fastest_t09"}
     assert all(c["holds"] for c in report["claims"])
+    assert report["claims"][0]["says"] == "serial model: step at which the last task reaches skill 1"
+    assert report["claims"][0]["computed"] == "closed form: K t0 = 10 × 100"
     assert "3/3 claims hold" in proc.stdout
+
+
+def test_every_claim_says_what_it_is_and_the_helpers_extend_the_sentence():
+    with pytest.raises(TypeError):
+        claim("a", 1.0, 1.0, "exact", True)                               # no sentence, no claim
+    row = claim("a", 1.0, 1.0, "exact", True, says="the number")
+    assert row["says"] == "the number" and "computed" not in row
+    assert claim("a", 1.0, 1.0, "exact", True, says="s", computed="closed form")["computed"] == "closed form"
+    first, spread = seed_claims("d", 2.0, [2.0, 1.0, 3.0], "±1", lambda v: abs(v - 2) <= 1, says="delay")
+    assert (first["says"], spread["name"]) == ("delay", "d_over_seeds")
+    assert spread["says"] == "delay; over all the seeds run" and spread["ours"] == [2.0, 1.0, 3.0]
+    assert seed_claims("b", True, [True, False], "exact", bool, says="b")[1]["holds"] is False
+
+
+def test_printed_claims_hold_to_half_a_unit_of_the_last_printed_digit():
+    row = printed("r_exact", 0.964, 0.9644, decimals=3, says="α_N")
+    assert row["holds"] and row["says"] == "α_N" + REPLAYED
+    assert row["tolerance"] == "±0.0005 (replayed run: the paper's printed digits)"
+    assert not printed("r_exact", 0.964, 0.9646, decimals=3, says="α_N")["holds"]
+    row = printed("r_original_run", "1.90", 1.9049, says="ratio")
+    assert row["holds"] and row["paper"] == 1.9 and row["tolerance"] == "±0.005 (as printed: 1.90)"
+    row = printed("m_exact", [3.7e-3, 0.29], [3.74e-3, 0.294], digits=2, says="msd")
+    assert row["holds"] and row["tolerance"] == "±half a unit of 2 significant digits (replayed run)"
+    assert not printed("m_exact", [3.7e-3, 0.29], [3.76e-3, 0.29], digits=2, says="msd")["holds"]
 
 
 def test_bad_device_exits_nonzero_with_message(run_script):
@@ -90,13 +117,13 @@ def test_a_cache_is_named_by_its_settings_and_version_and_reread_whatever_the_co
     assert proc.returncode == 0 and path.stat().st_mtime_ns == stamp
 
 
-def test_reproduce_writes_gallery_and_claims_table(tmp_path):
+def test_gallery_writes_each_claims_sentence_from_the_json(tmp_path):
     sys.path.insert(0, str(paths.SCRIPTS))
-    import reproduce
+    import gallery
     proc = subprocess.run([sys.executable, str(paths.SCRIPTS / "Fig9_domino.py"), "--quick", "--out", str(tmp_path),
                            "--no-progress"], capture_output=True, text=True)
     assert proc.returncode == 0
-    reproduce.write_readme(tmp_path)
+    gallery.write_gallery(tmp_path)
     text = (tmp_path / "README.md").read_text()
     assert "![Fig9_domino](Fig9_domino.png)" in text
     assert ("| serial model: step at which the last task reaches skill 1 | `serial_last_done` | 1000 (computed) | "

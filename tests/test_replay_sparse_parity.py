@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from skill_physics import mlp
-from skill_physics.paper.figure import printed_claim
+from skill_physics.paper.figure import printed
 from skill_physics.paper.replay.parity import SWAPPED_PAIR, figure_experiment, original_parity_data, parity_streams
 from skill_physics.sparse_parity import COMPOSITION, TWO_PARITIES
 
@@ -126,6 +126,6 @@ def test_stacked_replay_equals_one_by_one():
 
 
 def test_printed_claim_tolerance_is_half_the_last_digit():
-    assert printed_claim("a", "1.90", 1.9049)["holds"] and not printed_claim("a", "1.90", 1.9051)["holds"]
-    assert printed_claim("b", "0.5155", 0.51554)["holds"] and not printed_claim("b", "0.5155", 0.5156)["holds"]
-    assert printed_claim("c", "1951", 1951.4)["holds"] and not printed_claim("c", "1951", 1952)["holds"]
+    assert printed("a", "1.90", 1.9049, says="a")["holds"] and not printed("a", "1.90", 1.9051, says="a")["holds"]
+    assert printed("b", "0.5155", 0.51554, says="b")["holds"] and not printed("b", "0.5155", 0.5156, says="b")["holds"]
+    assert printed("c", "1951", 1951.4, says="c")["holds"] and not printed("c", "1951", 1952, says="c")["holds"]

@@ -1,4 +1,4 @@
-"""The figure-script toolkit: command line, presets, cache, claims JSON, pdf + png output.
+"""The figure-script runner: command line, presets, cache, then the figure's images and claims JSON.
 
 A script describes its figure with a ``FigureScript`` (``compute(cfg, ctx) -> dict`` of arrays, cached in results/;
 ``plot(data, cfg) -> Figure`` or ``{suffix: Figure}``; ``claims(data, cfg) -> list`` of ``claim`` rows) and calls
@@ -7,14 +7,9 @@ A script describes its figure with a ``FigureScript`` (``compute(cfg, ctx) -> di
 the results folder, and the runtime is the compute time stored in the cache.
 """
 import argparse
-import contextlib
 import hashlib
 import json
-import math
-import re
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +22,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from ..util import progress  # noqa: E402, F401  (re-exported for the scripts)
+# the scripts import their toolkit from here: claims, files and options are re-exported
+from ..util import progress  # noqa: E402, F401
 from . import kernels, paths  # noqa: E402
+from .claims import REPLAYED, SEED_RANGE, claim, in_range, printed, seed_claims, within  # noqa: E402, F401
+from .files import plain, save_figure, write_json, write_report  # noqa: E402, F401
+from .options import MAX_SEED, check_device, check_threads, exit_on_signals, folder_arg, seed_arg  # noqa: E402, F401
 from .replay import RNGS  # noqa: E402
 from .store import (  # noqa: E402, F401
     CacheError,
@@ -75,92 +74,11 @@ class FigureScript:
         return f"Fig{self.number}_{self.slug}"
 
 
-# ---------------------------------------------------------------------------------------------------------- claims
-
-def _plain(value):
-    """A JSON-able version of numbers, arrays and containers (NaN and inf become null)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in np.asarray(value, dtype=object).tolist()] if np.ndim(value) else _plain(
-            np.asarray(value).item())
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    return value
-
-
-def claim(name, paper, ours, tolerance, holds):
-    """One row of a figure's claims table; ``holds`` must be computed from ``ours``, never typed in."""
-    return {"name": name, "paper": _plain(paper), "ours": _plain(ours), "tolerance": tolerance,
-            "holds": bool(np.all(holds))}
-
-
-def within(ours, paper, abs=None, rel=None):
-    """True where |ours - paper| <= abs, or <= rel * |paper|; NaN never holds."""
-    ours, paper = np.asarray(ours, float), np.asarray(paper, float)
-    bound = abs if abs is not None else rel * np.abs(paper)
-    return bool(np.all(np.abs(ours - paper) <= bound))
-
-
-def replayed(name, paper, ours, decimals):
-    """The tight claim of a run that replays the paper's run: ``ours`` equals ``paper`` to its ``decimals`` printed
-    digits (row '<name>_exact')."""
-    tol = 0.5 * 10.0 ** -decimals
-    return claim(f"{name}_exact", paper, ours, f"±{tol:g} (replayed run: the paper's printed digits)",
-                 within(ours, paper, abs=tol))
-
-
-def seed_claims(name, paper, values, tolerance, test):
-    """Claim rows for a quantity measured on several seeds, the figure seed first.
-
-    Returns two ``claim`` rows: ``name`` with the figure seed's value (holds: ``test(values[0])``) and
-    ``name_over_seeds`` with [median, min, max] over all seeds (holds: ``test(median)``); booleans are reported as the
-    fraction of seeds where they hold (holds: every seed).
-    """
-    values = np.asarray(values)
-    if values.dtype == bool:
-        return [claim(name, paper, values[0], tolerance, test(values[0])),
-                claim(f"{name}_over_seeds", paper, values.mean(), f"fraction of {values.size} seeds; all hold",
-                      bool(values.all()))]
-    values = values.astype(float)
-    spread = [np.median(values), values.min(), values.max()]
-    return [claim(name, paper, values[0], tolerance, test(values[0])),
-            claim(f"{name}_over_seeds", paper, spread, f"median, min, max of {values.size} seeds; median {tolerance}",
-                  test(spread[0]))]
-
-
-def printed_claim(name, printed, ours):
-    """A claim that ``ours`` equals a number printed as the string ``printed`` (e.g. "1.90") to half a unit of its
-    last digit (±0.005): the tolerance of a replayed run against the run it replays."""
-    half = 0.5 * 10.0 ** -len(printed.partition(".")[2])
-    return claim(name, float(printed), ours, f"±{half:g} (as printed: {printed})",
-                 within(ours, float(printed), abs=half))
-
-
-def printed_digits(name, paper, ours, digits):
-    """The tight claim of a replayed run: ``ours`` equals each printed value to its ``digits`` significant digits
-    (half a unit of the last one)."""
-    paper = np.asarray(paper, float)
-    half = 0.5 * 10.0 ** (np.floor(np.log10(np.abs(paper))) - digits + 1)
-    return claim(f"{name}_exact", paper, ours, f"±half a unit of {digits} significant digits (replayed run)",
-                 bool(np.all(np.abs(np.asarray(ours, float) - paper) <= half)))
-
-
-def in_range(ours, low, high):
-    """True where low <= ours <= high; NaN never holds."""
-    ours = np.asarray(ours, float)
-    return bool(np.all((ours >= low) & (ours <= high)))
-
-
 # ----------------------------------------------------------------------------------------------------------- cache
 
 def cache_path(fig, preset, cfg, ctx):
     """results/<FigN_slug>/<preset>-<hash of the settings and the figure's version>.npz."""
-    key = {"cfg": _plain(cfg), "device": ctx.device, "seed": ctx.seed, "version": fig.version}
+    key = {"cfg": plain(cfg), "device": ctx.device, "seed": ctx.seed, "version": fig.version}
     if kernels.native():    # numbers of other kernels never stand in for the pinned ones, nor the other way round
         key["kernels"] = kernels.in_use()
     key = json.dumps(key, sort_keys=True)
@@ -172,22 +90,6 @@ def cache_path(fig, preset, cfg, ctx):
 def task_colors(n_tasks):
     """The paper's task colours: task i (0-based) gets viridis(i / (K - 1)), task 1 dark purple."""
     return plt.cm.viridis(np.linspace(0, 1, n_tasks)) if n_tasks > 1 else plt.cm.viridis([0.0])
-
-
-# what the image files embed besides the drawing: no creation date, so that unchanged results give unchanged bytes
-IMAGE_METADATA = {"pdf": {"CreationDate": None}, "png": {}}
-
-
-def save_figure(fig, stem):
-    """Write ``stem``.pdf and ``stem``.png atomically (byte-stable, see ``IMAGE_METADATA``) and close the figure."""
-    for fmt, kw in (("pdf", {}), ("png", {"dpi": 150})):
-        atomic_write(Path(f"{stem}.{fmt}"), lambda f: fig.savefig(f, format=fmt, bbox_inches="tight",
-                                                                   metadata=IMAGE_METADATA[fmt], **kw))
-    plt.close(fig)
-
-
-def write_json(path, payload):
-    atomic_write(path, lambda f: f.write((json.dumps(_plain(payload), indent=2) + "\n").encode()))
 
 
 def output_folder(quick=False, seed=0, rng=None, root=None):
@@ -212,36 +114,6 @@ def output_folder(quick=False, seed=0, rng=None, root=None):
 
 # ------------------------------------------------------------------------------------------------------------- CLI
 
-MAX_SEED = 10 ** 9      # --seed K offsets seeds that NumPy's legacy streams take below 2**32
-
-
-def folder_arg(text):
-    """argparse type of an output folder: any non-empty path."""
-    if not str(text).strip():
-        raise argparse.ArgumentTypeError("must name a folder, got ''")
-    return Path(text)
-
-
-def seed_arg(text):
-    """argparse type of --seed: an integer in 0 .. MAX_SEED."""
-    try:
-        seed = int(text)
-    except ValueError:
-        seed = -1
-    if not 0 <= seed <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be an integer in 0..{MAX_SEED}, got {text!r}")
-    return seed
-
-
-def check_threads(name, threads, least=0):
-    """Raise ValueError unless ``least`` <= threads <= paths.max_threads() (0: every usable core)."""
-    if threads < least:
-        raise ValueError(f"{name} must be >= {least}" + (" (0: every usable core)" if least == 0 else "") +
-                         f", got {threads}")
-    if threads > paths.max_threads():
-        raise ValueError(f"{name} must be at most {paths.max_threads()} (4 per usable core), got {threads}")
-
-
 def parse_args(fig, argv=None):
     parser = argparse.ArgumentParser(prog=f"{fig.name}.py",
                                      description=f"Regenerate paper figure {fig.number} ({fig.slug}).")
@@ -260,47 +132,6 @@ def parse_args(fig, argv=None):
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: the figure's own choice, one for most; 0: every usable core)")
     return parser.parse_args(argv)
-
-
-def check_device(device):
-    """Raise ValueError unless ``device`` is 'cpu', or a CUDA device that torch sees."""
-    if device not in ("cpu", "cuda") and not re.fullmatch(r"cuda:\d+", device):
-        raise ValueError(f"--device={device!r} is not allowed; choose 'cpu', 'cuda' or 'cuda:N'")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"--device {device} was requested but torch sees no CUDA device")
-    if device.startswith("cuda:") and int(device[5:]) >= torch.cuda.device_count():
-        raise ValueError(f"--device {device}: torch sees {torch.cuda.device_count()} CUDA device(s), 0..")
-
-
-@contextlib.contextmanager
-def exit_on_signals(prog):
-    """While in the block, Ctrl-C and SIGTERM exit quietly (SystemExit 130 or 143, one line on stderr): on the way
-    out a temporary file being written is removed (``atomic_write``) and children are stopped. Main thread only."""
-    def stop(signum, frame):
-        print(f"{prog}: stopped by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
-        sys.exit(128 + signum)
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-
-
-def write_report(path, payload):
-    """Write the figure's JSON, but leave an existing file alone when only its measured ``runtime_s`` would change
-    (a rerun keeps ``git status`` clean)."""
-    fresh = json.loads(json.dumps(_plain(payload)))
-    try:
-        old = json.loads(path.read_text())
-    except (OSError, ValueError):
-        old = None
-    if isinstance(old, dict) and {**old, "runtime_s": None} == {**fresh, "runtime_s": None}:
-        return
-    write_json(path, payload)
 
 
 def _report(fig, args, preset, cfg, path, compute_s, figures, rows):
