@@ -64,11 +64,12 @@ def figure_number(script):
     return int(re.match(r"Fig(\d+)_", Path(script).name).group(1))
 
 
-def _fmt(value):
+def _fmt(value, spec=".4g"):
+    """A claim value as --check prints it (``spec`` ".17g": every digit, to show where two values part)."""
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:{spec}}"
     if isinstance(value, list):
-        return ", ".join(_fmt(v) for v in value)
+        return ", ".join(_fmt(v, spec) for v in value)
     return "never" if value is None else str(value)
 
 
@@ -359,7 +360,8 @@ def compare_claims(committed, fresh):
         differ = [relative_difference(x, y) for x, y in zip(a, b) if x != y]
         if differ:
             values, largest = values + len(differ), max(largest, *differ)
-            digits.append(f"claim {name} ours: committed {_fmt(was.get('ours'))}, now {_fmt(now.get('ours'))}")
+            digits.append(f"claim {name} ours: committed {_fmt(was.get('ours'), '.17g')}, "
+                          f"now {_fmt(now.get('ours'), '.17g')}")
     if changed:
         return CHANGED, changed + digits, values, largest
     return (OTHER_DIGITS if digits else IDENTICAL), digits, values, largest
@@ -457,7 +459,8 @@ def main(argv=None):
     if argv is None:    # the scripts inherit the pin (``child_env``); this process reports the kernels they use
         kernels.ensure_pinned()
     args, extra = parse(argv)
-    out = args.out or output_folder(args.quick, args.seed, args.rng)
+    # --check compares with the figures of the same settings made with the pinned kernels, whatever kernels it runs
+    out = args.out or output_folder(args.quick, args.seed, args.rng, native=False if args.check else None)
     scripts = [] if args.readme_only else figure_scripts(args.only, args.skip)
     if args.plan:
         runtimes = expected_runtimes(scripts, out)

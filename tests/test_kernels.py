@@ -107,3 +107,14 @@ def test_the_module_runs_a_command_with_the_pin():
                           capture_output=True, text=True, env=unpinned_environment(), cwd=paths.ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ("avx2" if kernels.x86() else "None")
+
+
+def test_check_with_native_kernels_compares_with_the_committed_figures():
+    """An opted-out reader's ``--check`` compares with figures/ (the same settings, pinned), not with its own folder."""
+    assert figure.output_folder(native=False) == paths.FIGURES
+    proc = subprocess.run([sys.executable, str(paths.SCRIPTS / "reproduce.py"), "--check", "--only", "9", "--jobs",
+                           "1"], capture_output=True, text=True, cwd=paths.ROOT,
+                          env=unpinned_environment(**{kernels.NATIVE: "1"}))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert f"== check against {paths.FIGURES} (this run: " in proc.stdout
+    assert "Fig9_domino: identical" in proc.stdout

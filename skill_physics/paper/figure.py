@@ -92,7 +92,7 @@ def task_colors(n_tasks):
     return plt.cm.viridis(np.linspace(0, 1, n_tasks)) if n_tasks > 1 else plt.cm.viridis([0.0])
 
 
-def output_folder(quick=False, seed=0, rng=None, root=None):
+def output_folder(quick=False, seed=0, rng=None, root=None, native=None):
     """The default output folder of a run: ``figures/`` for the paper settings, else ``figures/<variant>/``.
 
     The variant names every non-paper option given, joined by '-': 'quick', 'seed<K>' (K != 0), 'rng-<R>' (any
@@ -105,10 +105,12 @@ def output_folder(quick=False, seed=0, rng=None, root=None):
     seed : int          offset added to the paper's seeds
     rng : str or None   the ``--rng`` option, if given
     root : Path         the paper folder (default ``paths.FIGURES``)
+    native : bool       the CPU's own kernels (default: ``kernels.native()``)
     """
     root = paths.FIGURES if root is None else Path(root)
+    native = kernels.native() if native is None else native
     parts = (["quick"] if quick else []) + ([f"seed{seed}"] if seed else []) + ([f"rng-{rng}"] if rng else []) + (
-        ["native-kernels"] if kernels.native() else [])
+        ["native-kernels"] if native else [])
     return root / "-".join(parts) if parts else root
 
 
