@@ -64,12 +64,12 @@ def figure_number(script):
     return int(re.match(r"Fig(\d+)_", Path(script).name).group(1))
 
 
-def _fmt(value, spec=".4g"):
-    """A claim value as --check prints it (``spec`` ".17g": every digit, to show where two values part)."""
+def _fmt(value, style=".4g"):
+    """A claim value as --check prints it (``style`` ".17g": every digit, to show where two values part)."""
     if isinstance(value, float):
-        return f"{value:{spec}}"
+        return f"{value:{style}}"
     if isinstance(value, list):
-        return ", ".join(_fmt(v, spec) for v in value)
+        return ", ".join(_fmt(v, style) for v in value)
     return "never" if value is None else str(value)
 
 
