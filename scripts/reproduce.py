@@ -368,21 +368,23 @@ def compare_claims(committed, fresh):
 
 
 def kernels_text(report):
-    """How a JSON says it was made: 'x86_64, NumPy X86_V3, torch AVX2, BLAS Haswell' (or 'unknown kernels')."""
+    """How a JSON says it was made: 'x86_64, NumPy X86_V3, torch AVX2, BLAS Haswell' (or 'unknown kernels'), and the
+    torch device where it is not the CPU."""
     k = report.get("kernels")
-    return (f"{k['machine']}, NumPy {k['numpy']}, torch {k['torch']}, BLAS {k.get('blas', 'unknown')}" if k
+    text = (f"{k['machine']}, NumPy {k['numpy']}, torch {k['torch']}, BLAS {k.get('blas', 'unknown')}" if k
             else "unknown kernels")
+    return text + (f", on {report['device']}" if report.get("device", "cpu") != "cpu" else "")
 
 
 def verdict_line(stem, committed, fresh):
     """(line, lines, fails) of one figure: its verdict, the differences, and whether it fails ``--check``.
 
-    Other digits fail only where both runs used the same kernels: then the code, not the CPU, changed the numbers.
+    Other digits fail only where both runs used the same kernels and device: then the code changed the numbers.
     """
     verdict, lines, values, largest = compare_claims(committed, fresh)
     if verdict != OTHER_DIGITS:
         return f"{stem}: {verdict}", lines, verdict == CHANGED
-    same = committed.get("kernels") == fresh.get("kernels")
+    same = kernels_text(committed) == kernels_text(fresh)
     why = ("with the same kernels: the code changed them" if same else
            f"committed with {kernels_text(committed)}, now with {kernels_text(fresh)}: other kernels round otherwise")
     return (f"{stem}: {verdict}: {values} value(s) differ, by at most {largest:.1e} relative; {why}", lines, same)

@@ -149,6 +149,17 @@ def test_check_passes_other_digits_that_other_kernels_explain(tmp_path):
                                " committed with aarch64, NumPy ASIMD, torch DEFAULT, BLAS NEOVERSEN1, now with ")
 
 
+def test_other_kernels_or_another_device_explain_other_digits():
+    report = {"kernels": {"machine": "x86_64", "numpy": "X86_V3", "torch": "AVX2", "blas": "Haswell"}, "device": "cpu",
+              "claims": [{"name": "a", "paper": 1.0, "ours": 1.0, "tolerance": "±1", "holds": True}]}
+    fresh = json.loads(json.dumps(report))
+    fresh["claims"][0]["ours"] = 1.0 + 1e-15
+    assert reproduce.verdict_line("F", report, fresh)[2] is True                  # same kernels, same device: fails
+    assert reproduce.verdict_line("F", report, dict(fresh, device="cuda"))[2] is False
+    assert "now with x86_64, NumPy X86_V3, torch AVX2, BLAS Haswell, on cuda:" in reproduce.verdict_line(
+        "F", report, dict(fresh, device="cuda"))[0]
+
+
 def test_check_fails_other_digits_with_the_same_kernels(tmp_path):
     def same_machine(report):
         report["claims"][0]["ours"] *= 1.01
