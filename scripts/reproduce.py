@@ -399,17 +399,19 @@ def check(scripts, args, committed, extra):
     with tempfile.TemporaryDirectory(prefix="reproduce_check_") as tmp:
         out = Path(tmp) / "figures"
         failed = regenerate(scripts, args, out, extra, results=Path(tmp) / "results")
-        report = {}
+        report, made_with = {}, set()
         for script in scripts:
             name = f"{script.stem}.json"
             if script.name in failed or not (out / name).is_file():
                 report[script.stem] = (f"{script.stem}: the script failed", [], True)
-            elif not (committed / name).is_file():
+                continue
+            fresh = json.loads((out / name).read_text())
+            made_with.add(kernels_text(fresh))
+            if not (committed / name).is_file():
                 report[script.stem] = (f"{script.stem}: no committed {committed / name}", [], True)
             else:
-                report[script.stem] = verdict_line(script.stem, json.loads((committed / name).read_text()),
-                                                   json.loads((out / name).read_text()))
-    print(f"== check against {committed} (this run: {kernels_text({'kernels': kernels.in_use()})})")
+                report[script.stem] = verdict_line(script.stem, json.loads((committed / name).read_text()), fresh)
+    print(f"== check against {committed} (this run: {'; '.join(sorted(made_with)) or 'nothing ran'})")
     for line, lines, _ in report.values():
         print(line)
         for detail in lines:
@@ -458,8 +460,6 @@ def parse(argv=None):
 
 
 def main(argv=None):
-    if argv is None:    # the scripts inherit the pin (``child_env``); this process reports the kernels they use
-        kernels.ensure_pinned()
     args, extra = parse(argv)
     # --check compares with the figures of the same settings made with the pinned kernels, whatever kernels it runs
     out = args.out or output_folder(args.quick, args.seed, args.rng, native=False if args.check else None)
