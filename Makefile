@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup figures figures-quick test test-browser test-slow mutate sweep notebooks lab lint clean
+.PHONY: setup figures figures-quick test test-browser test-slow mutate mutate-report sweep notebooks lab lint clean
 
 setup: $(STAMP)
 
@@ -31,8 +31,13 @@ test-browser: setup       ## the notebooks' controls in headless Chromium (apt-g
 test-slow: setup          ## paper-scale checks, and `reproduce.py --check` of every figure but the sweep (10, 18)
 	$(PY) -m pytest -m slow
 
-mutate: setup             ## mutation score of the science modules (mutmut; long, not in CI) -> build/mutate/
-	$(PY) scripts/mutate.py $(MODULES)
+mutate: setup             ## mutation scores of every module (mutmut; hours, not in CI), in the background; resumes -> build/mutate/
+	mkdir -p build/mutate
+	nohup $(PY) scripts/mutate.py $(MODULES) >> build/mutate/run.log 2>&1 & \
+	echo "mutation run started: build/mutate/run.log shows its progress, make mutate-report the scores so far"
+
+mutate-report: setup      ## the mutation scores so far, per module; survivors' diffs -> build/mutate/survivors/
+	$(PY) scripts/mutate.py --report $(MODULES)
 
 sweep: setup              ## the scaling-law sweep of Figs 10, 18 on every core (resumable), then data/ summary
 	$(PY) scripts/sweep.py

@@ -10,7 +10,6 @@ Usage: python scripts/bench_kernels.py [--figures 13 2 19] [--fraction 1] [--rou
 import argparse
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import time
@@ -38,7 +37,7 @@ def time_compute(number, fraction):
 
 def in_child(number, fraction, native):
     """(seconds, kernels) of ``time_compute`` in a fresh process, pinned or with the CPU's own kernels."""
-    env = {k: v for k, v in os.environ.items() if k not in kernels.PIN and k != kernels.NATIVE}
+    env = kernels.unpinned_environment()
     env = dict(env, **{kernels.NATIVE: "1"}) if native else kernels.pinned_environment(env)
     out = subprocess.run([sys.executable, __file__, "--child", str(number), "--fraction", str(fraction)], env=env,
                          check=True, capture_output=True, text=True).stdout

@@ -253,6 +253,17 @@ def try_mutants(names, tests):
         shutil.rmtree(sandbox, ignore_errors=True)
 
 
+def alive(pid):
+    """Whether process ``pid`` is running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def main(argv=None):
     found = modules()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -273,19 +284,31 @@ def main(argv=None):
     if args.report:
         return report(args.modules)
 
+    lock = WORK / "run.pid"
+    if lock.exists() and alive(int(lock.read_text())):
+        parser.error(f"a mutation run is in progress (process {lock.read_text()}); --report shows its scores")
     prepare(args.fresh)
-    for module in args.modules:
-        names = to_run(found[module], args.survivors)
-        if names:
+    lock.write_text(str(os.getpid()))
+    try:
+        run(args.modules, found, args)
+    finally:
+        lock.unlink(missing_ok=True)
+    report(args.modules)
+
+
+def run(names, found, args):
+    """mutmut on each module of ``names`` in turn, printing its tally when it is done."""
+    for module in names:
+        pending = to_run(found[module], args.survivors)
+        if pending:
             start = time.monotonic()
-            status = run_mutmut(names, args.jobs, WORK / "mutmut.log")
+            status = run_mutmut(pending, args.jobs, WORK / "mutmut.log")
             add_time(module, time.monotonic() - start)
             if status != 0:
                 print(f"{module}: mutmut failed (exit status {status}); see {WORK / 'mutmut.log'}", flush=True)
                 continue
         c = tally(exit_codes(found[module]), equivalent())
         print(f"{module}: {c['killed']}/{c['mutants']} killed, {c['survived']} survived", flush=True)
-    report(args.modules)
 
 
 if __name__ == "__main__":

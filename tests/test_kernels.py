@@ -1,7 +1,6 @@
 """The pinned CPU kernels: in force in the tests and in every figure script, recorded in each JSON, and an opt-out that
 writes elsewhere."""
 import json
-import os
 import subprocess
 import sys
 
@@ -18,15 +17,10 @@ def test_this_test_process_computes_with_the_pinned_kernels():
     assert set(used) == {"machine", "numpy", "torch", "blas"}
 
 
-def unpinned_environment(**extra):
-    env = {k: v for k, v in os.environ.items() if k not in kernels.PIN and k != kernels.NATIVE}
-    return dict(env, **extra)
-
-
 def run_fig9(out, **env):
     return subprocess.run([sys.executable, str(paths.SCRIPTS / "Fig9_domino.py"), "--quick", "--no-progress",
                            "--out", str(out)], capture_output=True, text=True, cwd=paths.ROOT,
-                          env=unpinned_environment(**env))
+                          env=kernels.unpinned_environment(**env))
 
 
 def test_a_figure_script_started_without_the_pin_computes_with_it(tmp_path):
@@ -52,7 +46,7 @@ def test_ensure_pinned_reruns_the_process_with_the_pin(monkeypatch):
     monkeypatch.setattr(kernels, "pinned", lambda: False)
     monkeypatch.setattr(kernels, "x86", lambda: True)
     monkeypatch.setattr(kernels.os, "execve", lambda *a: calls.append(a))
-    monkeypatch.setattr(kernels.os, "environ", unpinned_environment())
+    monkeypatch.setattr(kernels.os, "environ", kernels.unpinned_environment())
     monkeypatch.setattr(kernels.sys, "orig_argv", ["python", "-X", "utf8", "scripts/Fig9_domino.py", "--quick"])
     kernels.ensure_pinned()
     assert len(calls) == 1
@@ -68,7 +62,7 @@ def test_ensure_pinned_runs_on_when_it_cannot_or_need_not_pin(monkeypatch, capsy
     monkeypatch.setattr(kernels, "x86", lambda: True)
     monkeypatch.setattr(kernels.os, "execve", lambda *a: calls.append(a))
     env = {"native": {kernels.NATIVE: "1"}, "pinned": {}, "pin_set_without_effect": kernels.PIN}[case]
-    monkeypatch.setattr(kernels.os, "environ", unpinned_environment(**env))
+    monkeypatch.setattr(kernels.os, "environ", kernels.unpinned_environment(**env))
     kernels.ensure_pinned()
     assert calls == []
     assert ("could not be pinned" in capsys.readouterr().err) == (case == "pin_set_without_effect")
@@ -104,7 +98,7 @@ def test_the_module_runs_a_command_with_the_pin():
     """``python -m skill_physics.paper.kernels CMD`` (make notebooks) hands the pin to a process that is not ours."""
     proc = subprocess.run([sys.executable, "-m", "skill_physics.paper.kernels", sys.executable, "-c",
                            "import os; print(os.environ.get('ATEN_CPU_CAPABILITY'))"],
-                          capture_output=True, text=True, env=unpinned_environment(), cwd=paths.ROOT)
+                          capture_output=True, text=True, env=kernels.unpinned_environment(), cwd=paths.ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ("avx2" if kernels.x86() else "None")
 
@@ -114,7 +108,15 @@ def test_check_with_native_kernels_compares_with_the_committed_figures():
     assert figure.output_folder(native=False) == paths.FIGURES
     proc = subprocess.run([sys.executable, str(paths.SCRIPTS / "reproduce.py"), "--check", "--only", "9", "--jobs",
                            "1"], capture_output=True, text=True, cwd=paths.ROOT,
-                          env=unpinned_environment(**{kernels.NATIVE: "1"}))
+                          env=kernels.unpinned_environment(**{kernels.NATIVE: "1"}))
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert f"== check against {paths.FIGURES} (this run: " in proc.stdout
     assert "Fig9_domino: identical" in proc.stdout
+
+
+def test_an_unpinned_environment_drops_the_pin_and_the_opt_out_and_keeps_the_rest(monkeypatch):
+    for name, value in {**kernels.PIN, kernels.NATIVE: "1", "KEPT": "yes"}.items():
+        monkeypatch.setenv(name, value)
+    env = kernels.unpinned_environment(EXTRA="2")
+    assert not set(kernels.PIN) & set(env) and kernels.NATIVE not in env
+    assert env["KEPT"] == "yes" and env["EXTRA"] == "2"

@@ -40,6 +40,13 @@ def pinned_environment(environ=None):
     return dict(environ, **PIN) if x86() and not native(environ) else environ
 
 
+def unpinned_environment(**extra):
+    """This process's environment without the pin and the opt-out, plus ``extra``: for a child that chooses its own
+    kernels (a benchmark's, a test's)."""
+    environ = {k: v for k, v in os.environ.items() if k not in PIN and k != NATIVE}
+    return dict(environ, **extra)
+
+
 def blas_core():
     """The CPU type whose kernels NumPy's OpenBLAS runs, e.g. Haswell; 'unknown' where NumPy has another BLAS."""
     import numpy as np
