@@ -182,19 +182,20 @@ MISS_REASONS = {
 
 # ------------------------------------------------------------------------------------------------------- formatting
 
-def fmt(value, limit=10):
-    """A claim value as text: floats to 4 significant digits, lists (long ones shortened), dicts, None as 'never'."""
+def fmt(value, limit=10, style=".4g"):
+    """A claim value as text: floats in ``style`` (".17g": every digit), lists longer than ``limit`` shortened (None:
+    never), dicts, None as 'never'."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:{style}}"
     if isinstance(value, list):
         flat = value if not any(isinstance(v, list) for v in value) else None
-        if flat is not None and len(flat) > limit:
-            return ", ".join(fmt(v) for v in flat[:min(limit, 6)]) + f", … ({len(flat)} values)"
-        return ", ".join(f"({fmt(v)})" if isinstance(v, list) else fmt(v) for v in value)
+        if flat is not None and limit is not None and len(flat) > limit:
+            return ", ".join(fmt(v, style=style) for v in flat[:min(limit, 6)]) + f", … ({len(flat)} values)"
+        return ", ".join(f"({fmt(v, limit, style)})" if isinstance(v, list) else fmt(v, limit, style) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {fmt(v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {fmt(v, limit, style)}" for k, v in value.items())
     return "never" if value is None else str(value)
 
 

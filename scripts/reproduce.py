@@ -65,12 +65,9 @@ def figure_number(script):
 
 
 def _fmt(value, style=".4g"):
-    """A claim value as --check prints it (``style`` ".17g": every digit, to show where two values part)."""
-    if isinstance(value, float):
-        return f"{value:{style}}"
-    if isinstance(value, list):
-        return ", ".join(_fmt(v, style) for v in value)
-    return "never" if value is None else str(value)
+    """A claim value as --check prints it: whole lists, floats in ``style`` (".17g": every digit, to show where two
+    values part)."""
+    return gallery.fmt(value, limit=None, style=style)
 
 
 def update_root_readme(results, readme=paths.ROOT / "README.md"):
