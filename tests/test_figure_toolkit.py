@@ -1,17 +1,21 @@
 """The figure toolkit: Fig 9 end to end, the cache, bad input, where runs write, byte-stable outputs."""
+import argparse
 import dataclasses
 import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from skill_physics.paper import paths
 from skill_physics.paper.claims import REPLAYED, claim, printed, seed_claims
 from skill_physics.paper.figure import CacheError, Context, cache_path, load_arrays, output_folder, save_arrays
+from skill_physics.paper.options import MAX_SEED, check_device, check_threads, folder_arg, seed_arg
 from skill_physics.paper.paths import find_root
 
 
@@ -231,3 +235,111 @@ def test_replot_from_cache_reports_the_compute_time(run_script, tmp_path):
     proc, out = run_script("Fig9_domino.py", "--quick", out=tmp_path / "again")
     assert proc.returncode == 0
     assert json.loads((out / "Fig9_domino.json").read_text())["runtime_s"] == 123.4
+
+
+# --------------------------------------------------------------------------------- paths and options, in process
+
+def test_main_file_is_the_running_script_or_none(monkeypatch):
+    monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace(__file__="/x/scripts/Fig9_domino.py"))
+    assert paths._main_file() == "/x/scripts/Fig9_domino.py"
+    monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace())        # an interactive interpreter
+    assert paths._main_file() is None
+
+
+def test_a_checkout_needs_both_markers(tmp_path):
+    assert not paths.is_checkout(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    assert not paths.is_checkout(tmp_path)
+    (tmp_path / "skill_physics").mkdir()
+    (tmp_path / "skill_physics" / "__init__.py").write_text("")
+    assert paths.is_checkout(tmp_path)
+    assert paths.enclosing_checkout(tmp_path / "skill_physics" / "deeper") == tmp_path.resolve()
+    assert paths.enclosing_checkout(tmp_path.parent) is None
+
+
+def test_a_scripts_folder_outside_a_checkout_does_not_make_a_root(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert find_root(tmp_path / "scripts" / "x.py", cwd=outside, package_dir=outside) == outside.resolve()
+
+
+def test_root_without_a_working_directory_is_the_current_ones_checkout(tmp_path, monkeypatch):
+    checkout = fake_checkout(tmp_path / "c")
+    monkeypatch.chdir(checkout / "scripts")
+    assert find_root(package_dir=tmp_path) == checkout.resolve()
+
+
+def test_foreign_package_compares_the_package_checkout_with_the_root(monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "ROOT", paths.PACKAGE_DIR.parent)
+    assert not paths.foreign_package()
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    assert paths.foreign_package()
+
+
+def test_max_threads_is_four_per_usable_core(monkeypatch):
+    monkeypatch.setattr(paths, "usable_cores", lambda: 3)
+    assert paths.max_threads() == 12
+
+
+def test_usable_cores_is_one_when_the_os_cannot_count_them(monkeypatch):
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert paths.usable_cores() == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert paths.usable_cores() == 3
+
+
+def test_folder_arg_refuses_blank_names_and_keeps_others():
+    assert folder_arg("a/b") == Path("a/b")
+    for blank in ("", "  "):
+        with pytest.raises(argparse.ArgumentTypeError, match=r"^must name a folder, got ''$"):
+            folder_arg(blank)
+
+
+def test_seed_arg_accepts_zero_to_max_seed_and_refuses_the_rest():
+    assert seed_arg("0") == 0 and seed_arg("7") == 7 and seed_arg(str(MAX_SEED)) == MAX_SEED
+    for bad in ("-1", str(MAX_SEED + 1), "abc", "1.5"):
+        with pytest.raises(argparse.ArgumentTypeError) as err:
+            seed_arg(bad)
+        assert str(err.value) == f"must be an integer in 0..{MAX_SEED}, got {bad!r}"
+
+
+def test_check_threads_bounds_and_messages(monkeypatch):
+    monkeypatch.setattr(paths, "usable_cores", lambda: 2)
+    check_threads("--threads", 0)                         # 0: every usable core, allowed by default
+    check_threads("--threads", 8)                         # 4 per usable core is the most
+    check_threads("--jobs", 1, least=1)
+    with pytest.raises(ValueError) as err:
+        check_threads("--threads", -1)
+    assert str(err.value) == "--threads must be >= 0 (0: every usable core), got -1"
+    with pytest.raises(ValueError) as err:
+        check_threads("--jobs", 0, least=1)
+    assert str(err.value) == "--jobs must be >= 1, got 0"
+    with pytest.raises(ValueError) as err:
+        check_threads("--threads", 9)
+    assert str(err.value) == "--threads must be at most 8 (4 per usable core), got 9"
+
+
+def test_check_device_accepts_cpu_and_the_cuda_devices_torch_sees(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    for device in ("cpu", "cuda", "cuda:0", "cuda:1"):
+        check_device(device)
+    with pytest.raises(ValueError) as err:
+        check_device("cuda:2")
+    assert str(err.value) == "--device cuda:2: torch sees 2 CUDA device(s), 0.."
+    for bad in ("tpu", "CPU", "cuda:x", "cuda:"):
+        with pytest.raises(ValueError) as err:
+            check_device(bad)
+        assert str(err.value) == f"--device={bad!r} is not allowed; choose 'cpu', 'cuda' or 'cuda:N'"
+
+
+def test_check_device_refuses_cuda_without_a_gpu_but_not_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    check_device("cpu")
+    for device in ("cuda", "cuda:0"):
+        with pytest.raises(ValueError) as err:
+            check_device(device)
+        assert str(err.value) == f"--device {device} was requested but torch sees no CUDA device"
