@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from skill_physics.paper import paths
-from skill_physics.paper.claims import REPLAYED, claim, printed, seed_claims
+from skill_physics.paper.claims import REPLAYED, claim, in_range, printed, seed_claims, within
 from skill_physics.paper.figure import CacheError, Context, cache_path, load_arrays, output_folder, save_arrays
 from skill_physics.paper.options import MAX_SEED, check_device, check_threads, folder_arg, seed_arg
 from skill_physics.paper.paths import find_root
@@ -343,3 +343,77 @@ def test_check_device_refuses_cuda_without_a_gpu_but_not_cpu(monkeypatch):
         with pytest.raises(ValueError) as err:
             check_device(device)
         assert str(err.value) == f"--device {device} was requested but torch sees no CUDA device"
+
+
+# ------------------------------------------------------------------------------------------- claims, row by row
+
+def test_a_claim_row_holds_plain_json_values_and_holds_only_where_all_of_it_does():
+    row = claim("n", np.float32(0.5), np.array([1, 2]), "±1", np.array([True, True]), says="what n is")
+    assert row == {"name": "n", "says": "what n is", "paper": 0.5, "ours": [1, 2], "tolerance": "±1", "holds": True}
+    assert type(row["holds"]) is bool and type(row["ours"][0]) is int
+    assert claim("n", 1, 2, "exact", np.array([True, False]), says="s")["holds"] is False
+    assert list(claim("n", 1, 2, "exact", False, says="s", computed="by hand")) == [
+        "name", "says", "paper", "ours", "tolerance", "holds", "computed"]
+
+
+def test_within_bounds_are_inclusive_absolute_or_relative_and_nan_never_holds():
+    assert within(1.5, 1.0, abs=0.5) and not within(1.5001, 1.0, abs=0.5) and not within(0.4999, 1.0, abs=0.5)
+    assert within(-2.5, -2.0, rel=0.25) and not within(-2.51, -2.0, rel=0.25)
+    assert within([1.0, 2.0], [1.0, 2.125], abs=0.125) and not within([1.0, 2.0], [1.25, 2.0], abs=0.125)
+    assert not within(np.nan, 1.0, abs=1e9)
+    # integers are compared as numbers, never in their own wrapping or overflowing arithmetic
+    assert within(np.array([3], np.uint8), 5, abs=2)
+    assert within(-128.0, np.array([-128], np.int8), rel=0.1)
+
+
+def test_in_range_is_inclusive_on_both_ends_and_nan_never_holds():
+    assert in_range(1, 1, 2) and in_range(2.0, 1, 2) and in_range([1.0, 1.5, 2.0], 1, 2)
+    assert not in_range(0.999, 1, 2) and not in_range(2.001, 1, 2) and not in_range([1.5, 3.0], 1, 2)
+    assert not in_range(np.nan, -np.inf, np.inf)
+
+
+def test_seed_claims_give_the_figure_seed_then_median_min_max():
+    def test(v):
+        return abs(v - 2) <= 0.5
+    first, spread = seed_claims("d", 2.0, [1.8, 3.0, 1.0, 2.4], "±0.5", test, says="delay")
+    assert first == claim("d", 2.0, 1.8, "±0.5", True, says="delay")
+    # the median of four seeds is the mean of the middle two: 2.1, within 0.5 of 2
+    assert spread == claim("d_over_seeds", 2.0, [2.1, 1.0, 3.0], "median, min, max of 4 seeds; median ±0.5", True,
+                           says="delay; over all the seeds run")
+    first, spread = seed_claims("d", 2.0, [3, 2, 2], "±0.5", test, says="delay")     # integer values
+    assert (first["holds"], spread["holds"], spread["ours"]) == (False, True, [2.0, 2.0, 3.0])
+
+
+def test_seed_claims_of_booleans_give_the_fraction_of_seeds_and_hold_only_if_all_do():
+    first, spread = seed_claims("ok", True, [True, True, False, True], "exact", bool, says="it works")
+    assert first == claim("ok", True, True, "exact", True, says="it works")
+    assert spread == claim("ok_over_seeds", True, 0.75, "fraction of 4 seeds; all hold", False,
+                           says="it works; over all the seeds run")
+    assert seed_claims("ok", True, [False, True], "exact", bool, says="s")[0]["holds"] is False
+    assert seed_claims("ok", True, [True, True], "exact", bool, says="s")[1]["holds"] is True
+
+
+def test_printed_text_without_decimals_holds_to_half_a_unit():
+    row = printed("steps", "1951", 1951.5, says="steps")
+    assert row == claim("steps", 1951.0, 1951.5, "±0.5 (as printed: 1951)", True, says="steps" + REPLAYED)
+    assert not printed("steps", "1951", 1950.4, says="steps")["holds"]
+    assert printed("x", "0.25", 0.2549, says="x")["tolerance"] == "±0.005 (as printed: 0.25)"
+
+
+def test_printed_significant_digits_give_each_value_its_own_half_unit():
+    # 3 significant digits: 123 -> ±0.5, 0.0456 -> ±0.00005
+    row = printed("m", [123.0, 0.0456], [123.49, 0.04564], digits=3, says="m")
+    assert row["holds"] and row["paper"] == [123.0, 0.0456] and row["ours"] == [123.49, 0.04564]
+    assert row["name"] == "m" and row["says"] == "m" + REPLAYED
+    assert not printed("m", [123.0, 0.0456], [123.51, 0.0456], digits=3, says="m")["holds"]
+    assert not printed("m", [123.0, 0.0456], [123.0, 0.04566], digits=3, says="m")["holds"]
+    assert printed("m", [-250.0], [-250.4], digits=2, says="m")["holds"]          # 2 digits of 250: ±5
+    assert not printed("m", [-250.0], [-255.1], digits=2, says="m")["holds"]
+
+
+def test_printed_decimals_hold_to_half_a_unit_of_the_last_decimal():
+    row = printed("r", 12.0, 12.4, decimals=0, says="r")
+    assert row["holds"] and row["tolerance"] == "±0.5 (replayed run: the paper's printed digits)"
+    assert not printed("r", 12.0, 12.6, decimals=0, says="r")["holds"]
+    assert printed("r", 0.12, 0.1249, decimals=2, says="r")["holds"]
+    assert not printed("r", 0.12, 0.1251, decimals=2, says="r")["holds"]

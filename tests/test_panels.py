@@ -147,8 +147,12 @@ def test_comparison_grid_of_one_row_is_still_two_dimensional_and_takes_its_label
 
 
 def test_inner_ticks_turns_every_panel_but_the_first_inward_and_unlabelled():
-    fig, axes = plt.subplots(1, 3, sharey=True)
+    fig = plt.figure()
+    first = fig.add_subplot(1, 3, 1)
+    # shared one by one (not by plt.subplots, which would hide the inner labels itself)
+    axes = [first, *(fig.add_subplot(1, 3, i, sharey=first) for i in (2, 3))]
     try:
+        assert all(shows_y_ticks(ax) == (True, True) for ax in axes)
         inner_ticks(axes)
         first = axes[0].yaxis.get_tick_params(which="major")
         assert first.get("direction", "out") == "out" and first.get("labelleft", True)
@@ -157,6 +161,8 @@ def test_inner_ticks_turns_every_panel_but_the_first_inward_and_unlabelled():
                 params = ax.yaxis.get_tick_params(which=which)
                 assert params["direction"] == "in" and params["labelleft"] is False
             assert ax.xaxis.get_tick_params(which="major").get("direction", "out") == "out"    # x ticks untouched
+            assert shows_y_ticks(ax) == (True, False)
+        assert shows_y_ticks(axes[0]) == (True, True)
     finally:
         plt.close(fig)
 
