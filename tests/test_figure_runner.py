@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from skill_physics.paper import figure, kernels, paths
+from skill_physics.paper import figure, files, kernels, paths
 from skill_physics.paper.figure import Context, FigureScript, cache_path, claim
+from skill_physics.paper.files import plain
 from skill_physics.paper.store import WriteError
 
 NAME = "Fig98_toy"
@@ -27,7 +28,7 @@ def toy(calls, plot=None, presets=None, stochastic=True, threads=1, notes=()):
 
     def one_plot(data, cfg):
         fig = plt.figure()
-        plt.plot(data["a"])
+        plt.plot(data["a"][:cfg["n"]])
         return fig
 
     def claims(data, cfg):
@@ -314,3 +315,64 @@ def test_native_kernels_get_caches_and_output_folders_of_their_own(tmp_path, mon
     assert figure.output_folder(root=tmp_path, native=False) == tmp_path
     monkeypatch.setattr(kernels, "native", lambda: False)
     assert figure.output_folder(root=tmp_path, native=True) == tmp_path / "native-kernels"
+
+
+# ------------------------------------------------------------------------------- files: what a figure run writes
+
+def test_plain_makes_json_values_of_numbers_arrays_and_containers():
+    value = {1: np.float32(0.5), "b": (np.int64(3), np.bool_(True)), "c": np.arange(4).reshape(2, 2),
+             "d": np.array(2.5), "e": [1, "a", np.nan], "f": -np.inf, "g": True, "h": "text", "i": None}
+    out = plain(value)
+    assert out == {"1": 0.5, "b": [3, True], "c": [[0, 1], [2, 3]], "d": 2.5, "e": [1, "a", None], "f": None,
+                   "g": True, "h": "text", "i": None}
+    assert [type(v) for v in out["b"]] == [int, bool] and type(out["e"][0]) is int and type(out["d"]) is float
+    assert type(plain(np.array([True]))[0]) is bool and type(plain(np.uint8(7))) is int
+
+
+def test_save_figure_writes_a_tight_pdf_and_a_150_dpi_png_and_closes_the_figure(tmp_path):
+    from PIL import Image
+
+    fig = plt.figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1])
+    fig.text(1.5, 0.5, "beyond the right edge")       # drawn outside the canvas: the tight box takes it in
+    other = plt.figure()                                # the current figure: left open
+    files.save_figure(fig, tmp_path / "f")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.pdf", "f.png"]
+    assert not plt.fignum_exists(fig.number) and plt.fignum_exists(other.number)
+    with Image.open(tmp_path / "f.png") as image:
+        assert image.info["dpi"] == pytest.approx((150, 150), abs=0.1)      # stored as whole pixels per metre
+        assert image.size[0] > 2 * 150                  # wider than the canvas: nothing drawn is cut off
+    pdf = (tmp_path / "f.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"CreationDate" not in pdf
+
+
+def test_save_figure_is_byte_stable(tmp_path):
+    for name in ("a", "b"):
+        fig = plt.figure(figsize=(2, 1))
+        plt.plot([0, 1])
+        files.save_figure(fig, tmp_path / name)
+    for fmt in ("pdf", "png"):
+        assert (tmp_path / f"a.{fmt}").read_bytes() == (tmp_path / f"b.{fmt}").read_bytes()
+
+
+def test_write_json_writes_plain_values_indented_by_two_with_a_final_newline(tmp_path):
+    files.write_json(tmp_path / "x.json", {"a": np.array([1.5, np.nan]), "b": {"c": np.int32(2)}})
+    assert (tmp_path / "x.json").read_text() == json.dumps({"a": [1.5, None], "b": {"c": 2}}, indent=2) + "\n"
+
+
+def test_write_report_leaves_a_report_alone_when_only_the_runtime_changes(tmp_path):
+    path = tmp_path / "r.json"
+    files.write_report(path, {"a": 1, "runtime_s": 1.0})
+    os.utime(path, (1, 1))                                       # any rewrite would give a new time
+    files.write_report(path, {"a": np.int64(1), "runtime_s": 2.0})
+    assert path.stat().st_mtime == 1 and json.loads(path.read_text())["runtime_s"] == 1.0
+    files.write_report(path, {"a": 2, "runtime_s": 1.0})        # anything else changed: rewritten
+    assert json.loads(path.read_text()) == {"a": 2, "runtime_s": 1.0}
+
+
+@pytest.mark.parametrize("old", ["not json", "[1, 2]"])
+def test_write_report_replaces_a_file_that_is_no_report(tmp_path, old):
+    path = tmp_path / "r.json"
+    path.write_text(old)
+    files.write_report(path, {"a": 1, "runtime_s": None})
+    assert json.loads(path.read_text()) == {"a": 1, "runtime_s": None}
