@@ -4,6 +4,7 @@ import errno
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -369,3 +370,141 @@ def test_a_cell_depends_on_its_job_only_to_float32_rounding():
         assert np.max(np.abs(a["loss"] - b["loss"]) / a["loss"]) <= loss_rel, v
         assert np.max(np.abs(a["final_skills"] - b["final_skills"])) <= skills_abs, v
         np.testing.assert_array_equal(alone[(v, 0, 20)]["loss"], packed[(v, 0, 20)]["loss"])   # small n_dim: exact
+
+
+# ------------------------------------------------------------------------------------ the store, call by call
+
+def test_nested_arrays_are_stored_under_slash_joined_keys_and_read_back_nested(tmp_path):
+    path = tmp_path / "c.npz"
+    save_arrays(path, {"a": {"b": {"c": [1, 2]}, "e": 2.5}, "d": 3})
+    with np.load(path) as z:
+        assert sorted(z.files) == ["a/b/c", "a/e", "d"]
+    back = load_arrays(path)
+    assert sorted(back) == ["a", "d"] and sorted(back["a"]) == ["b", "e"]
+    np.testing.assert_array_equal(back["a"]["b"]["c"], [1, 2])
+    assert back["a"]["e"] == 2.5 and back["d"] == 3
+
+
+def test_a_damaged_cache_names_the_file_the_error_and_the_remedy(tmp_path):
+    path = tmp_path / "c.npz"
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(CacheError) as err:
+        load_arrays(path)
+    assert re.fullmatch(rf"cache file {re.escape(str(path))} is damaged \(\w+: .+\); delete it or run with "
+                        r"--recompute", str(err.value))
+
+
+def test_atomic_write_writes_beside_the_file_then_renames_it_into_new_folders(tmp_path):
+    path = tmp_path / "a" / "b" / "x.bin"
+    seen = []
+
+    def write(f):
+        seen.append(sorted(p.name for p in path.parent.iterdir()))
+        f.write(b"bytes")
+    atomic_write(path, write)
+    atomic_write(path.with_name("y.bin"), write)                 # the folder exists now: fine too
+    assert path.read_bytes() == b"bytes" and sorted(p.name for p in path.parent.iterdir()) == ["x.bin", "y.bin"]
+    (tmp,) = seen[0]                                             # while writing: one hidden temporary beside it
+    assert tmp.startswith(".x.bin.") and tmp.endswith(".tmp")
+
+
+def test_atomic_write_lets_other_errors_through_and_leaves_nothing(tmp_path):
+    def fail(f):
+        f.write(b"half")
+        raise KeyError("bug")
+    with pytest.raises(KeyError):
+        atomic_write(tmp_path / "x.bin", fail)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_inside_another_leaves_the_outer_one_whole(tmp_path):
+    def outer(f):
+        with pytest.raises(KeyError):
+            atomic_write(tmp_path / "inner.bin", lambda g: (_ for _ in ()).throw(KeyError("bug")))
+        f.write(b"outer")
+    atomic_write(tmp_path / "outer.bin", outer)
+    assert [p.name for p in tmp_path.iterdir()] == ["outer.bin"] and (tmp_path / "outer.bin").read_bytes() == b"outer"
+
+
+def full_disk(f):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_write_kept_nowhere_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "keep_elsewhere", lambda name, write: None)
+    path = tmp_path / "x.bin"
+    with pytest.raises(WriteError) as err:
+        atomic_write(path, full_disk)
+    assert str(err.value) == f"cannot write {path} (No space left on device); it could not be kept anywhere else either"
+    with pytest.raises(WriteError) as err:
+        atomic_write(path, lambda f: (_ for _ in ()).throw(OSError("odd failure")))
+    assert str(err.value).startswith(f"cannot write {path} (odd failure); ")
+
+
+def test_keep_elsewhere_tries_the_temporary_folder_then_home(tmp_path, monkeypatch):
+    monkeypatch.setattr(store.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setattr(store.Path, "home", lambda: tmp_path / "home")
+    (tmp_path / "tmp").mkdir()
+    kept = store.keep_elsewhere("x.npz", lambda f: f.write(b"data"))
+    assert kept.parent == tmp_path / "tmp" and kept.read_bytes() == b"data"
+    assert kept.name.startswith("skill_physics-kept-") and kept.name.endswith("-x.npz")
+    kept.unlink()
+    (tmp_path / "tmp").rmdir()                                   # no temporary folder: the home folder
+    (tmp_path / "home").mkdir()
+    kept = store.keep_elsewhere("x.npz", lambda f: f.write(b"data"))
+    assert kept.parent == tmp_path / "home" and kept.read_bytes() == b"data"
+    (tmp_path / "home" / kept.name).unlink()
+    (tmp_path / "home").rmdir()
+    assert store.keep_elsewhere("x.npz", lambda f: f.write(b"data")) is None
+
+
+def test_cached_computes_once_and_reports_the_compute_time_on_rereads(tmp_path):
+    path, calls = tmp_path / "c.npz", []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.05)
+        return {"a": np.arange(3)}
+    data, seconds = cached(path, compute)
+    assert len(calls) == 1 and 0.05 <= seconds < 60
+    again, stored = cached(path, compute)
+    assert len(calls) == 1 and type(stored) is float and stored == pytest.approx(seconds)
+    assert sorted(again) == ["a"]                                # the stamp is not part of the data
+    _, fresh = cached(path, compute, recompute=True)
+    assert len(calls) == 2 and fresh >= 0.05
+
+
+def test_cached_reads_a_cache_without_a_stamp_and_notes_a_failed_write(tmp_path, monkeypatch, capsys):
+    save_arrays(tmp_path / "old.npz", {"a": np.arange(2)})
+    data, seconds = cached(tmp_path / "old.npz", lambda: {"a": np.arange(5)})
+    assert seconds is None and len(data["a"]) == 2
+
+    def refuse(path, data):
+        raise WriteError("cannot write here")
+    monkeypatch.setattr(store, "save_arrays", refuse)
+    data, seconds = cached(tmp_path / "new.npz", lambda: {"a": np.arange(5)})
+    assert len(data["a"]) == 5 and capsys.readouterr().err == "note: cannot write here\n"
+
+
+def test_writable_folder_returns_what_it_made_and_remove_empty_takes_it_back(tmp_path):
+    created = store.writable_folder(tmp_path / "a" / "b", "the output folder", "choose another")
+    assert created == [tmp_path / "a" / "b", tmp_path / "a"] and (tmp_path / "a" / "b").is_dir()
+    assert store.writable_folder(tmp_path / "a" / "b", "the output folder", "choose another") == []
+    (tmp_path / "a" / "keep").write_text("")
+    store.remove_empty(created)                                  # innermost first; stops at a non-empty one
+    assert not (tmp_path / "a" / "b").exists() and (tmp_path / "a").is_dir()
+
+
+def test_writable_folder_names_what_it_cannot_write_and_the_remedy(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(WriteError) as err:
+        store.writable_folder(tmp_path / "file", "the output folder", "choose another")
+    assert str(err.value) == f"the output folder {tmp_path / 'file'} is an existing file, not a folder; choose another"
+
+    def refuse(*args, **kw):
+        raise PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(store.tempfile, "TemporaryFile", refuse)
+    with pytest.raises(WriteError) as err:
+        store.writable_folder(tmp_path / "d", "the results folder", "set it elsewhere")
+    assert str(err.value) == (f"the results folder {tmp_path / 'd'} cannot be written (Permission denied); "
+                              "set it elsewhere")
