@@ -417,3 +417,8 @@ def test_printed_decimals_hold_to_half_a_unit_of_the_last_decimal():
     assert not printed("r", 12.0, 12.6, decimals=0, says="r")["holds"]
     assert printed("r", 0.12, 0.1249, decimals=2, says="r")["holds"]
     assert not printed("r", 0.12, 0.1251, decimals=2, says="r")["holds"]
+
+
+def test_printed_significant_digits_store_integer_references_as_floats():
+    row = printed("m", [120, 45], [121, 45.2], digits=2, says="m")
+    assert row["holds"] and row["paper"] == [120.0, 45.0] and all(type(v) is float for v in row["paper"])

@@ -182,3 +182,11 @@ def test_shared_legend_sits_beside_the_right_edge_with_the_curves_of_one_panel()
         np.testing.assert_allclose((anchor.x0, anchor.y0), fig.transFigure.transform((0.91, 0.5)))
     finally:
         plt.close(fig)
+
+
+def test_plot_seed_curves_sizes_its_text_whatever_the_style():
+    with plt.rc_context({"axes.titlesize": 20, "axes.labelsize": 20}):
+        fig, ax = plt.subplots()
+        plot_seed_curves(ax, np.zeros((3, 1, 1)), "SGD")
+    assert ax.title.get_fontsize() == 12 and ax.xaxis.label.get_fontsize() == 12
+    plt.close(fig)
