@@ -1,8 +1,10 @@
 """The pinned CPU kernels: in force in the tests and in every figure script, recorded in each JSON, and an opt-out that
 writes elsewhere."""
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +122,121 @@ def test_an_unpinned_environment_drops_the_pin_and_the_opt_out_and_keeps_the_res
     env = kernels.unpinned_environment(EXTRA="2")
     assert not set(kernels.PIN) & set(env) and kernels.NATIVE not in env
     assert env["KEPT"] == "yes" and env["EXTRA"] == "2"
+
+
+# ------------------------------------------------------------------------------------- the checks, one by one
+
+class FakeCpuinfo:
+    """Stands in for ``Path`` in kernels.x86: /proc/cpuinfo reads as ``text``, or fails like a system without it."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __call__(self, path):
+        assert str(path) == "/proc/cpuinfo"
+        return self
+
+    def read_text(self):
+        if self.text is None:
+            raise FileNotFoundError("/proc/cpuinfo")
+        return self.text
+
+
+@pytest.mark.parametrize("machine,cpuinfo,expected", [
+    ("x86_64", "flags : fpu sse avx avx2 fma", True),
+    ("AMD64", "flags : fpu sse avx avx2 fma", True),       # Windows' name, any case
+    ("x86_64", "flags : fpu sse avx fma", False),           # an x86-64 CPU older than AVX2
+    ("x86_64", None, True),                                 # no /proc/cpuinfo (not Linux): AVX2 assumed
+    ("aarch64", "flags : avx2", False),
+    ("arm64", None, False),
+])
+def test_x86_means_an_x86_64_cpu_with_avx2(monkeypatch, machine, cpuinfo, expected):
+    monkeypatch.setattr(kernels.platform, "machine", lambda: machine)
+    monkeypatch.setattr(kernels, "Path", FakeCpuinfo(cpuinfo))
+    assert kernels.x86() is expected
+
+
+def test_native_is_any_opt_out_value_but_empty_or_zero(monkeypatch):
+    assert not kernels.native({}) and not kernels.native({kernels.NATIVE: ""})
+    assert not kernels.native({kernels.NATIVE: "0"})
+    assert kernels.native({kernels.NATIVE: "1"}) and kernels.native({kernels.NATIVE: "yes"})
+    monkeypatch.setenv(kernels.NATIVE, "1")                 # default: this process's environment
+    assert kernels.native()
+    monkeypatch.setenv(kernels.NATIVE, "0")
+    assert not kernels.native()
+
+
+def test_pinned_environment_copies_and_defaults_to_this_process(monkeypatch):
+    monkeypatch.setattr(kernels, "x86", lambda: True)
+    given = {"A": "1"}
+    assert kernels.pinned_environment(given) is not given and given == {"A": "1"}
+    monkeypatch.setenv("SKILL_PHYSICS_PROBE", "x")
+    monkeypatch.delenv(kernels.NATIVE, raising=False)
+    env = kernels.pinned_environment()
+    assert env["SKILL_PHYSICS_PROBE"] == "x" and all(env[k] == v for k, v in kernels.PIN.items())
+
+
+@pytest.mark.parametrize("kernels_,expected", [
+    ({"torch": "AVX2", "numpy": "SSE42 AVX2 FMA3 X86_V3", "blas": "Haswell"}, False),
+    ({"torch": "AVX512", "numpy": "X86_V3", "blas": "Haswell"}, True),
+    ({"torch": "avx512_vnni", "numpy": "X86_V3", "blas": "Haswell"}, True),
+    ({"torch": "AVX2", "numpy": "X86_V3 X86_V4", "blas": "Haswell"}, True),
+    ({"torch": "AVX2", "numpy": "AVX512_SPR", "blas": "Haswell"}, True),
+    ({"torch": "AVX2", "numpy": "X86_V3", "blas": "SkylakeX"}, True),
+    ({"torch": "AVX2", "numpy": "X86_V3", "blas": "SapphireRapids"}, True),
+    ({"torch": "AVX2", "numpy": "X86_V3"}, False),                     # no BLAS recorded
+])
+def test_avx512_is_any_of_torch_numpy_or_blas(kernels_, expected):
+    assert kernels.avx512(kernels_) is expected
+
+
+def test_pinned_is_always_true_off_x86_and_else_means_no_avx512(monkeypatch):
+    monkeypatch.setattr(kernels, "in_use", lambda: {"torch": "AVX512", "numpy": "X86_V4", "blas": "SkylakeX"})
+    monkeypatch.setattr(kernels, "x86", lambda: False)
+    assert kernels.pinned()
+    monkeypatch.setattr(kernels, "x86", lambda: True)
+    assert not kernels.pinned()
+    monkeypatch.setattr(kernels, "in_use", lambda: {"torch": "AVX2", "numpy": "X86_V3", "blas": "Haswell"})
+    assert kernels.pinned()
+
+
+def test_in_use_lists_the_dispatch_targets_in_force_else_the_baseline(monkeypatch):
+    import numpy as np
+    import torch
+
+    umath = np._core._multiarray_umath
+    monkeypatch.setattr(kernels.platform, "machine", lambda: "X86_64")
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "CAP")
+    monkeypatch.setattr(kernels, "blas_core", lambda: "Core")
+    monkeypatch.setattr(umath, "__cpu_dispatch__", ["A", "B", "C"])
+    monkeypatch.setattr(umath, "__cpu_features__", {"A": True, "B": False, "C": True})
+    monkeypatch.setattr(umath, "__cpu_baseline__", ["BASE1", "BASE2"])
+    assert kernels.in_use() == {"machine": "x86_64", "numpy": "A C", "torch": "CAP", "blas": "Core"}
+    monkeypatch.setattr(umath, "__cpu_features__", {"A": False})
+    assert kernels.in_use()["numpy"] == "BASE1 BASE2"
+    monkeypatch.delattr(umath, "__cpu_features__")
+    assert kernels.in_use()["numpy"] == "BASE1 BASE2"
+    monkeypatch.setattr(umath, "__cpu_baseline__", [])
+    assert kernels.in_use()["numpy"] == "unknown"
+
+
+def test_blas_core_is_unknown_without_numpy_s_openblas(monkeypatch, tmp_path):
+    import numpy as np
+
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy.libs").mkdir()
+    (tmp_path / "numpy.libs" / "libgfortran.so").write_bytes(b"")
+    monkeypatch.setattr(np, "__file__", str(tmp_path / "numpy" / "__init__.py"))
+    assert kernels.blas_core() == "unknown"
+
+
+def test_blas_core_names_the_core_of_the_bundled_openblas():
+    import numpy as np
+
+    libs = sorted((Path(np.__file__).parent.parent / "numpy.libs").glob("*openblas*"))
+    if not libs:
+        pytest.skip("this NumPy has no bundled OpenBLAS")
+    core = kernels.blas_core()
+    assert core != "unknown" and core.isalnum()
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        assert core.lower() == os.environ["OPENBLAS_CORETYPE"].lower()
