@@ -422,3 +422,9 @@ def test_printed_decimals_hold_to_half_a_unit_of_the_last_decimal():
 def test_printed_significant_digits_store_integer_references_as_floats():
     row = printed("m", [120, 45], [121, 45.2], digits=2, says="m")
     assert row["holds"] and row["paper"] == [120.0, 45.0] and all(type(v) is float for v in row["paper"])
+
+
+def test_usable_cores_prefers_the_affinity_to_the_cpu_count(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3}, raising=False)    # 2 of 8 cores allowed
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert paths.usable_cores() == 2
