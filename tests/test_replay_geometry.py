@@ -15,6 +15,7 @@ from skill_physics.paper.replay import streams as replay
 from skill_physics.paper.replay.geometry import (
     MIMIC,
     OriginalGeometryDraws,
+    original_fit_updates,
     original_orthogonal_rows,
     original_record,
     original_start,
@@ -322,3 +323,8 @@ def test_runs_with_fewer_noise_draws_get_theirs_then_zeros():
             n = streams.noise_size
             assert torch.equal(noise[r, :n], streams.normal("noise", t, n)[0])
             assert not noise[r, n:].any()
+
+
+def test_record_t_meets_the_resource_model_after_t_plus_one_updates():
+    np.testing.assert_array_equal(original_fit_updates(4), [1, 2, 3, 4])
+    assert len(original_fit_updates(1)) == 1

@@ -6,7 +6,13 @@ import torch
 
 from skill_physics import mlp
 from skill_physics.paper.figure import printed
-from skill_physics.paper.replay.parity import SWAPPED_PAIR, figure_experiment, original_parity_data, parity_streams
+from skill_physics.paper.replay.parity import (
+    SWAPPED_PAIR,
+    OriginalParityDraws,
+    figure_experiment,
+    original_parity_data,
+    parity_streams,
+)
 from skill_physics.sparse_parity import COMPOSITION, TWO_PARITIES
 
 
@@ -129,3 +135,21 @@ def test_printed_claim_tolerance_is_half_the_last_digit():
     assert printed("a", "1.90", 1.9049, says="a")["holds"] and not printed("a", "1.90", 1.9051, says="a")["holds"]
     assert printed("b", "0.5155", 0.51554, says="b")["holds"] and not printed("b", "0.5155", 0.5156, says="b")["holds"]
     assert printed("c", "1951", 1951.4, says="c")["holds"] and not printed("c", "1951", 1952, says="c")["holds"]
+
+
+def test_each_batch_order_is_a_reversed_training_permutation_after_which_the_test_order_is_drawn():
+    draws = OriginalParityDraws(np.random.RandomState(5), np.int64(7), 4.0)
+    reference = np.random.RandomState(5)
+    for _ in range(3):
+        expected = reference.choice(7, 7, replace=False)[::-1]
+        reference.choice(4, 4, replace=False)                   # the original's test batch, drawn and unused
+        order = draws.batch_order()
+        assert order.dtype == torch.int64 and order.tolist() == expected.tolist()
+
+
+def test_original_parity_data_orders_the_training_rows_and_counts_the_test_rows():
+    """With train fraction f < 1 the stream orders the f n training rows and draws orders of the (1 - f) n test rows."""
+    _, draws = original_parity_data(3, COMPOSITION, n_samples=20, train_fraction=0.75)
+    assert (draws.n_train, draws.n_test) == (15, 5)
+    order = draws.batch_order()
+    assert sorted(order.tolist()) == list(range(15))
