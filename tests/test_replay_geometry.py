@@ -328,3 +328,44 @@ def test_runs_with_fewer_noise_draws_get_theirs_then_zeros():
 def test_record_t_meets_the_resource_model_after_t_plus_one_updates():
     np.testing.assert_array_equal(original_fit_updates(4), [1, 2, 3, 4])
     assert len(original_fit_updates(1)) == 1
+
+
+def test_advance_draws_the_same_stream_as_one_call_per_step_beyond_one_block():
+    steps, batch = 5000, 3                                       # more steps than one block of 4096
+    pair = replay.advance(replay.generators(7), steps, batch, 0)
+    gen, state = replay.generators(7)
+    for _ in range(steps):
+        state.random_sample(batch)
+    assert replay.state_key(pair) == replay.state_key((gen, state))       # no normals drawn without noise
+
+
+def test_loop_starts_draw_no_noise_by_default_and_start_each_run_where_the_last_ended():
+    pair = replay.generators(4)
+    starts = replay.loop_starts(pair, 3, 20, 5)
+    reference = replay.generators(4)
+    for start in starts:
+        assert replay.state_key(start) == replay.state_key(reference)
+        replay.advance(reference, 20, 5, 0)
+    assert replay.state_key(pair) == replay.state_key(reference)
+    assert torch.equal(pair[0].get_state(), torch.Generator().manual_seed(4).get_state())
+
+
+def test_state_key_tells_apart_numpy_states_that_differ_only_in_position_or_cached_normal():
+    gen, state = replay.generators(1)
+    name, words, pos, has_gauss, gauss = state.get_state()
+    keys = set()
+    for changed in ((pos, 0, 0.0), (pos - 1, 0, 0.0), (pos, 1, 0.5), (pos, 1, 0.25)):
+        other = np.random.RandomState()
+        other.set_state((name, words, *changed))
+        keys.add(replay.state_key((gen, other)))
+    assert len(keys) == 4
+
+
+def test_choice_cdf_is_a_float64_cumulative_table_of_any_weights():
+    np.testing.assert_array_equal(replay.choice_cdf([1, 1, 2]), [0.25, 0.5, 1.0])          # integer weights
+    weights = np.array([0.1, 0.2, 0.3], np.float32)
+    expected = np.cumsum(weights.astype(np.float64))           # summed and divided in float64, as NumPy's choice does
+    expected /= expected[-1]
+    cdf = replay.choice_cdf(weights)
+    assert cdf.dtype == np.float64
+    np.testing.assert_array_equal(cdf, expected)
