@@ -376,3 +376,17 @@ def test_write_report_replaces_a_file_that_is_no_report(tmp_path, old):
     path.write_text(old)
     files.write_report(path, {"a": 1, "runtime_s": None})
     assert json.loads(path.read_text()) == {"a": 1, "runtime_s": None}
+
+
+def test_a_bad_device_is_refused_before_any_folder_is_made(tmp_path, capsys):
+    calls, out = [], tmp_path / "o"
+    assert run(toy(calls), "--quick", "--out", str(out), "--device", "tpu") == 2
+    assert capsys.readouterr().err == (f"{NAME}: error: --device='tpu' is not allowed; choose 'cpu', 'cuda' or "
+                                       "'cuda:N'\n")
+    assert not calls and not out.exists()
+
+
+def test_too_many_threads_are_refused_by_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "usable_cores", lambda: 1)
+    assert run(toy([]), "--quick", "--out", str(tmp_path / "o"), "--threads", "5") == 2
+    assert capsys.readouterr().err == f"{NAME}: error: --threads must be at most 4 (4 per usable core), got 5\n"
