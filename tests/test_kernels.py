@@ -240,3 +240,31 @@ def test_blas_core_names_the_core_of_the_bundled_openblas():
     assert core != "unknown" and core.isalnum()
     if os.environ.get("OPENBLAS_CORETYPE"):
         assert core.lower() == os.environ["OPENBLAS_CORETYPE"].lower()
+
+
+def test_a_pin_without_effect_is_noted_naming_each_setting_and_the_opt_out(monkeypatch, capsys):
+    monkeypatch.setattr(kernels, "pinned", lambda: False)
+    monkeypatch.setattr(kernels.os, "execve", lambda *a: pytest.fail("must not re-run"))
+    monkeypatch.setattr(kernels.os, "environ", unpinned_environment(**kernels.PIN))
+    kernels.ensure_pinned()
+    settings = ", ".join(f"{k}={v}" for k, v in kernels.PIN.items())
+    assert capsys.readouterr().err == (
+        f"note: the CPU kernels could not be pinned to AVX2 ({settings} had no effect); the numbers may differ in the "
+        f"last digits from the committed ones. Set {kernels.NATIVE}=1 to silence this note\n")
+
+
+@pytest.mark.parametrize("symbol", ["scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
+                                    "openblas_get_corename"])
+def test_blas_core_asks_whichever_name_the_openblas_build_exports(monkeypatch, tmp_path, symbol):
+    import numpy as np
+
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy.libs").mkdir()
+    (tmp_path / "numpy.libs" / "libscipy_openblas64_-x.so").write_bytes(b"")
+    monkeypatch.setattr(np, "__file__", str(tmp_path / "numpy" / "__init__.py"))
+
+    def corename():
+        return b"Zen"
+    library = type("Library", (), {symbol: staticmethod(corename)})      # exports only ``symbol``
+    monkeypatch.setattr(kernels.ctypes, "CDLL", lambda path: library())
+    assert kernels.blas_core() == "Zen"
