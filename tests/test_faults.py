@@ -508,3 +508,11 @@ def test_writable_folder_names_what_it_cannot_write_and_the_remedy(tmp_path, mon
         store.writable_folder(tmp_path / "d", "the results folder", "set it elsewhere")
     assert str(err.value) == (f"the results folder {tmp_path / 'd'} cannot be written (Permission denied); "
                               "set it elsewhere")
+
+
+def test_a_result_kept_elsewhere_is_named_after_its_file(tmp_path, monkeypatch):
+    names = []
+    monkeypatch.setattr(store, "keep_elsewhere", lambda name, write: names.append(name))
+    with pytest.raises(WriteError):
+        atomic_write(tmp_path / "x.npz", full_disk)
+    assert names == ["x.npz"]

@@ -268,3 +268,12 @@ def test_blas_core_asks_whichever_name_the_openblas_build_exports(monkeypatch, t
     library = type("Library", (), {symbol: staticmethod(corename)})      # exports only ``symbol``
     monkeypatch.setattr(kernels.ctypes, "CDLL", lambda path: library())
     assert kernels.blas_core() == "Zen"
+
+
+def test_in_use_falls_back_to_the_baseline_without_dispatch_tables(monkeypatch):
+    import numpy as np
+
+    umath = np._core._multiarray_umath
+    monkeypatch.delattr(umath, "__cpu_dispatch__", raising=False)
+    monkeypatch.setattr(umath, "__cpu_baseline__", ["BASE"])
+    assert kernels.in_use()["numpy"] == "BASE"
