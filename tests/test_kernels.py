@@ -277,3 +277,5 @@ def test_in_use_falls_back_to_the_baseline_without_dispatch_tables(monkeypatch):
     monkeypatch.delattr(umath, "__cpu_dispatch__", raising=False)
     monkeypatch.setattr(umath, "__cpu_baseline__", ["BASE"])
     assert kernels.in_use()["numpy"] == "BASE"
+    monkeypatch.delattr(umath, "__cpu_baseline__")
+    assert kernels.in_use()["numpy"] == "unknown"
