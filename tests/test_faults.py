@@ -516,3 +516,33 @@ def test_a_result_kept_elsewhere_is_named_after_its_file(tmp_path, monkeypatch):
     with pytest.raises(WriteError):
         atomic_write(tmp_path / "x.npz", full_disk)
     assert names == ["x.npz"]
+
+
+def test_a_cache_holding_pickled_objects_is_refused_as_damaged(tmp_path):
+    path = tmp_path / "c.npz"
+    np.savez(path, a=np.array([{"code": "runs on load"}], dtype=object))
+    with pytest.raises(CacheError, match="is damaged"):
+        load_arrays(path)
+
+
+def test_a_damaged_cache_names_the_error_numpy_raised(tmp_path):
+    path = tmp_path / "c.npz"
+    path.write_bytes(b"PK\x03\x04 a truncated zip")
+    try:
+        np.load(path, allow_pickle=False)
+    except Exception as err:            # what NumPy itself raises for these bytes
+        expected = type(err).__name__
+    with pytest.raises(CacheError) as err:
+        load_arrays(path)
+    assert f" is damaged ({expected}: " in str(err.value)
+
+
+def test_a_signal_during_a_write_removes_its_temporary(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "keep_elsewhere", lambda name, write: None)
+
+    def interrupted(f):
+        f.write(b"half")
+        store.remove_temporaries()      # what the signal handler does on the way out
+    with pytest.raises(WriteError):
+        atomic_write(tmp_path / "x.bin", interrupted)
+    assert list(tmp_path.iterdir()) == []

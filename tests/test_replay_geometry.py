@@ -369,3 +369,10 @@ def test_choice_cdf_is_a_float64_cumulative_table_of_any_weights():
     cdf = replay.choice_cdf(weights)
     assert cdf.dtype == np.float64
     np.testing.assert_array_equal(cdf, expected)
+
+
+def test_loop_starts_with_noise_draw_the_normals_of_each_run():
+    pair = replay.generators(6)
+    starts = replay.loop_starts(pair, 2, 5, 3, noise_size=2)
+    reference = replay.advance(replay.generators(6), 5, 3, 2)
+    assert replay.state_key(starts[1]) == replay.state_key(reference)
