@@ -245,7 +245,7 @@ def test_blas_core_names_the_core_of_the_bundled_openblas():
 def test_a_pin_without_effect_is_noted_naming_each_setting_and_the_opt_out(monkeypatch, capsys):
     monkeypatch.setattr(kernels, "pinned", lambda: False)
     monkeypatch.setattr(kernels.os, "execve", lambda *a: pytest.fail("must not re-run"))
-    monkeypatch.setattr(kernels.os, "environ", unpinned_environment(**kernels.PIN))
+    monkeypatch.setattr(kernels.os, "environ", kernels.unpinned_environment(**kernels.PIN))
     kernels.ensure_pinned()
     settings = ", ".join(f"{k}={v}" for k, v in kernels.PIN.items())
     assert capsys.readouterr().err == (
