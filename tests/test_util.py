@@ -125,7 +125,7 @@ def test_progress_is_silent_unless_enabled_and_then_leaves_no_bar():
     assert quiet.disable and list(quiet) == [0, 1, 2]
     default = progress(range(2))
     try:
-        assert not default.disable and not default.leave and default.total == 2
+        assert not default.disable and default.leave is False and default.total == 2
         assert list(default) == [0, 1]
     finally:
         default.close()
