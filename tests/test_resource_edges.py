@@ -97,3 +97,12 @@ def test_the_frequency_rule_sees_float64_frequencies():
     for frequencies in ([1, 2], np.array([0.5, 0.5], dtype=np.float32)):
         resource_model(frequencies, eta_eff=0.1, n0=0.0, steps=2, frequency_rule=rule)
     assert seen == [np.float64] * 4
+
+
+def test_nothing_moves_once_every_task_is_learned_without_waste():
+    # N0 = 0: two equal tasks share eta = 0.5 and lose 0.25 of residual each per step until both reach 0; then the
+    # total competitiveness is 0 and the step moves nothing (no clipping needed)
+    s = resource_model([0.5, 0.5], eta_eff=0.5, n0=0.0, steps=8, clip=False).skills
+    np.testing.assert_array_equal(s, np.repeat([[0.0], [0.25], [0.5], [0.75], [1], [1], [1], [1], [1]], 2, axis=1))
+    # tasks that are never seen (p = 0) stay unlearned in every run
+    assert np.all(resource_model(np.zeros((50, 3)), eta_eff=0.5, n0=0.0, steps=3).skills == 0)
