@@ -359,3 +359,17 @@ def test_an_experiment_trains_on_the_data_its_seeds_draw(seeds):
     np.testing.assert_array_equal(run.correct, alone.correct)
     np.testing.assert_array_equal(run.train_rmse, alone.train_rmse)
     np.testing.assert_array_equal(run.test_accuracy, alone.test_accuracy)
+
+
+def test_an_experiment_trains_with_the_backprop_it_is_given():
+    calls = []
+
+    def counting_backprop(layers, n_rows):
+        """autograd_pass, counting the passes."""
+        def step_pass(layers_, x, y, mask, backward):
+            calls.append(backward)
+            return sp.autograd_pass(layers_, x, y, mask, backward=backward)
+        return step_pass
+
+    sp.parity_experiment([2], TWO_PARITIES, steps=2, n_samples=16, backprop=counting_backprop)
+    assert calls == [True, True, False]                # one pass per record, the last without a gradient
