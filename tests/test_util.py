@@ -90,6 +90,7 @@ def test_check_frequencies_refuse_negative_entries():
     ([[0.5, 0.5], [1.5, 0.5], [0.25, 0.25]], "2.0 at index 1"),
     ([[1.0, 0.5], [0.5, 2.5]], "1.5 at index 0"),
     ([[0.5, 0.5 + 5e-6], [1.0, 1.0]], "1.000005 at index 0"),
+    ([[0.5, 0.5 + 5e-7], [1.0, 1.0]], "2.0 at index 1"),                # a row within 1e-6 of 1 is fine
 ])
 def test_check_frequencies_name_the_first_row_that_does_not_sum_to_one(p, got):
     assert message(check_frequencies, "p", p, normalized=True) == \
@@ -141,3 +142,10 @@ def test_progress_labels_come_from_desc_or_a_string_enabled():
             bar.update(1)
         finally:
             bar.close()
+
+
+def test_check_frequencies_report_the_float64_sum_of_the_given_entries():
+    p = np.array([0.1, 0.2], dtype=np.float32)
+    exact = float(p[0]) + float(p[1])                  # 0.30000000447..., where float32 arithmetic gives 0.30000001...
+    assert message(check_frequencies, "p", p, normalized=True) == \
+        f"p must sum to 1 over the tasks (the last axis), got the sum {exact!r}"
