@@ -30,3 +30,13 @@ def test_scaling_exponents_of_the_two_models():
         np.testing.assert_array_equal(n, [0.0, 0.5, 1.0, 3.0])       # alpha_N = alpha - 1 in both
     np.testing.assert_allclose(quanta_alpha_S(alpha), [0.0, 1 / 3, 0.5, 0.75], rtol=1e-15)
     assert quanta_alpha_S(3.0) == 2 / 3                                # scalars in, scalars out
+
+
+def test_scaling_exponents_are_float64_for_integer_and_float32_alphas():
+    # alpha = 2: alpha_N = 1 and alpha_S = 1/2, in float64 whatever the type of alpha
+    for alpha in (2, np.int64(2), np.float32(2), np.array([2, 2])):
+        for got, want in ((domino_alpha(alpha), 1.0), (quanta_alpha_N(alpha), 1.0), (quanta_alpha_S(alpha), 0.5)):
+            assert np.asarray(got).dtype == np.float64
+            np.testing.assert_array_equal(got, np.full(np.shape(alpha), want))
+    third = quanta_alpha_S(np.float32(1.5))                          # 1/3 to float64 precision, not float32's
+    assert third == 1 / 3

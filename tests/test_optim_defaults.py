@@ -79,3 +79,19 @@ def test_lion_leaves_a_coordinate_with_zero_gradient_and_momentum_in_place():
     x = torch.tensor([[0.5, -0.5]], dtype=torch.float64)
     new = Lion(x, lr=0.1).step(x, torch.tensor([[0.0, 2.0]], dtype=torch.float64))
     torch.testing.assert_close(new, torch.tensor([[0.5, -0.6]], dtype=torch.float64), rtol=0, atol=1e-15)
+
+
+def test_hyperparameters_live_on_the_parameters_device_and_dtype():
+    # the meta device computes shapes only, and refuses to mix with CPU tensors
+    x = torch.zeros(3, 4, dtype=torch.float64, device="meta")
+    for value in (0.1, [0.1, 0.2, 0.3]):
+        t = per_run(value, x)
+        assert t.device.type == "meta" and t.dtype == torch.float64 and t.shape == (3, 1)
+    for name in ("sgd", "adam", "signgd", "adamw", "lion", "ademamix"):
+        assert make_optimizer(name, x, 0.01).step(x, x).device.type == "meta"
+
+
+@pytest.mark.parametrize("betas", [(0.9, 1.0), (1.0, 0.999), (-0.1, 0.9)])
+def test_betas_of_one_or_below_zero_are_refused(betas):
+    with pytest.raises(ValueError, match=r"^betas must lie in \[0, 1\), got "):
+        Adam(X0, lr=0.01, betas=betas)

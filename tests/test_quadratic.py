@@ -43,3 +43,34 @@ def test_record_t_is_the_state_after_t_updates():
     np.testing.assert_allclose(rec.components[:, 0, 0], [1.0, 0.25, 0.0625], rtol=1e-15)
     with pytest.raises(ValueError, match="steps"):
         train_quadratic(np.eye(1)[None], [1.0], [1.0], steps=0, lr=0.25, optimizer="sgd")
+
+
+def test_hadamard_of_size_one_is_the_identity_and_others_are_refused_by_name():
+    np.testing.assert_array_equal(hadamard(1), [[1.0]])
+    h = hadamard(8)
+    assert h.shape == (8, 8) and h.dtype == np.float64
+    np.testing.assert_allclose(np.abs(h), 1 / np.sqrt(8), rtol=1e-15)         # every entry +-1 / sqrt(n)
+    np.testing.assert_allclose(h @ h, np.eye(8), atol=1e-15)                  # symmetric and orthogonal
+    for n in (0, 3, 6, 12):
+        with pytest.raises(ValueError, match=rf"^n must be a power of 2, got {n}$"):
+            hadamard(n)
+
+
+def test_the_default_dtype_is_float32_with_float64_inputs():
+    # float64 rotations, weights and start (NumPy's default) computed in float32 unless asked otherwise
+    rot = np.stack([np.eye(2), hadamard(2)])
+    rec = train_quadratic(rot, np.array([1.0, 0.5]), np.array([1.0, -1.0]), steps=3, lr=0.1, optimizer="sgd")
+    assert rec.components.dtype == np.float32 and rec.theta.dtype == np.float32
+    assert rec.components.shape == (4, 2, 2) and rec.theta.shape == (2, 2)
+    decay = (1 - 2 * 0.1 * np.array([1.0, 0.5])) ** (2 * np.arange(4)[:, None])   # SGD: l_i(t) = l_i(0) decay_i(t)
+    for r in range(2):
+        np.testing.assert_allclose(rec.components[:, r], (rot[r] @ [1.0, -1.0]) ** 2 * decay, rtol=1e-6, atol=1e-7)
+
+
+def test_optimizer_options_reach_the_optimizer():
+    # Adam with a huge eps barely moves: the first step is lr g / (|g| + eps) with g = 2 c u = 2
+    big_eps = train_quadratic(np.eye(1)[None], [1.0], [1.0], steps=1, lr=0.1, optimizer="adam", dtype=torch.float64,
+                              optimizer_options={"eps": 1e3})
+    np.testing.assert_allclose(big_eps.theta, [[1 - 0.1 * 2 / (2 + 1e3)]], rtol=1e-12)
+    default = train_quadratic(np.eye(1)[None], [1.0], [1.0], steps=1, lr=0.1, optimizer="adam", dtype=torch.float64)
+    np.testing.assert_allclose(default.theta, [[1 - 0.1 * 2 / (2 + 1e-8)]], rtol=1e-12)

@@ -77,3 +77,32 @@ def test_per_run_rates_and_frequencies_with_a_shared_overlap_equal_runs_alone():
         np.testing.assert_array_equal(both[:, r], skills(P[r], eta[r], C))
         np.testing.assert_array_equal(frequencies[:, r], skills(P[r], 0.02, C))
         np.testing.assert_array_equal(rates[:, r], skills(P[0], eta[r]))
+
+
+def test_resource_loss_is_float64_for_float32_inputs():
+    s, p = np.array([0.5, 0.9], dtype=np.float32), np.array([0.7, 0.3], dtype=np.float32)
+    for loss in ("mse", "ce"):
+        got = resource_loss(s, p, loss)
+        assert got.dtype == np.float64
+        assert got == pytest.approx(resource_loss(s.astype(float), p.astype(float), loss), rel=1e-6)
+
+
+def test_the_frequency_rule_sees_float64_frequencies():
+    seen = []
+
+    def rule(residual, p):
+        seen.append(p.dtype)
+        return p
+
+    for frequencies in ([1, 2], np.array([0.5, 0.5], dtype=np.float32)):
+        resource_model(frequencies, eta_eff=0.1, n0=0.0, steps=2, frequency_rule=rule)
+    assert seen == [np.float64] * 4
+
+
+def test_nothing_moves_once_every_task_is_learned_without_waste():
+    # N0 = 0: two equal tasks share eta = 0.5 and lose 0.25 of residual each per step until both reach 0; then the
+    # total competitiveness is 0 and the step moves nothing (no clipping needed)
+    s = resource_model([0.5, 0.5], eta_eff=0.5, n0=0.0, steps=8, clip=False).skills
+    np.testing.assert_array_equal(s, np.repeat([[0.0], [0.25], [0.5], [0.75], [1], [1], [1], [1], [1]], 2, axis=1))
+    # tasks that are never seen (p = 0) stay unlearned in every run
+    assert np.all(resource_model(np.zeros((50, 3)), eta_eff=0.5, n0=0.0, steps=3).skills == 0)

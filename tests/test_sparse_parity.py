@@ -192,3 +192,184 @@ def test_fig16_quick_theory_claims_hold(run_script):
     assert {"E2_task3_t095", "E2_task3_t095_all_seeds", "E2_task3_plateau"} <= set(claims)
     for name in ("Fig16_compositional_parity", "Fig16_compositional_parity_seeds"):
         assert (out / f"{name}.png").stat().st_size > 0 and (out / f"{name}.pdf").stat().st_size > 0
+
+
+def test_a_runs_data_come_from_its_own_seed_sequence():
+    # the data generator of seed s: torch seeded with the high 63 bits of the first 64-bit word of the NumPy
+    # SeedSequence of (s, 0xDA7A), so that the data never share the initialisation's stream
+    for seed in (0, 3, 2**40 + 1):
+        word = int(np.random.SeedSequence([seed, 0xDA7A]).generate_state(1, np.uint64)[0])
+        assert sp.data_seed(seed) == word >> 1 and 0 <= sp.data_seed(seed) < 2**63
+    g = torch.Generator().manual_seed(sp.data_seed(9))
+    want = torch.randint(0, 2, (40, 6), generator=g).to(torch.float64)
+    data = parity_data(9, ((0, 1),), n_samples=40, n_bits=6)
+    torch.testing.assert_close(data.x_train, want, rtol=0, atol=0)
+    np.testing.assert_array_equal(data.y_train[:, 0].numpy(), (want[:, 0] + want[:, 1]).numpy() % 2)
+
+
+@pytest.mark.parametrize("tasks,n_bits,fraction,message", [
+    (((0, 8),), 8, 1.0, r"^task bits must lie in 0\.\.7, got tasks=\(\(0, 8\),\)$"),
+    (((-1, 2),), 8, 1.0, r"^task bits must lie in 0\.\.7, got tasks=\(\(-1, 2\),\)$"),
+    (((0, 1),), 8, 0.0, r"^train_fraction must be in \(0, 1\], got 0\.0$"),
+    (((0, 1),), 8, 1.5, r"^train_fraction must be in \(0, 1\], got 1\.5$"),
+    (((0, 1),), 8, -0.5, r"^train_fraction must be in \(0, 1\], got -0\.5$"),
+])
+def test_data_settings_are_refused_by_name(tasks, n_bits, fraction, message):
+    with pytest.raises(ValueError, match=message):
+        parity_data(0, tasks, n_samples=20, n_bits=n_bits, train_fraction=fraction)
+
+
+def test_data_settings_at_their_limits_are_allowed():
+    data = parity_data(0, ((0, 7),), n_samples=20, n_bits=8, train_fraction=0.05)     # last bit, one training row
+    assert data.x_train.shape == (1, 8) and data.x_test.shape == (19, 8)
+    assert parity_data(0, ((7,),), n_samples=20, n_bits=8).x_train.shape == (20, 8)
+
+
+def test_labels_stack_tasks_on_the_last_axis():
+    bits = torch.tensor([[1, 1, 0, 1], [0, 1, 1, 1], [1, 1, 1, 0]])
+    labels = sp.parity_labels(bits, ((0, 1), (1, 2, 3), (3,)))
+    assert labels.tolist() == [[0, 0, 1], [1, 1, 1], [0, 0, 0]]
+
+
+def test_correct_counts_put_one_half_on_the_zero_side():
+    outputs = torch.tensor([[[0.5, 0.7], [0.2, 0.5], [0.9, 0.51]]])             # (R, n, K) = (1, 3, 2)
+    labels = torch.tensor([[[0.0, 1.0], [0.0, 0.0], [1.0, 1.0]]])
+    counts = sp.correct_counts(outputs, labels)
+    assert counts.dtype == torch.int64 and counts.tolist() == [[3, 3]]
+    assert sp.correct_counts(outputs, 1 - labels).tolist() == [[0, 0]]
+
+
+def test_frequency_mask_is_float64_unless_asked():
+    orders, counts = torch.tensor([[2, 0, 1]]), torch.tensor([[3, 1]])
+    mask = sp.frequency_mask(orders, counts)
+    assert mask.dtype == torch.float64
+    assert mask.tolist() == [[[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]]]       # row 2 comes first: it carries task 2
+    assert sp.frequency_mask(orders, counts, torch.float32).dtype == torch.float32
+
+
+def test_masked_mse_divides_the_masked_sum_by_all_n_k_entries():
+    outputs = torch.tensor([[[1.0, 0.0, 0.5], [0.0, 2.0, 1.0]]], dtype=torch.float64)      # (R, n, K) = (1, 2, 3)
+    y = torch.tensor([[[0.0, 0.0, 1.0], [1.0, 1.0, 1.0]]], dtype=torch.float64)
+    mask = torch.tensor([[[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]], dtype=torch.float64)
+    # squared errors 1, 0, 0.25 / 1, 1, 0
+    torch.testing.assert_close(sp.masked_mse(outputs, y), torch.tensor([3.25 / 6], dtype=torch.float64))
+    torch.testing.assert_close(sp.masked_mse(outputs, y, mask), torch.tensor([2.0 / 6], dtype=torch.float64))
+    two = sp.masked_mse(torch.cat([outputs, y]), torch.cat([y, y]), torch.cat([mask, mask]))   # per run
+    torch.testing.assert_close(two, torch.tensor([2.0 / 6, 0.0], dtype=torch.float64))
+
+
+def test_task_row_counts_need_frequencies_in_zero_one_and_whole_rows():
+    counts = sp.task_row_counts([[1.0, 0.25], [0.5, 1.0]], 8)
+    assert counts.dtype == torch.int64 and counts.tolist() == [[8, 2], [4, 8]]
+    for bad in ([[1.0, 0.0]], [[1.0, -0.5]], [[1.0, 0.10000001]]):     # 10000.001 rows: not whole to 1e-6
+        with pytest.raises(ValueError, match=r"^task frequencies must lie in \(0, 1\] and give a whole number of the "
+                                             r"100000 rows, got "):
+            sp.task_row_counts(bad, 100_000)
+
+
+def small_mlps(n_runs=1, hidden=5, n_tasks=2, seed=1):
+    layers = mlp.init_mlp([torch.Generator().manual_seed(seed + r) for r in range(n_runs)], (6, hidden, n_tasks),
+                          torch.float64)
+    return [tuple(q.requires_grad_() for q in layer) for layer in layers]
+
+
+def test_autograd_pass_fills_each_grad_by_default():
+    x, y = stack_data([parity_data(2, ((0, 1), (2,)), n_samples=12, n_bits=6)])
+    mask = sp.frequency_mask(torch.randperm(12, generator=torch.Generator().manual_seed(0))[None],
+                             torch.tensor([[12, 3]]))
+    layers = small_mlps()
+    params = [q for layer in layers for q in layer]
+    loss, right = sp.autograd_pass(layers, x, y, mask)
+    want = sp.masked_mse(mlp.forward(layers, x, torch.relu), y, mask)
+    torch.testing.assert_close(loss, want.detach(), rtol=0, atol=0)
+    assert not loss.requires_grad and right.shape == (1, 2)
+    for q, g in zip(params, torch.autograd.grad(want.sum(), params)):
+        torch.testing.assert_close(q.grad, g, rtol=0, atol=0)
+    fresh = small_mlps(seed=4)
+    sp.autograd_pass(fresh, x, y, mask, backward=False)
+    assert all(q.grad is None for layer in fresh for q in layer)
+
+
+def test_frequencies_below_one_take_a_tasks_loss_off_the_rows_not_drawn():
+    x, y = stack_data([parity_data(4, TWO_PARITIES, n_samples=40)])
+    full = sp.train_parity_mlps(x, y, [4], steps=1)
+    half = sp.train_parity_mlps(x, y, [4], [1.0, 0.5], steps=1)
+    # record 0 is the initial MLP on the rows drawn for update 1: half of task 2's squared errors are left out
+    assert half.train_rmse[0, 0] < full.train_rmse[0, 0]
+    np.testing.assert_array_equal(half.correct[0], full.correct[0])        # the counts look at every row
+    assert half.correct.dtype == np.int64 and half.correct.shape == (2, 1, 2)
+
+
+def test_the_final_model_is_the_last_one_recorded():
+    x, y = stack_data([parity_data(s, TWO_PARITIES, n_samples=32) for s in (1, 2)])
+    seen, trained = [], []
+
+    def recording_backprop(layers, n_rows):
+        """autograd_pass, keeping the trained layers and a copy of the parameters at every pass."""
+        trained.extend(layers)
+
+        def step_pass(layers_, x_, y_, mask, backward):
+            seen.append([q.detach().clone() for layer in layers for q in layer])
+            return sp.autograd_pass(layers, x_, y_, mask, backward=backward)
+        return step_pass
+
+    run = sp.train_parity_mlps(x, y, [1, 2], [[1.0, 0.5], [1.0, 1.0]], steps=3, backprop=recording_backprop)
+    assert len(seen) == 4 and run.train_rmse.shape == (4, 2)
+    final = [q.detach() for layer in trained for q in layer]
+    for last, now in zip(seen[-1], final, strict=True):
+        torch.testing.assert_close(now, last, rtol=0, atol=0)             # no update after record 3
+    assert not torch.equal(seen[0][0], seen[-1][0])                       # while every update moved the MLPs
+
+
+def test_a_single_test_row_gives_an_accuracy_and_no_test_rows_give_nan():
+    x, y = stack_data([parity_data(3, TWO_PARITIES, n_samples=32)])
+    one = sp.train_parity_mlps(x, y, [3], steps=2, x_test=x[:, :1], y_test=y[:, :1])
+    assert set(one.test_accuracy.ravel()) <= {0.0, 1.0}
+    none = sp.train_parity_mlps(x, y, [3], steps=2, x_test=x[:, :0], y_test=y[:, :0])
+    assert none.test_accuracy.shape == (1, 2) and np.isnan(none.test_accuracy).all()
+
+
+def test_disagreeing_shapes_are_named_in_one_sentence():
+    x, y = stack_data([parity_data(s, TWO_PARITIES, n_samples=16) for s in (1, 2)])
+    with pytest.raises(ValueError, match=r"^x \(2, 16, 32\), y \(2, 16, 2\), 3 seeds and the streams disagree on "
+                                         r"runs or rows$"):
+        sp.train_parity_mlps(x, y, [1, 2, 3], steps=1)
+
+
+def test_training_is_silent_unless_progress_is_asked(capsys):
+    x, y = stack_data([parity_data(1, TWO_PARITIES, n_samples=16)])
+    sp.train_parity_mlps(x, y, [1], steps=2)
+    sp.parity_experiment([1], TWO_PARITIES, steps=2, n_samples=16)
+    assert capsys.readouterr().err == ""
+    sp.train_parity_mlps(x, y, [1], steps=2, progress=True)
+    assert "MLP steps" in capsys.readouterr().err
+    sp.parity_experiment([1], TWO_PARITIES, steps=2, n_samples=16, progress=True)
+    assert "MLP steps" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seeds", [[5], [5, 6, 5]])
+def test_an_experiment_trains_on_the_data_its_seeds_draw(seeds):
+    freqs, tasks = [1.0, 0.25], ((0,), (1, 2))
+    run = sp.parity_experiment(seeds, tasks, steps=3, frequencies=freqs, n_samples=40, train_fraction=0.5)
+    data = [parity_data(s, tasks, n_samples=40, train_fraction=0.5) for s in seeds]
+    x, y = stack_data(data)
+    x_test, y_test = (torch.stack([getattr(d, k) for d in data]) for k in ("x_test", "y_test"))
+    alone = sp.train_parity_mlps(x, y, seeds, freqs, steps=3, x_test=x_test, y_test=y_test)
+    assert run.n_train == 20 and x_test.shape[1] == 20
+    np.testing.assert_array_equal(run.correct, alone.correct)
+    np.testing.assert_array_equal(run.train_rmse, alone.train_rmse)
+    np.testing.assert_array_equal(run.test_accuracy, alone.test_accuracy)
+
+
+def test_an_experiment_trains_with_the_backprop_it_is_given():
+    calls = []
+
+    def counting_backprop(layers, n_rows):
+        """autograd_pass, counting the passes."""
+        def step_pass(layers_, x, y, mask, backward):
+            calls.append(backward)
+            return sp.autograd_pass(layers_, x, y, mask, backward=backward)
+        return step_pass
+
+    sp.parity_experiment([2], TWO_PARITIES, steps=2, n_samples=16, backprop=counting_backprop)
+    assert calls == [True, True, False]                # one pass per record, the last without a gradient
