@@ -118,3 +118,10 @@ def test_the_committed_summary_is_found_for_the_paper_grid_only():
     # the cells named by dims and seeds do not change the cache key, but a summary of another grid is not read
     assert sweep.load_summary(sweep_config(dims=(20, 40))) is None
     assert sweep.load_summary(sweep_config(seeds=(0, 1))) is None
+
+
+def test_a_note_is_said_once_per_process(capsys):
+    text = "a note that only this test says"
+    cells.note(text)
+    cells.note(text)
+    assert capsys.readouterr().err == f"sweep: note: {text}\n"
