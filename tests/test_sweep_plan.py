@@ -376,3 +376,8 @@ def test_a_shards_plan_reads_only_its_own_cells(tmp_path, monkeypatch):
     path.write_bytes(b"not a cell file")
     assert plan(TINY, ["modular"], (0, 2), use_summary=False) == [("modular", mine, ("modular",))]
     assert path.read_bytes() == b"not a cell file"
+
+
+def test_grid_cells_order_the_seeds_of_a_dimension_whatever_order_they_are_given_in():
+    cfg = sweep_config(dims=(20, 60), seeds=(2, 0, 1), trace_dim=20, trace_seed=1)
+    assert grid_cells(cfg) == [(1, 20), (0, 20), (2, 20), (0, 60), (1, 60), (2, 60)]

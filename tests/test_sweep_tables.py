@@ -125,3 +125,72 @@ def test_a_note_is_said_once_per_process(capsys):
     cells.note(text)
     cells.note(text)
     assert capsys.readouterr().err == f"sweep: note: {text}\n"
+
+
+def test_a_summary_reads_back_as_gather_returns_it_also_without_a_version_stamp(tmp_path, monkeypatch):
+    # an empty cache exports a summary of NaN tables (a partial sweep can be committed): it reads back with the keys
+    # gather gives, without the stamps; a file without the engine version entry holds version 1's numbers
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    path, done, total = sweep.export_summary(SMALL)
+    assert (done, total) == (0, 3 * 4)
+    expected = set(gather(SMALL, use_summary=False)) - {"from_summary"}
+    assert set(sweep.load_summary(SMALL)) == expected
+    data = store.load_arrays(path)
+    del data["engine_version"]
+    save_arrays(path, data)
+    summary = sweep.load_summary(SMALL)
+    assert (summary is not None) == (engine.ENGINE_VERSION == 1)
+    assert summary is None or set(summary) == expected
+
+
+def test_a_damaged_cell_is_set_aside_with_a_message_saying_it_is_computed_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 1, 10)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a zip file")
+    assert not cells.is_cached(SMALL, "modular", 1, 10)
+    err = capsys.readouterr().err
+    assert err.startswith(f"sweep: cache file {path} is damaged (")
+    assert err.endswith("; set aside as seed1_d0010.npz.damaged, the cell will be computed again\n")
+    assert not path.exists() and path.with_name("seed1_d0010.npz.damaged").exists()
+
+
+def test_a_cell_of_another_engine_version_is_not_cached_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 0, 10)
+    other = engine.ENGINE_VERSION + 1
+    save_arrays(path, {"alphas": np.array(SMALL.alphas), "loss": np.zeros((2, 3)), "steps": np.arange(3),
+                       "final_loss": np.zeros(2), "engine_version": np.asarray(other)})
+    assert not cells.is_cached(SMALL, "modular", 0, 10) and path.exists()       # computed again, not set aside
+    with pytest.raises(CacheError, match=rf"^sweep cell {path} holds the numbers of engine version {other}, this "
+                                         rf"code computes version {engine.ENGINE_VERSION}; run scripts/sweep.py to "
+                                         r"compute it again$"):
+        load_cell(SMALL, "modular", 0, 10)
+
+
+def test_a_cell_whose_arrays_disagree_in_shape_is_damaged(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 0, 10)
+    save_arrays(path, {"alphas": np.array(SMALL.alphas), "loss": np.zeros((2, 3)), "steps": np.arange(4),
+                       "final_loss": np.zeros(2)})
+    with pytest.raises(CacheError, match=r"^sweep cell .*seed0_d0010\.npz is damaged \(its arrays disagree in shape\); "
+                                         r"run scripts/sweep.py"):
+        load_cell(SMALL, "modular", 0, 10)
+
+
+def test_a_summary_lacking_a_table_or_of_the_wrong_shape_is_damaged(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    path, _, _ = sweep.export_summary(SMALL)
+    good = store.load_arrays(path)
+    restore = f"restore the committed one with `git checkout {path}`"
+    save_arrays(path, {k: v for k, v in good.items() if k != "settings_key"})
+    with pytest.raises(CacheError) as raised:
+        sweep.load_summary(SMALL)
+    assert str(raised.value) == f"the sweep summary {path} is damaged (it lacks 'settings_key'); {restore}"
+    save_arrays(path, {**good, "modular": {**good["modular"], "done": np.zeros((1, 2), bool)}})
+    with pytest.raises(CacheError) as raised:
+        sweep.load_summary(SMALL)
+    assert str(raised.value) == (f"the sweep summary {path} is damaged (it lacks 'modular/done of shape (1, 2)'); "
+                                 f"{restore}")
