@@ -285,27 +285,39 @@ class _SpawnContext:
 
 
 def test_parallel_jobs_ask_for_spawned_workers_that_ignore_ctrl_c(tmp_path, monkeypatch):
-    # the process pool is replaced by a thread: what is checked is what the pool is asked for, and that every job's
-    # cells and progress come back
+    # the process pool is replaced by a thread that runs each job as a spawned worker would, with a results folder of
+    # its own: what is checked is what the pool is asked for, and that every job's cells and progress come back
     monkeypatch.setattr(paths, "RESULTS", tmp_path)
-    contexts, pools = [], []
+    contexts, pools, submitted, all_submitted, jobs = [], [], [], threading.Event(), plan(TINY)
 
     class Pool(ThreadPoolExecutor):
         def __init__(self, workers, mp_context=None, initializer=None):
             super().__init__(1)
             pools.append((workers, mp_context, initializer))
 
+        def submit(self, fn, *args):
+            submitted.append(args)
+            if len(submitted) == len(jobs):
+                all_submitted.set()
+
+            def in_a_worker():      # a spawned worker has the results folder of its own environment
+                all_submitted.wait(10)
+                with monkeypatch.context() as worker:
+                    worker.setattr(paths, "RESULTS", tmp_path / "a worker's own default")
+                    return fn(*args)
+            return super().submit(in_a_worker)
+
     monkeypatch.setattr(jobplan.multiprocessing, "get_context", lambda method: contexts.append(_SpawnContext(method))
                         or contexts[-1])
     monkeypatch.setattr(jobplan, "ProcessPoolExecutor", Pool)
     bar, threads = _RecordingBar(), torch.get_num_threads()
     try:
-        assert jobplan._run_parallel(TINY, plan(TINY), "cpu", bar, 3, 1) == 4
+        assert jobplan._run_parallel(TINY, jobs, "cpu", bar, 3, 1) == 4
     finally:
         torch.set_num_threads(threads)
     assert [c.method for c in contexts] == ["spawn"] and pools == [(3, contexts[0], jobplan._worker_init)]
     assert sum(bar.updates) == 4 * TINY.steps
-    assert len(list(TINY.folder.rglob("*.npz"))) == 4
+    assert len(list(TINY.folder.rglob("*.npz"))) == 4           # in the parent's folder
 
 
 def test_progress_reaches_the_bar_while_a_job_still_runs(monkeypatch):
