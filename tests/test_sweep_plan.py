@@ -359,8 +359,12 @@ def test_on_a_cpu_the_nonmodular_step_program_runs_only_when_asked(monkeypatch, 
     assert blocks == ([0] if program else [])
 
 
-def test_cells_that_cannot_be_written_are_said_and_the_others_are_written(tmp_path, monkeypatch, capsys):
-    folder = tmp_path / "the parent's folder"
+@pytest.mark.parametrize("parents", [True, False])
+def test_cells_that_cannot_be_written_are_said_and_the_others_are_written(tmp_path, monkeypatch, capsys, parents):
+    # into the folder handed over (a worker writes into its parent's), else into the settings' own
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    given = tmp_path / "the parent's folder" if parents else None
+    folder = given or TINY.folder
     lost = folder / "modular" / "seed0_d0005.npz"
     real = jobplan.save_arrays
 
@@ -371,7 +375,7 @@ def test_cells_that_cannot_be_written_are_said_and_the_others_are_written(tmp_pa
 
     monkeypatch.setattr(jobplan, "save_arrays", save)
     with pytest.raises(WriteError) as raised:
-        jobplan.run_job(TINY, ("modular", [(0, 5), (0, 10)], ("modular",)), folder=folder)
+        jobplan.run_job(TINY, ("modular", [(0, 5), (0, 10)], ("modular",)), folder=given)
     assert str(raised.value) == (f"1 of the job's 2 cell files could not be written to {folder}; each is kept where "
                                  "said above")
     assert capsys.readouterr() == ("", f"sweep: cannot write {lost} (No space left on device); the result is kept "
