@@ -179,7 +179,7 @@ def test_a_cell_whose_arrays_disagree_in_shape_is_damaged(tmp_path, monkeypatch)
         load_cell(SMALL, "modular", 0, 10)
 
 
-def test_a_summary_lacking_a_table_or_of_the_wrong_shape_is_damaged(tmp_path, monkeypatch):
+def test_a_damaged_summary_says_what_is_wrong_and_the_remedy(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
     monkeypatch.setattr(paths, "DATA", tmp_path / "data")
     path, _, _ = sweep.export_summary(SMALL)
@@ -194,3 +194,9 @@ def test_a_summary_lacking_a_table_or_of_the_wrong_shape_is_damaged(tmp_path, mo
         sweep.load_summary(SMALL)
     assert str(raised.value) == (f"the sweep summary {path} is damaged (it lacks 'modular/done of shape (1, 2)'); "
                                  f"{restore}")
+    path.write_bytes(b"not a zip file")         # unreadable: the reader's error says why
+    with pytest.raises(CacheError) as unreadable:
+        store.load_arrays(path)
+    with pytest.raises(CacheError) as raised:
+        sweep.load_summary(SMALL)
+    assert str(raised.value) == f"the sweep summary {path} is damaged ({unreadable.value.__cause__}); {restore}"
