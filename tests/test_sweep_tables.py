@@ -200,3 +200,16 @@ def test_a_damaged_summary_says_what_is_wrong_and_the_remedy(tmp_path, monkeypat
     with pytest.raises(CacheError) as raised:
         sweep.load_summary(SMALL)
     assert str(raised.value) == f"the sweep summary {path} is damaged ({unreadable.value.__cause__}); {restore}"
+
+
+def test_a_damaged_cell_the_summary_holds_is_set_aside_saying_why(tmp_path, monkeypatch, capsys):
+    # the figures read on from the summary: the message says what is wrong with the file and why nothing is lost
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 0, 20)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a zip file")
+    assert load_cell(SMALL, "modular", 0, 20, in_summary=True) is None
+    err = capsys.readouterr().err
+    assert err.startswith(f"sweep: cache file {path} is damaged (")
+    assert err.endswith("; set aside as seed0_d0020.npz.damaged, the committed summary holds this cell\n")
+    assert not path.exists() and path.with_name("seed0_d0020.npz.damaged").exists()
