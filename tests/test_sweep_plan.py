@@ -247,30 +247,31 @@ def test_a_stopped_worker_removes_its_temporary_file_and_exits_with_the_signals_
 
 
 class _Child:
-    """Stands in for a worker process: records what it is told; ``stubborn`` ones ignore SIGTERM."""
+    """Stands in for a worker process: logs what it is told; ``stubborn`` ones ignore SIGTERM."""
 
-    def __init__(self, stubborn):
-        self.stubborn, self.calls = stubborn, []
+    def __init__(self, name, stubborn, log):
+        self.name, self.stubborn, self.log = name, stubborn, log
 
     def terminate(self):
-        self.calls.append("terminate")
+        self.log.append((self.name, "terminate"))
 
     def join(self, timeout=None):
-        self.calls.append(("join", timeout))
+        self.log.append((self.name, "join", timeout))
 
     def is_alive(self):
         return self.stubborn
 
     def kill(self):
-        self.calls.append("kill")
+        self.log.append((self.name, "kill"))
 
 
 def test_stop_children_terminates_all_then_kills_those_still_alive_after_10_s(monkeypatch):
-    children = [_Child(stubborn=False), _Child(stubborn=True)]
+    # every child gets SIGTERM first, so that they stop side by side; one that ignores it is killed after 10 s
+    log = []
+    children = [_Child("a", False, log), _Child("b", True, log)]
     monkeypatch.setattr(jobplan.multiprocessing, "active_children", lambda: children)
     jobplan.stop_children()
-    assert children[0].calls == ["terminate", ("join", 10)]
-    assert children[1].calls == ["terminate", ("join", 10), "kill"]
+    assert log == [("a", "terminate"), ("b", "terminate"), ("a", "join", 10), ("b", "join", 10), ("b", "kill")]
 
 
 class _SpawnContext:
@@ -324,7 +325,7 @@ def test_progress_reaches_the_bar_while_a_job_still_runs(monkeypatch):
     # a job of a real sweep runs for hours: its workers' progress must reach the bar before the job ends
     forwarded = threading.Event()
 
-    def job(cfg, job, device, updates, threads, folder):
+    def worker_job(cfg, job, device, updates, threads, folder):
         updates.put(7)
         if not forwarded.wait(5):
             raise RuntimeError("the progress of a running job did not reach the bar")
@@ -335,7 +336,7 @@ def test_progress_reaches_the_bar_while_a_job_still_runs(monkeypatch):
             super().update(n)
             forwarded.set()
 
-    monkeypatch.setattr(jobplan, "_worker_job", job)
+    monkeypatch.setattr(jobplan, "_worker_job", worker_job)
     bar = Bar()
     with ThreadPoolExecutor(1) as pool:
         assert jobplan._collect(pool, queue.Queue(), TINY, [("modular", [(0, 5)], ("modular",))], "cpu", bar, 1) == 2
@@ -343,7 +344,7 @@ def test_progress_reaches_the_bar_while_a_job_still_runs(monkeypatch):
 
 
 def test_the_engine_shows_no_bar_of_its_own(capsys):
-    # without a bar from its caller (run_sweep's, or none), a job prints nothing: its caller owns the terminal
+    # called without a bar, a job prints nothing: the caller owns the terminal (run_sweep hands over its own bar)
     engine.simulate_modular(TINY, [(0, 5)])
     assert capsys.readouterr().err == ""
 
