@@ -215,3 +215,12 @@ def test_a_damaged_cell_the_summary_holds_is_set_aside_saying_why(tmp_path, monk
     assert err.startswith(f"sweep: cache file {path} is damaged (")
     assert err.endswith("; set aside as seed0_d0020.npz.damaged, the committed summary holds this cell\n")
     assert not path.exists() and path.with_name("seed0_d0020.npz.damaged").exists()
+
+
+def test_a_cell_lacking_arrays_is_set_aside_naming_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 1, 20)
+    save_arrays(path, {"alphas": np.array(SMALL.alphas), "loss": np.zeros((2, 3))})
+    assert not cells.is_cached(SMALL, "modular", 1, 20)
+    assert capsys.readouterr().err == (f"sweep: cache file {path} is damaged (it lacks steps, final_loss); set aside "
+                                       "as seed1_d0020.npz.damaged, the cell will be computed again\n")
