@@ -398,3 +398,14 @@ def test_a_shards_plan_reads_only_its_own_cells(tmp_path, monkeypatch):
 def test_grid_cells_order_the_seeds_of_a_dimension_whatever_order_they_are_given_in():
     cfg = sweep_config(dims=(20, 60), seeds=(2, 0, 1), trace_dim=20, trace_seed=1)
     assert grid_cells(cfg) == [(1, 20), (0, 20), (2, 20), (0, 60), (1, 60), (2, 60)]
+
+
+@pytest.mark.parametrize("job", [("modular", [(0, 5)], ("modular",)), ("nonmodular", [(0, 5)], ("signgd",))])
+def test_a_job_hands_its_graph_choice_to_the_engine(tmp_path, monkeypatch, job):
+    # under the counter stream only the step program (graph mode) reads its uniforms in blocks
+    blocks = []
+    original = engine.BatchCounts.block_uniforms
+    monkeypatch.setattr(engine.BatchCounts, "block_uniforms", lambda self, first: blocks.append(first) or
+                        original(self, first))
+    assert jobplan.run_job(TINY, job, graph=True, folder=tmp_path) == 1
+    assert blocks == [0]
