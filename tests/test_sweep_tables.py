@@ -224,3 +224,22 @@ def test_a_cell_lacking_arrays_is_set_aside_naming_them(tmp_path, monkeypatch, c
     assert not cells.is_cached(SMALL, "modular", 1, 20)
     assert capsys.readouterr().err == (f"sweep: cache file {path} is damaged (it lacks steps, final_loss); set aside "
                                        "as seed1_d0020.npz.damaged, the cell will be computed again\n")
+
+
+def test_a_summary_of_another_engine_version_or_grid_is_not_read_and_says_why(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    path, _, _ = sweep.export_summary(SMALL)
+    good = store.load_arrays(path)
+    other = engine.ENGINE_VERSION + 1
+    save_arrays(path, {**good, "engine_version": np.asarray(other)})
+    assert sweep.load_summary(SMALL) is None
+    assert capsys.readouterr().err == (f"sweep: note: {path} holds the numbers of engine version {other}, this code "
+                                       f"computes version {engine.ENGINE_VERSION}: it is not read\n")
+    regrid = sweep_config(**{**SMALL.__dict__, "dims": (10, 30), "seeds": (0, 1, 2)})   # the same settings key
+    assert sweep.summary_path(regrid) == path
+    save_arrays(path, good)
+    assert sweep.load_summary(regrid) is None
+    assert capsys.readouterr().err == (f"sweep: note: {path} holds a sweep of another grid (its dims, seeds differ "
+                                       "from this code's): it is not read, and every cell is computed; if it was not "
+                                       f"meant to change, restore the committed one with `git checkout {path}`\n")
