@@ -443,3 +443,21 @@ def test_the_single_kernel_search_equals_the_table_search(rng):
     for step in range(3):
         u = batches.uniforms(step).reshape(-1)
         assert torch.equal(batches.indices(u, "searchsorted"), batches.indices(u, "table"))
+
+
+@pytest.mark.parametrize("search", ["table", "searchsorted"])
+def test_a_draw_on_a_cdf_boundary_goes_to_the_next_task(search):
+    # NumPy's choice places a uniform u at #{k: cdf_k <= u}: a draw exactly on a boundary belongs to the task above it
+    batches = BatchCounts([0], (1.0, 2.0), 50, 8, "cpu")
+    u = torch.cat([batches.cdf[0, :-1], batches.cdf[1, :20]])          # every boundary below 1 of alpha 1, some of 2
+    expected = (batches.cdf[:, None, :] <= u[None, :, None]).sum(dim=2)
+    assert torch.equal(batches.indices(u, search), expected)
+
+
+def test_the_table_search_holds_exactly_2_to_the_15_tasks():
+    # K = 2^15 tasks: the table's last row holds the count K, one more than int16 holds; a draw just below 1 reads it
+    # (under alpha = 1 the last bucket of the table holds several task boundaries, so the search must decide there)
+    batches = BatchCounts([0], (1.0,), 2 ** 15, 4, "cpu")
+    u = torch.tensor([1 - 1e-9, 1 - 2 ** -17], dtype=torch.float64)
+    expected = (batches.cdf[:, None, :] <= u[None, :, None]).sum(dim=2).clamp(max=2 ** 15 - 1)
+    assert torch.equal(batches.indices(u, "table"), expected)

@@ -1,9 +1,13 @@
 """``scripts/sweep.py`` (``cli.sweep_cli``): what each option hands the engine, what it prints, and its exit codes.
 The engine itself is replaced by a recorder: these tests are about the command line, not the cells."""
+import io
+import signal
+import sys
+
 import pytest
 import torch
 
-from skill_physics.paper import paths, sweep
+from skill_physics.paper import kernels, paths, sweep
 from skill_physics.paper.sweep import cells as sweep_cells
 from skill_physics.paper.sweep import cli
 from skill_physics.paper.sweep.cli import sweep_cli
@@ -85,3 +89,79 @@ def test_bad_options_exit_2_with_a_message_and_run_nothing(recorded, capsys, arg
     assert sweep_cli(["--quick", *args]) == 2
     assert recorded == []
     assert capsys.readouterr().err.startswith(f"sweep: error: {message}")
+
+
+class _Pipe(io.StringIO):
+    """Stands in for stdout on a pipe: a reader sees only what has been flushed."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = ""
+
+    def flush(self):
+        self.seen = self.getvalue()
+
+
+def test_the_header_reaches_a_pipe_before_the_sweep_runs(recorded, monkeypatch):
+    # a sweep runs for hours: whoever reads its output through a pipe (a cluster's log) sees the plan at the start
+    pipe, seen_at_start = _Pipe(), []
+    monkeypatch.setattr(sys, "stdout", pipe)
+    monkeypatch.setattr(cli, "run_sweep", lambda *args, **kwargs: seen_at_start.append(pipe.seen) or 0)
+    assert sweep_cli(["--quick", "--no-progress"]) == 0
+    jobs = sweep.plan(QUICK, list(VARIANTS), (0, 1), "cpu")
+    assert seen_at_start == [header(QUICK, "0/1", len(sweep.grid_cells(QUICK)), len(jobs)) + "\n"]
+
+
+def test_export_summary_is_refused_under_native_kernels(recorded, monkeypatch, capsys):
+    monkeypatch.setenv(kernels.NATIVE, "1")
+    assert sweep_cli(["--quick", "--export-summary"]) == 2
+    assert recorded == []
+    assert capsys.readouterr().err == (f"sweep: error: --export-summary writes the committed summary, which the "
+                                       f"pinned CPU kernels make; unset {kernels.NATIVE}\n")
+
+
+def test_export_summary_names_an_unwritable_summary_folder_and_the_remedy(recorded, monkeypatch, tmp_path, capsys):
+    taken = tmp_path / "data"
+    taken.write_text("")
+    monkeypatch.setattr(paths, "DATA", taken)
+    assert sweep_cli(["--quick", "--export-summary"]) == 2
+    assert recorded == []
+    assert capsys.readouterr().err == (f"sweep: error: the summary folder {taken} is an existing file, not a folder; "
+                                       "make it writable\n")
+
+
+def test_an_unwritable_results_folder_is_named_with_the_remedy(recorded, monkeypatch, tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    monkeypatch.setattr(paths, "RESULTS", taken)
+    assert sweep_cli(["--quick", "--no-progress"]) == 2
+    assert recorded == []
+    err = capsys.readouterr().err
+    assert err.startswith(f"sweep: error: the results folder {QUICK.folder} cannot be written (")
+    assert err.endswith("); make it writable or set SKILL_PHYSICS_RESULTS to a writable folder\n")
+
+
+def test_only_the_command_itself_pins_the_cpu_kernels(recorded, monkeypatch):
+    # scripts/sweep.py (no argv: the process's own arguments) re-runs itself with the pinned kernels; a caller that
+    # hands over its arguments runs in its own process as it is
+    pinned = []
+    monkeypatch.setattr(kernels, "ensure_pinned", lambda: pinned.append(True))
+    monkeypatch.setattr(sys, "argv", ["sweep.py", "--quick", "--plan"])
+    assert sweep_cli() == 0 and pinned == [True]
+    assert sweep_cli(["--quick", "--plan"]) == 0 and pinned == [True]
+
+
+def test_usage_errors_name_the_script(recorded, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        sweep_cli(["--quick", "--bogus"])
+    assert exit_.value.code == 2 and recorded == []
+    err = capsys.readouterr().err
+    assert err.startswith("usage: sweep.py ") and "sweep.py: error: unrecognized arguments: --bogus" in err
+
+
+def test_ctrl_c_stops_the_sweep_with_one_line_naming_it(recorded, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_run", lambda args: signal.raise_signal(signal.SIGINT))
+    with pytest.raises(SystemExit) as exit_:
+        sweep_cli(["--quick"])
+    assert exit_.value.code == 128 + signal.SIGINT
+    assert capsys.readouterr().err == "sweep: stopped by SIGINT\n"

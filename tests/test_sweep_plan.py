@@ -1,14 +1,21 @@
 """How the sweep orders its grid cells and packs them into jobs (``_rank``, ``grid_cells``, ``_fits``), how
 ``run_sweep`` dispatches the jobs (in this process or on several), and what it tells its progress bar."""
 import contextlib
+import queue
+import signal
+import threading
+import types
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import torch
 
 from skill_physics.paper import paths, sweep
+from skill_physics.paper.store import WriteError
 from skill_physics.paper.sweep import engine
 from skill_physics.paper.sweep import jobs as jobplan
+from skill_physics.paper.sweep.cells import cell_path
 from skill_physics.paper.sweep.jobs import _fits, plan, run_sweep
 from skill_physics.paper.sweep.settings import FIT_STEPS, _rank, grid_cells, sweep_config
 
@@ -217,3 +224,188 @@ def test_a_long_job_reports_each_thousand_steps_and_the_rest():
     cfg = sweep_config(**{**TINY.__dict__, "steps": 2300, "dense_until": 10, "trace_until": 10})
     engine.simulate_modular(cfg, [(0, 5), (0, 10)], bar=bar)
     assert bar.updates == [2 * 1000, 2 * 1000, 2 * 300]        # steps x cells
+
+
+def test_a_worker_ignores_ctrl_c_and_leaves_on_sigterm():
+    # Ctrl-C reaches every process of the terminal; the parent alone decides, and stops the workers by SIGTERM
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        jobplan._worker_init()
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is jobplan._stop_worker
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+
+
+def test_a_stopped_worker_removes_its_temporary_file_and_exits_with_the_signals_code(monkeypatch):
+    events = []
+    monkeypatch.setattr(jobplan, "remove_temporaries", lambda: events.append("removed"))
+    monkeypatch.setattr(jobplan.os, "_exit", lambda code: events.append(("exit", code)))
+    jobplan._stop_worker(signal.SIGTERM, None)
+    assert events == ["removed", ("exit", 128 + signal.SIGTERM)]
+
+
+class _Child:
+    """Stands in for a worker process: logs what it is told; ``stubborn`` ones ignore SIGTERM."""
+
+    def __init__(self, name, stubborn, log):
+        self.name, self.stubborn, self.log = name, stubborn, log
+
+    def terminate(self):
+        self.log.append((self.name, "terminate"))
+
+    def join(self, timeout=None):
+        self.log.append((self.name, "join", timeout))
+
+    def is_alive(self):
+        return self.stubborn
+
+    def kill(self):
+        self.log.append((self.name, "kill"))
+
+
+def test_stop_children_terminates_all_then_kills_those_still_alive_after_10_s(monkeypatch):
+    # every child gets SIGTERM first, so that they stop side by side; one that ignores it is killed after 10 s
+    log = []
+    children = [_Child("a", False, log), _Child("b", True, log)]
+    monkeypatch.setattr(jobplan.multiprocessing, "active_children", lambda: children)
+    jobplan.stop_children()
+    assert log == [("a", "terminate"), ("b", "terminate"), ("a", "join", 10), ("b", "join", 10), ("b", "kill")]
+
+
+class _SpawnContext:
+    """Stands in for a multiprocessing context: its manager's queue is an in-process queue."""
+
+    def __init__(self, method):
+        self.method = method
+
+    @contextlib.contextmanager
+    def Manager(self):
+        yield types.SimpleNamespace(Queue=queue.Queue)
+
+
+def test_parallel_jobs_ask_for_spawned_workers_that_ignore_ctrl_c(tmp_path, monkeypatch):
+    # the process pool is replaced by a thread that runs each job as a spawned worker would, with a results folder of
+    # its own: what is checked is what the pool is asked for, and that every job's cells and progress come back
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    contexts, pools, submitted, all_submitted, jobs = [], [], [], threading.Event(), plan(TINY)
+
+    class Pool(ThreadPoolExecutor):
+        def __init__(self, workers, mp_context=None, initializer=None):
+            super().__init__(1)
+            pools.append((workers, mp_context, initializer))
+
+        def submit(self, fn, *args):
+            submitted.append(args)
+            if len(submitted) == len(jobs):
+                all_submitted.set()
+
+            def in_a_worker():      # a spawned worker has the results folder of its own environment
+                all_submitted.wait(10)
+                with monkeypatch.context() as worker:
+                    worker.setattr(paths, "RESULTS", tmp_path / "a worker's own default")
+                    return fn(*args)
+            return super().submit(in_a_worker)
+
+    monkeypatch.setattr(jobplan.multiprocessing, "get_context", lambda method: contexts.append(_SpawnContext(method))
+                        or contexts[-1])
+    monkeypatch.setattr(jobplan, "ProcessPoolExecutor", Pool)
+    bar, threads = _RecordingBar(), torch.get_num_threads()
+    try:
+        assert jobplan._run_parallel(TINY, jobs, "cpu", bar, 3, 1) == 4
+    finally:
+        torch.set_num_threads(threads)
+    assert [c.method for c in contexts] == ["spawn"] and pools == [(3, contexts[0], jobplan._worker_init)]
+    assert sum(bar.updates) == 4 * TINY.steps
+    assert len(list(TINY.folder.rglob("*.npz"))) == 4           # in the parent's folder
+
+
+def test_progress_reaches_the_bar_while_a_job_still_runs(monkeypatch):
+    # a job of a real sweep runs for hours: its workers' progress must reach the bar before the job ends
+    forwarded = threading.Event()
+
+    def worker_job(cfg, job, device, updates, threads, folder):
+        updates.put(7)
+        if not forwarded.wait(5):
+            raise RuntimeError("the progress of a running job did not reach the bar")
+        return 2
+
+    class Bar(_RecordingBar):
+        def update(self, n):
+            super().update(n)
+            forwarded.set()
+
+    monkeypatch.setattr(jobplan, "_worker_job", worker_job)
+    bar = Bar()
+    with ThreadPoolExecutor(1) as pool:
+        assert jobplan._collect(pool, queue.Queue(), TINY, [("modular", [(0, 5)], ("modular",))], "cpu", bar, 1) == 2
+    assert bar.updates == [7]
+
+
+def test_the_engine_shows_no_bar_of_its_own(capsys):
+    # called without a bar, a job prints nothing: the caller owns the terminal (run_sweep hands over its own bar)
+    engine.simulate_modular(TINY, [(0, 5)])
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("graph,program", [(None, False), (False, False), (True, True)])
+def test_on_a_cpu_the_nonmodular_step_program_runs_only_when_asked(monkeypatch, graph, program):
+    # under the counter stream only the program (graph mode) reads its uniforms in blocks
+    blocks = []
+    original = engine.BatchCounts.block_uniforms
+    monkeypatch.setattr(engine.BatchCounts, "block_uniforms", lambda self, first: blocks.append(first) or
+                        original(self, first))
+    engine.simulate_nonmodular(TINY, [(0, 5)], ("signgd",), graph=graph)
+    assert blocks == ([0] if program else [])
+
+
+@pytest.mark.parametrize("parents", [True, False])
+def test_cells_that_cannot_be_written_are_said_and_the_others_are_written(tmp_path, monkeypatch, capsys, parents):
+    # into the folder handed over (a worker writes into its parent's), else into the settings' own
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    given = tmp_path / "the parent's folder" if parents else None
+    folder = given or TINY.folder
+    lost = folder / "modular" / "seed0_d0005.npz"
+    real = jobplan.save_arrays
+
+    def save(path, data):
+        if path == lost:
+            raise WriteError(f"cannot write {path} (No space left on device); the result is kept in /elsewhere")
+        real(path, data)
+
+    monkeypatch.setattr(jobplan, "save_arrays", save)
+    with pytest.raises(WriteError) as raised:
+        jobplan.run_job(TINY, ("modular", [(0, 5), (0, 10)], ("modular",)), folder=given)
+    assert str(raised.value) == (f"1 of the job's 2 cell files could not be written to {folder}; each is kept where "
+                                 "said above")
+    assert capsys.readouterr() == ("", f"sweep: cannot write {lost} (No space left on device); the result is kept "
+                                       "in /elsewhere\n")
+    assert (folder / "modular" / "seed0_d0010.npz").is_file() and not lost.exists()
+
+
+def test_a_shards_plan_reads_only_its_own_cells(tmp_path, monkeypatch):
+    # shards run side by side on a cluster's shared cache: a shard leaves the files of the others alone
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    mine, (other,) = grid_cells(TINY)[0::2], grid_cells(TINY)[1::2]
+    path = cell_path(TINY, "modular", *other)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a cell file")
+    assert plan(TINY, ["modular"], (0, 2), use_summary=False) == [("modular", mine, ("modular",))]
+    assert path.read_bytes() == b"not a cell file"
+
+
+def test_grid_cells_order_the_seeds_of_a_dimension_whatever_order_they_are_given_in():
+    cfg = sweep_config(dims=(20, 60), seeds=(2, 0, 1), trace_dim=20, trace_seed=1)
+    assert grid_cells(cfg) == [(1, 20), (0, 20), (2, 20), (0, 60), (1, 60), (2, 60)]
+
+
+@pytest.mark.parametrize("job", [("modular", [(0, 5)], ("modular",)), ("nonmodular", [(0, 5)], ("signgd",))])
+def test_a_job_hands_its_graph_choice_to_the_engine(tmp_path, monkeypatch, job):
+    # under the counter stream only the step program (graph mode) reads its uniforms in blocks
+    blocks = []
+    original = engine.BatchCounts.block_uniforms
+    monkeypatch.setattr(engine.BatchCounts, "block_uniforms", lambda self, first: blocks.append(first) or
+                        original(self, first))
+    assert jobplan.run_job(TINY, job, graph=True, folder=tmp_path) == 1
+    assert blocks == [0]

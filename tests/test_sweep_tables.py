@@ -1,5 +1,7 @@
 """The sweep's settings checks and error messages, and what ``gather`` reads from each cell (the tables Figs 10 and 18
 draw), checked against the cells themselves on a small grid."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -118,3 +120,126 @@ def test_the_committed_summary_is_found_for_the_paper_grid_only():
     # the cells named by dims and seeds do not change the cache key, but a summary of another grid is not read
     assert sweep.load_summary(sweep_config(dims=(20, 40))) is None
     assert sweep.load_summary(sweep_config(seeds=(0, 1))) is None
+
+
+def test_a_note_is_said_once_per_process(capsys):
+    text = "a note that only this test says"
+    cells.note(text)
+    cells.note(text)
+    assert capsys.readouterr().err == f"sweep: note: {text}\n"
+
+
+def test_a_summary_reads_back_as_gather_returns_it_also_without_a_version_stamp(tmp_path, monkeypatch):
+    # an empty cache exports a summary of NaN tables (a partial sweep can be committed): it reads back with the keys
+    # gather gives, without the stamps; a file without the engine version entry holds version 1's numbers
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    path, done, total = sweep.export_summary(SMALL)
+    assert (done, total) == (0, 3 * 4)
+    expected = set(gather(SMALL, use_summary=False)) - {"from_summary"}
+    assert set(sweep.load_summary(SMALL)) == expected
+    data = store.load_arrays(path)
+    del data["engine_version"]
+    save_arrays(path, data)
+    summary = sweep.load_summary(SMALL)
+    assert (summary is not None) == (engine.ENGINE_VERSION == 1)
+    assert summary is None or set(summary) == expected
+
+
+def test_a_damaged_cell_is_set_aside_with_a_message_saying_it_is_computed_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 1, 10)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a zip file")
+    assert not cells.is_cached(SMALL, "modular", 1, 10)
+    err = capsys.readouterr().err
+    assert err.startswith(f"sweep: cache file {path} is damaged (")
+    assert err.endswith("; set aside as seed1_d0010.npz.damaged, the cell will be computed again\n")
+    assert not path.exists() and path.with_name("seed1_d0010.npz.damaged").exists()
+
+
+def test_a_cell_of_another_engine_version_is_not_cached_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 0, 10)
+    other = engine.ENGINE_VERSION + 1
+    save_arrays(path, {"alphas": np.array(SMALL.alphas), "loss": np.zeros((2, 3)), "steps": np.arange(3),
+                       "final_loss": np.zeros(2), "engine_version": np.asarray(other)})
+    assert not cells.is_cached(SMALL, "modular", 0, 10) and path.exists()       # computed again, not set aside
+    with pytest.raises(CacheError, match="^" + re.escape(
+            f"sweep cell {path} holds the numbers of engine version {other}, this code computes version "
+            f"{engine.ENGINE_VERSION}; run scripts/sweep.py to compute it again") + "$"):
+        load_cell(SMALL, "modular", 0, 10)
+
+
+def test_a_cell_whose_arrays_disagree_in_shape_is_damaged(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 0, 10)
+    save_arrays(path, {"alphas": np.array(SMALL.alphas), "loss": np.zeros((2, 3)), "steps": np.arange(4),
+                       "final_loss": np.zeros(2)})
+    with pytest.raises(CacheError, match=r"^sweep cell .*seed0_d0010\.npz is damaged \(its arrays disagree in shape\); "
+                                         r"run scripts/sweep.py"):
+        load_cell(SMALL, "modular", 0, 10)
+
+
+def test_a_damaged_summary_says_what_is_wrong_and_the_remedy(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    path, _, _ = sweep.export_summary(SMALL)
+    good = store.load_arrays(path)
+    restore = f"restore the committed one with `git checkout {path}`"
+    save_arrays(path, {k: v for k, v in good.items() if k != "settings_key"})
+    with pytest.raises(CacheError) as raised:
+        sweep.load_summary(SMALL)
+    assert str(raised.value) == f"the sweep summary {path} is damaged (it lacks 'settings_key'); {restore}"
+    save_arrays(path, {**good, "modular": {**good["modular"], "done": np.zeros((1, 2), bool)}})
+    with pytest.raises(CacheError) as raised:
+        sweep.load_summary(SMALL)
+    assert str(raised.value) == (f"the sweep summary {path} is damaged (it lacks 'modular/done of shape (1, 2)'); "
+                                 f"{restore}")
+    path.write_bytes(b"not a zip file")         # unreadable: the reader's error says why
+    with pytest.raises(CacheError) as unreadable:
+        store.load_arrays(path)
+    with pytest.raises(CacheError) as raised:
+        sweep.load_summary(SMALL)
+    assert str(raised.value) == f"the sweep summary {path} is damaged ({unreadable.value.__cause__}); {restore}"
+
+
+def test_a_damaged_cell_the_summary_holds_is_set_aside_saying_why(tmp_path, monkeypatch, capsys):
+    # the figures read on from the summary: the message says what is wrong with the file and why nothing is lost
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 0, 20)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a zip file")
+    assert load_cell(SMALL, "modular", 0, 20, in_summary=True) is None
+    err = capsys.readouterr().err
+    assert err.startswith(f"sweep: cache file {path} is damaged (")
+    assert err.endswith("; set aside as seed0_d0020.npz.damaged, the committed summary holds this cell\n")
+    assert not path.exists() and path.with_name("seed0_d0020.npz.damaged").exists()
+
+
+def test_a_cell_lacking_arrays_is_set_aside_naming_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path)
+    path = cells.cell_path(SMALL, "modular", 1, 20)
+    save_arrays(path, {"alphas": np.array(SMALL.alphas), "loss": np.zeros((2, 3))})
+    assert not cells.is_cached(SMALL, "modular", 1, 20)
+    assert capsys.readouterr().err == (f"sweep: cache file {path} is damaged (it lacks steps, final_loss); set aside "
+                                       "as seed1_d0020.npz.damaged, the cell will be computed again\n")
+
+
+def test_a_summary_of_another_engine_version_or_grid_is_not_read_and_says_why(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    path, _, _ = sweep.export_summary(SMALL)
+    good = store.load_arrays(path)
+    other = engine.ENGINE_VERSION + 1
+    save_arrays(path, {**good, "engine_version": np.asarray(other)})
+    assert sweep.load_summary(SMALL) is None
+    assert capsys.readouterr().err == (f"sweep: note: {path} holds the numbers of engine version {other}, this code "
+                                       f"computes version {engine.ENGINE_VERSION}: it is not read\n")
+    regrid = sweep_config(**{**SMALL.__dict__, "dims": (10, 30), "seeds": (0, 1, 2)})   # the same settings key
+    assert sweep.summary_path(regrid) == path
+    save_arrays(path, good)
+    assert sweep.load_summary(regrid) is None
+    assert capsys.readouterr().err == (f"sweep: note: {path} holds a sweep of another grid (its dims, seeds differ "
+                                       "from this code's): it is not read, and every cell is computed; if it was not "
+                                       f"meant to change, restore the committed one with `git checkout {path}`\n")
