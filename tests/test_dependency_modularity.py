@@ -178,3 +178,52 @@ def test_fig19_quick_shows_waiting_without_modules(run_script):
                          "nonmod_t1_median", "mod_t1_slower"}
     assert rows["nonmod_ratio_median"]["ours"] > 2 > rows["mod_ratio_median"]["ours"]
     assert rows["mod_t1_slower"]["holds"] and rows["nonmod_frac_close"]["holds"]
+
+
+def test_block_masks_of_uneven_widths_follow_the_module_of_each_unit():
+    # unit j of a layer of width w is in module floor(j n / w); a weight joins units of one module only
+    widths, n = (3, 7, 5), 3
+    masks = block_masks(widths, n)
+    for (w_in, w_out), m in zip(zip(widths[:-1], widths[1:]), masks, strict=True):
+        assert m.dtype == torch.float32 and m.shape == (w_in, w_out)
+        want = [[float(i * n // w_in == j * n // w_out) for j in range(w_out)] for i in range(w_in)]
+        assert m.tolist() == want
+
+
+def test_block_masks_name_the_widths_that_are_too_narrow():
+    with pytest.raises(ValueError, match=r"^every width must be >= n_modules=3, got widths=\[3, 2, 5\]$"):
+        block_masks((3, 2, 5), 3)
+
+
+def test_two_task_data_spreads_x_over_minus_one_to_one():
+    x, target, mask, task = two_task_data(torch.Generator().manual_seed(1), n_samples=400, frequent_fraction=0.75)
+    assert (task == 0).sum() == 300 and (task == 1).sum() == 100
+    assert mask.dtype == torch.float32 and x.dtype == torch.float32
+    for k in (0, 1):
+        own = x[task == k, k]
+        assert own.min() >= -1 and own.max() <= 1
+        assert own.min() < -0.9 and own.max() > 0.9 and abs(float(own.mean())) < 0.15   # U[-1, 1]
+    torch.testing.assert_close(target, x ** 2 * mask)
+
+
+def test_task_mse_averages_each_task_over_its_own_samples():
+    pred = torch.tensor([[[1.0, 5.0], [2.0, 9.0], [7.0, 3.0]]])
+    target = torch.tensor([[[2.0, 0.0], [4.0, 0.0], [0.0, 6.0]]])
+    mask = torch.tensor([[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]])     # samples 0, 1: task 1; sample 2: task 2
+    torch.testing.assert_close(task_mse(pred, target, mask), torch.tensor([[(1 + 4) / 2, 9.0]]))
+
+
+def test_two_task_data_come_from_the_given_generator_only():
+    # the run's seed fixes its data, whatever the global torch seed
+    torch.manual_seed(0)
+    first = two_task_data(torch.Generator().manual_seed(5), n_samples=50)
+    torch.manual_seed(1)
+    again = two_task_data(torch.Generator().manual_seed(5), n_samples=50)
+    for a, b in zip(first, again, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_two_task_data_with_no_rare_samples_keep_two_outputs():
+    x, target, mask, task = two_task_data(torch.Generator().manual_seed(2), n_samples=20, frequent_fraction=1.0)
+    assert not task.any() and mask.shape == (20, 2) and target.shape == (20, 2)
+    assert mask[:, 0].all() and not mask[:, 1].any() and not x[:, 1].any()

@@ -37,3 +37,19 @@ def test_unsigned_integer_times_are_read_as_numbers():
     t = np.array([0, 1, 2], dtype=np.uint32)
     np.testing.assert_allclose(parallel_skills(t, [1.0]), parallel_skills(t.astype(float), [1.0]))
     np.testing.assert_allclose(domino_skills(t, 2, 1.0), [[0, 0], [1, 0], [1, 1]])
+
+
+def test_domino_and_parallel_read_decimal_times_as_floats():
+    # times and timescales read from a text table as decimal.Decimal: converted to floats like any real number
+    from decimal import Decimal
+    t = [Decimal("0"), Decimal("1.5"), Decimal("4")]
+    np.testing.assert_allclose(domino_skills(t, 2, 2.0), [[0, 0], [0.75, 0], [1, 1]])
+    np.testing.assert_allclose(parallel_skills([0.0, 2.0], [Decimal("1"), Decimal("2")]),
+                               [[0, 0], [1 - np.exp(-2), 1 - np.exp(-1)]])
+
+
+def test_domino_and_parallel_skills_are_float64_for_extended_precision_input():
+    # the skills are float64 whatever the precision of the times or timescales
+    t = np.array([0.0, 1.0, 2.0], dtype=np.longdouble)
+    assert domino_skills(t, 2, 1.0).dtype == np.float64
+    assert parallel_skills([0.0, 1.0], np.array([1.0, 2.0], dtype=np.longdouble)).dtype == np.float64

@@ -1,15 +1,21 @@
 """Measuring your own runs (``fits.fit_skills``): it gives back the N0 of curves the Resource model made, its Domino
 statistics follow their definitions, and with eta_eff fixed it is Fig 7 bottom's fit."""
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
 from skill_physics import power_law_frequencies, resource_model
 from skill_physics.fits import (
+    FIT_POINTS,
     N0_GRID,
+    _fit_points,
     fit_n0,
     fit_skills,
     fitted_curves,
+    mean_squared_difference,
     resource_curves,
+    skill_level,
     skills_from_losses,
 )
 
@@ -248,3 +254,108 @@ def test_bad_curves_say_what_is_wrong(kwargs, match):
     kwargs = {"skills": skills, "steps": steps} | kwargs
     with pytest.raises(ValueError, match=match):
         fit_skills(**kwargs)
+
+
+def test_up_to_fit_points_records_every_record_counts_once():
+    # at most FIT_POINTS records: all of them, each standing for itself
+    for n in (3, FIT_POINTS):
+        idx, weight = _fit_points(n)
+        np.testing.assert_array_equal(idx, np.arange(n))
+        np.testing.assert_array_equal(weight, np.ones(n))
+
+
+def test_with_fit_points_records_the_error_is_the_plain_mean_over_all_of_them():
+    p = power_law_frequencies(4, 1.5)
+    skills = resource_model(p, eta_eff=0.01, n0=0.1, steps=FIT_POINTS).skills[:-1]
+    fit = fit_skills(skills, np.arange(FIT_POINTS), frequencies=p)
+    best, _, _ = fitted_curves(fit)
+    assert fit.error[0] == pytest.approx(np.mean((best - skills) ** 2), rel=1e-9)
+
+
+def test_long_runs_are_read_at_evenly_and_log_evenly_spread_records():
+    n = 10_000
+    idx, weight = _fit_points(n)
+    half = FIT_POINTS // 2
+    assert len(idx) <= FIT_POINTS and np.all(np.diff(idx) > 0)
+    # half of the points evenly from the first record to the last, half log-evenly (records 0 .. n - 1 as 1 .. n)
+    assert set(np.round(np.linspace(0, n - 1, half)).astype(int)) <= set(idx)
+    assert set(np.round(np.geomspace(1, n, half) - 1).astype(int)) <= set(idx)
+    # each stands for the records nearer to it than to its neighbours: together all n
+    assert weight.sum() == n
+    nearest = np.abs(np.arange(n)[:, None] - idx[None, :]).argmin(1)
+    ties = np.isin(np.arange(n), (idx[1:] + idx[:-1]) / 2)
+    np.testing.assert_allclose(weight, np.bincount(nearest[~ties], minlength=len(idx))
+                               + 0.5 * np.bincount(nearest[ties], minlength=len(idx))
+                               + 0.5 * np.bincount(nearest[ties] + 1, minlength=len(idx))[:len(idx)])
+
+
+def test_fit_n0_gives_float_n0_for_an_integer_grid():
+    skills, _ = resource_run(1.0, steps=50, eta=0.05)
+    best, errors = fit_n0(skills[:, None, :], P, 0.05, [0, 1, 10])
+    assert best.dtype == np.float64 and best[0] == 1.0 and errors.shape == (1, 3)
+
+
+def test_fitted_curves_of_a_ce_fit_are_in_the_ce_form():
+    # the CE form's skills start at 1/2, the MSE form's at 0
+    p = power_law_frequencies(4, 1.5)
+    skills = resource_model(p, eta_eff=0.05, n0=0.1, steps=300, loss="ce").skills[:-1]
+    fit = fit_skills(skills, np.arange(300), frequencies=p, loss="ce")
+    for curve in fitted_curves(fit):
+        np.testing.assert_allclose(curve[0], 0.5)
+    best, _, _ = fitted_curves(fit)
+    np.testing.assert_allclose(best, skills, atol=0.01)
+
+
+def test_mean_squared_difference_reads_any_real_numbers_as_floats():
+    assert mean_squared_difference([Decimal("0.5"), Decimal("1")], [0.0, 0.0]) == pytest.approx(0.625)
+    assert mean_squared_difference([0.0, 0.0], [Decimal("0.5"), Decimal("1")]) == pytest.approx(0.625)
+    wide = np.array([0.5, 1.0], dtype=np.longdouble)
+    assert mean_squared_difference(wide, [0.0, 0.0]).dtype == np.float64
+    assert mean_squared_difference([0.0, 0.0], wide).dtype == np.float64
+
+
+def test_resource_curves_refuse_an_unknown_loss_by_name():
+    with pytest.raises(ValueError, match=r"^loss='hinge' is not allowed; choose one of 'mse', 'ce'$"):
+        resource_curves(P, [1.0], [0.0, 1.0], loss="hinge")
+
+
+def test_resource_curves_read_any_real_numbers_as_floats():
+    p, n0, times = [0.75, 0.25], [0.0, 1.0, np.inf], [0.0, 0.5, 2.0]
+    want = resource_curves(p, n0, times)
+    assert want.dtype == np.float64
+    for args in ([[Decimal("0.75"), Decimal("0.25")], n0, times],
+                 [p, [Decimal("0"), Decimal("1"), Decimal("Infinity")], times],
+                 [p, n0, [Decimal("0"), Decimal("0.5"), Decimal("2")]],
+                 [np.array(p, dtype=np.longdouble), n0, times],
+                 [p, np.array(n0, dtype=np.longdouble), times],
+                 [p, n0, np.array(times, dtype=np.longdouble)]):
+        got = resource_curves(*args)
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_skill_level_is_the_share_of_the_way_from_the_start_to_one():
+    # MSE skills start at 0, CE skills at 1/2
+    assert skill_level(0.9, "mse") == pytest.approx(0.9)
+    assert skill_level(0.1, "ce") == pytest.approx(0.55)
+    assert skill_level(0.9, "ce") == pytest.approx(0.95)
+    assert skill_level(1.0, "ce") == pytest.approx(1.0)
+
+
+def test_losses_become_skills_by_the_exp_rule_by_default():
+    losses = np.array([[2.0, 1.0], [1.0, 0.5]])
+    np.testing.assert_allclose(skills_from_losses(losses), np.exp(-losses))
+
+
+def test_unsigned_integer_losses_are_read_as_numbers():
+    # losses as uint (e.g. error counts): -L must not wrap around
+    losses = np.array([[4, 2], [1, 0]], dtype=np.uint8)
+    np.testing.assert_allclose(skills_from_losses(losses, "exp"), np.exp(-losses.astype(float)))
+    np.testing.assert_allclose(skills_from_losses(losses, "sqrt"), [[0, 0], [0.5, 1]])
+
+
+def test_a_loss_above_its_first_value_is_skill_zero():
+    # a loss that rises above L0 would give a negative skill: clipped to 0
+    losses = np.array([[1.0, 4.0], [3.0, 1.0], [0.25, 9.0]])
+    np.testing.assert_allclose(skills_from_losses(losses, "linear"), [[0, 0], [0, 0.75], [0.75, 0]])
+    np.testing.assert_allclose(skills_from_losses(losses, "sqrt"), [[0, 0], [0, 0.5], [0.5, 0]])

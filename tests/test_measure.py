@@ -69,3 +69,25 @@ def test_two_point_slope_reads_the_named_grid_points():
 def test_nearest_index_skips_nan():
     assert nearest_index([np.nan, 0.2, 0.45, 0.9], 0.5) == 2
     assert nearest_index([0.1, np.nan, 0.6], 0.5) == 2
+
+
+def test_a_table_of_curves_gives_one_time_per_column():
+    # curves (T, K): one crossing time per curve, an array of shape (K,) even for two-dimensional input
+    curves = np.stack([RISING, np.full(5, 0.95), RISING / 2], axis=1)
+    t = crossing_times(curves, 0.9, strict=False)
+    assert t.shape == (3,)
+    np.testing.assert_array_equal(t, [2, 0, np.nan])
+
+
+def test_loglog_slope_of_counts_beyond_the_integer_range():
+    # compute budgets in FLOPs as Python ints (above 2**64): read as floats, y ∝ x^-0.5
+    x = [10 ** 20, 10 ** 21, 10 ** 22]
+    y = [10 ** 30, 10 ** 29 * 10 ** 0.5, 10 ** 29]
+    assert loglog_slope(x, y) == pytest.approx(-0.5, rel=1e-12)
+    assert loglog_slope(x, [1.0, 10 ** -0.5, 0.1]) == pytest.approx(-0.5, rel=1e-12)
+    assert loglog_slope([1.0, 10.0, 100.0], y) == pytest.approx(-0.5, rel=1e-12)
+
+
+def test_nearest_index_of_unsigned_integer_values():
+    # uint values (e.g. step counters): |3 - 5| is 2, not a wrapped-around 254
+    assert nearest_index(np.array([3, 10], dtype=np.uint8), 5) == 0
