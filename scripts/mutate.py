@@ -119,9 +119,11 @@ def config_section(sources, also_copy):
     return "\n".join(lines) + "\n"
 
 
-def tracked():
-    """The files git tracks in the checkout (as they are in the working tree), relative to it."""
-    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+def tracked(untracked=False):
+    """The files git tracks in the checkout (as they are in the working tree), relative to it; with ``untracked``
+    also the new files git does not ignore (a test file not yet added)."""
+    names = subprocess.run(["git", "ls-files", "-z", *(["--cached", "--others", "--exclude-standard"] if untracked
+                                                       else [])], cwd=ROOT, capture_output=True, check=True).stdout
     return [name for name in names.decode().split("\0") if name and (ROOT / name).is_file()]
 
 
@@ -258,10 +260,11 @@ def add_time(module, seconds):
 
 def try_mutants(names, tests):
     """Run ``tests`` (pytest arguments) of the checkout as it is now against each mutant in ``names`` (made by an
-    earlier run), in a scratch copy of its own; print which the tests kill. Returns the names that survive."""
+    earlier run), in a scratch copy of its own; print which the tests kill (a test failed), which survive, and where
+    pytest could not run them (e.g. a test named wrongly). Returns the names that were not killed."""
     sandbox = Path(tempfile.mkdtemp(prefix="try-", dir=WORK.parent))
     try:
-        for name in tracked():
+        for name in tracked(untracked=True):
             (sandbox / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, sandbox / name)
         shutil.rmtree(sandbox / "skill_physics")
@@ -270,10 +273,14 @@ def try_mutants(names, tests):
         alive = []
         for name in names:
             env = dict(os.environ, MUTANT_UNDER_TEST=name, SKILL_PHYSICS_NO_SHRINK="1")
-            status = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                                    cwd=sandbox, env=env, capture_output=True).returncode
-            print(f"{name}: {'survived' if status == 0 else 'killed'}", flush=True)
-            alive += [name] if status == 0 else []
+            try:
+                status = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                         *tests], cwd=sandbox, env=env, capture_output=True, timeout=600).returncode
+            except subprocess.TimeoutExpired:    # as mutmut counts it: a mutant that makes the tests hang is caught
+                status = 1
+            verdict = {0: "survived", 1: "killed"}.get(status, f"not run: pytest exit status {status}")
+            print(f"{name}: {verdict}", flush=True)
+            alive += [name] if status != 1 else []
         return alive
     finally:
         shutil.rmtree(sandbox, ignore_errors=True)
