@@ -40,12 +40,17 @@ def _number(cell, path, column, row):
                          "(a long CSV, step,name,value, is read with --format long)") from None
 
 
-def _table(path, header, body, columns):
-    """Float array (rows, len(columns)) of the named columns, naming the column and row of any text."""
-    idx = [header.index(c) for c in columns]
+def _rectangular(path, header, body):
+    """InputError naming the first data row whose number of values is not the header's."""
     if any(len(r) != len(header) for r in body):
         row = next(i for i, r in enumerate(body) if len(r) != len(header)) + 1
         raise InputError(f"{path}: data row {row} has {len(body[row - 1])} values, the header {len(header)} columns")
+
+
+def _table(path, header, body, columns):
+    """Float array (rows, len(columns)) of the named columns, naming the column and row of any text."""
+    idx = [header.index(c) for c in columns]
+    _rectangular(path, header, body)
     return np.array([[_number(r[j], path, header[j], i + 1) for j in idx] for i, r in enumerate(body)], float)
 
 
@@ -100,6 +105,7 @@ def read_long(path, step_column=None):
     header, body = _rows(path)
     if len(header) != 3:
         raise InputError(f"{path}: a long CSV has three columns (step, name, value), this one {len(header)}")
+    _rectangular(path, header, body)
     step = _step_column(path, header, step_column)
     text = [j for j in range(3) if header[j] != step and not _numeric(r[j] for r in body)]
     if len(text) != 1:
@@ -238,7 +244,8 @@ def detect(paths):
         return "tensorboard"
     if any(h.endswith(WANDB_EXTRA) for h in header):
         return "wandb"
-    if len(header) == 3 and sum(not _numeric(r[j] for r in body) for j in range(3)) == 1:
+    rectangular = all(len(r) == len(header) for r in body)     # else read as wide, which names the ragged row
+    if len(header) == 3 and rectangular and sum(not _numeric(r[j] for r in body) for j in range(3)) == 1:
         return "long"
     return "wide"
 
