@@ -107,9 +107,22 @@ def test_ceiling_one_keeps_the_skills_and_best_divides_by_the_best_level():
     np.testing.assert_allclose(with_ceiling(skills, "best"), [[0, 0], [0.5, 0], [1, 0], [1, 0]])   # 0 stays 0
 
 
+def test_ceiling_best_leaves_a_skill_whose_best_level_is_zero_as_it_is():
+    """One lucky record above a flat 0 is no best level: that skill is not rescaled."""
+    skills = np.array([[0.0, 0.1], [0.3, 0.2], [0.0, 0.4], [0.0, 0.4]])
+    np.testing.assert_allclose(with_ceiling(skills, "best"), [[0, 0.25], [0.3, 0.5], [0, 1], [0, 1]])
+
+
 def test_data_order_puts_the_higher_mean_first_and_keeps_ties_in_column_order():
     skills = np.array([[0.1, 0.5, 0.1, 0.0], [0.3, 0.5, 0.3, 0.9]])
     assert data_order(skills).tolist() == [1, 3, 0, 2]
+
+
+def test_data_order_keeps_ties_in_column_order_for_many_skills():
+    """40 skills of three mean levels: within a level, the column order (a sort that is not stable would mix)."""
+    means = np.tile([0.2, 0.5, 0.1, 0.5], 10)
+    order = data_order(np.array([means, means]))
+    assert order.tolist() == [k for level in (0.5, 0.2, 0.1) for k in range(40) if means[k] == level]
 
 
 def test_fit_alpha_takes_the_best_alpha_and_every_near_alpha_and_n0():
