@@ -127,11 +127,12 @@ def test_data_order_keeps_ties_in_column_order_for_many_skills():
 
 def test_fit_alpha_takes_the_best_alpha_and_every_near_alpha_and_n0():
     """The best of fit_skills over the alphas; the ranges over every (alpha, N0) within the factor of the best
-    error; the competition range (sum c = 1 for MSE) from the N0 range."""
+    error, here wider than the best alpha's own; the competition range (sum c = 1 for MSE) from the N0 range."""
     steps, skills = domino_curves()
-    alphas = np.array([0.0, 1.0, 3.0])
-    fit, alpha, alpha_range = fit_alpha(skills, steps, alphas=alphas, onset=0.2, completion=0.8)
-    each = [fit_skills(skills, steps, alpha=a, onset=0.2, completion=0.8) for a in alphas]
+    noisy = np.clip(skills + np.random.default_rng(1).normal(0, 0.05, skills.shape), 0, 1)
+    alphas = np.array([0.75, 1.0, 1.25])
+    fit, alpha, alpha_range = fit_alpha(noisy, steps, alphas=alphas, onset=0.2, completion=0.8)
+    each = [fit_skills(noisy, steps, alpha=a, onset=0.2, completion=0.8) for a in alphas]
     errors = np.array([f.errors[0] for f in each])
     assert alpha == 1.0 and isinstance(alpha, float)
     np.testing.assert_allclose(fit.error, each[1].error)
@@ -139,6 +140,7 @@ def test_fit_alpha_takes_the_best_alpha_and_every_near_alpha_and_n0():
     near = errors <= fit.factor * errors.min()
     n0 = np.broadcast_to(fit.n0_grid, errors.shape)[near]
     np.testing.assert_allclose(fit.n0_range, [[n0.min(), n0.max()]])
+    assert n0.max() > each[1].n0_range[0, 1]
     np.testing.assert_allclose(fit.competition_range, [[1 / (1 + n0.max()), 1 / (1 + n0.min())]])
     np.testing.assert_allclose(alpha_range, [alphas[near.any(1)].min(), alphas[near.any(1)].max()])
 
@@ -146,7 +148,8 @@ def test_fit_alpha_takes_the_best_alpha_and_every_near_alpha_and_n0():
 def test_fit_alpha_competition_range_in_the_ce_form_starts_from_half():
     """In the CE form each skill starts at 1/2, so sum c = 1/2 at the start: competition = 0.5 / (0.5 + N0)."""
     steps, skills = domino_curves("ce")
-    fit, _, _ = fit_alpha(skills, steps, alphas=np.array([1.0]), loss="ce")
+    fit, alpha, alpha_range = fit_alpha(skills, steps, alphas=[0.5, 1.0, 2.0], loss="ce")
+    assert alpha == 1.0 and alpha_range.tolist() == [1.0, 1.0]         # clean curves: no other alpha is near
     low, high = fit.n0_range[0]
     np.testing.assert_allclose(fit.competition_range, [[0.5 / (0.5 + high), 0.5 / (0.5 + low)]])
 
