@@ -222,6 +222,8 @@ def test_reasons_name_a_misfit_of_half_the_gap(decided):
     assert (f"noise or a shape the model does not draw (the best fit misses the data by {0.6 * gap:.2g} rms, more "
             f"than half the {gap:.2g} by which the two limits differ)") in text
     assert not any("noise" in r for r in reasons(with_error(decided, (0.4 * gap) ** 2)))
+    assert np.sqrt((gap / 2) ** 2) == gap / 2                       # so the next misfit is half the gap exactly
+    assert any("noise" in r for r in reasons(with_error(decided, (gap / 2) ** 2)))
 
 
 def test_without_another_reason_the_limits_draw_the_same_curves(decided):

@@ -104,7 +104,8 @@ def test_checked_refuses_short_ragged_missing_negative_and_repeated_steps():
              (np.array([-0.5, 1, 2]), good, r"^p: steps count updates from the start of training, so they are >= 0 "
                                             r"\(data row 1: -0\.5\)$"),
              (np.array([0.0, 2.5, 2.5]), good, r"^p: steps must increase \(data row 3: 2\.5 after 2\.5\)$"),
-             (np.array([0.0, 3, 2]), good, r"^p: steps must increase \(data row 3: 2 after 3\)$")]
+             (np.array([0.0, 3, 2]), good, r"^p: steps must increase \(data row 3: 2 after 3\)$"),
+             (np.array([0.0, 1, 2, 2]), np.ones((4, 1)), r"^p: steps must increase \(data row 4: 2 after 2\)$")]
     for steps, values, message in cases:
         with pytest.raises(InputError, match=message):
             checked("p", steps, values)

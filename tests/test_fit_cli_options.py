@@ -308,3 +308,4 @@ def test_help_names_each_option_with_its_argument_and_its_default(capsys):
         assert f"(default: {default})" in text, default
     assert text.count("(default: ") == 15
     assert "write the JSON only, not the PNG and PDF figure" in text
+    assert "or a folder of lm-evaluation-harness result JSONs" in text          # what the curves may be
