@@ -144,6 +144,8 @@ def test_to_skills_applies_chance_then_the_ceiling_and_refuses_chance_with_losse
     np.testing.assert_allclose(to_skills(acc, ["a", "b"], ["0.2", "b=0.5"], "best"), [[0, 0], [0.5, 0.5], [1, 1]])
     np.testing.assert_allclose(to_skills(np.array([[0.1], [0.3]]), ["a"], ["0.2"]), [[0], [0.125]])   # below: 0
     np.testing.assert_allclose(to_skills(np.array([[4.0], [1.0]]), ["a"], loss="sqrt"), [[0], [0.5]])
+    overshoot = np.array([[0.0], [0.5], [1.04], [1.04]])                 # clipped to 1 before the best is taken
+    np.testing.assert_allclose(to_skills(overshoot, ["a"], ceiling="best"), [[0], [0.5], [1], [1]])
     with pytest.raises(InputError, match=r"^--loss and --chance exclude each other: losses or accuracies$"):
         to_skills(acc, ["a", "b"], ["0.2"], loss="exp")
 
@@ -193,6 +195,7 @@ def test_the_figure_draws_data_fit_and_both_limits_of_every_skill(small_fit):
     fit, skills = small_fit
     fig = figure(fit, ["a", "b", "c"], skills)
     left, right = fig.axes
+    assert left.get_position().x1 < right.get_position().x0                # side by side
     curves = [line for line in left.get_lines() if len(line.get_xdata())]
     assert len(curves) == 12
     colors = matplotlib.colormaps["viridis"](np.linspace(0, 1, 3))

@@ -324,3 +324,11 @@ def test_read_curves_refuses_an_unknown_format_and_several_files_of_one(tmp_path
         read_curves((path, path))
     with pytest.raises(InputError, match=r"missing\.csv: no such file or folder$"):
         read_curves([path, tmp_path / "missing.csv"], "tensorboard")
+
+
+def test_a_quoted_name_keeps_its_line_break_as_written(tmp_path):
+    """A quoted cell's CR LF is read as written: the file is opened without newline translation, as csv asks."""
+    path = tmp_path / "w.csv"
+    path.write_bytes(b'step,"acc\r\nfinal"\r\n0,0.1\r\n1,0.2\r\n')
+    _, names, values, _ = read_curves(path)
+    assert names == ["acc\r\nfinal"] and values[:, 0].tolist() == [0.1, 0.2]
