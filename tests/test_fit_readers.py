@@ -332,3 +332,126 @@ def test_a_quoted_name_keeps_its_line_break_as_written(tmp_path):
     path.write_bytes(b'step,"acc\r\nfinal"\r\n0,0.1\r\n1,0.2\r\n')
     _, names, values, _ = read_curves(path)
     assert names == ["acc\r\nfinal"] and values[:, 0].tolist() == [0.1, 0.2]
+
+
+def test_text_in_a_number_column_says_how_a_long_csv_is_read(tmp_path):
+    path = lines(tmp_path / "w.csv", [["step", "a", "b", "c"], [0, 0.1, 0.2, 0.3], [1, "high", 0.3, 0.4]])
+    with pytest.raises(InputError, match=r"^\S*w\.csv: column 'a', data row 2: 'high' is not a number \(a long CSV, "
+                                         r"step,name,value, is read with --format long\)$"):
+        read_curves(path)
+
+
+def test_a_long_csv_names_its_file_column_and_row_in_each_error(tmp_path):
+    header = ["t", "name", "value"]
+    path = lines(tmp_path / "l.csv", [header, [0, "a", 0.1], [1, "a", 0.2], [2, "a", "x"]])
+    with pytest.raises(InputError, match=r"l\.csv: no step column \(looked for step"):
+        read_curves(path, "long")
+    with pytest.raises(InputError, match=r"^\S*l\.csv: a long CSV has one column of names and one of values "
+                                         r"besides 't'$"):
+        read_curves(path, "long", step_column="t")              # text among the values: two columns of text
+    path = lines(tmp_path / "l.csv", [header, [0, "a", 0.1], ["one", "a", 0.2], [2, "a", 0.3]])
+    with pytest.raises(InputError, match=r"^\S*l\.csv: column 't', data row 2: 'one' is not a number"):
+        read_curves(path, "long", step_column="t")
+    path = lines(tmp_path / "l.csv", [header, [0, "a", 0.1], [1, "a", 0.2], [2, "a", 0.3]])
+    steps, names, _, info = read_curves(path, "long", step_column="t")
+    assert steps.tolist() == [0, 1, 2] and names == ["a"] and info["step_column"] == "t"
+
+
+def test_a_record_without_a_step_is_refused_not_a_crash(tmp_path):
+    """A blank step in a long CSV or a TensorBoard CSV export, for one skill or several."""
+    long = [["step", "name", "value"], [0, "a", 0.1], [1, "a", 0.2], ["", "a", 0.3], [2, "a", 0.4]]
+    for rows in (long, long + [[t, "b", 0.5] for t in (0, 1, 2)]):
+        path = lines(tmp_path / "l.csv", rows)
+        with pytest.raises(InputError, match=r"^\S*l\.csv: a record has an empty step; fill or drop it$"):
+            read_curves(path, "long")
+    folder = write_tb_csv(tmp_path / "tb")
+    lines(folder / "run-train-tag-acc_b.csv", [["Wall time", "Step", "Value"], [0, 0, 0.1], [0, "", 0.2]])
+    with pytest.raises(InputError, match=r"^\S*tb: a record has an empty step; fill or drop it$"):
+        read_curves(folder)
+
+
+def test_a_wandb_export_names_its_file_and_step_column(tmp_path):
+    path = lines(tmp_path / "wb.csv", [["time", "x", "x__MIN"], [0, 0.1, 0.0], [1, 0.2, 0.1]])
+    with pytest.raises(InputError, match=r"^\S*wb\.csv: no step column"):
+        read_curves(path)
+    steps, names, _, info = read_curves(path, step_column="time")
+    assert steps.tolist() == [0, 1] and names == ["x"] and info == {"format": "wandb", "step_column": "time"}
+    path = lines(tmp_path / "wb.csv", [["Step", "x", "x__MAX"], [0, 0.1, 0.0], [1, "?", 0.1]])
+    with pytest.raises(InputError, match=r"^\S*wb\.csv: column 'x', data row 2: '\?' is not a number"):
+        read_curves(path)
+
+
+def test_one_tensorboard_csv_export_alone_and_errors_naming_file_and_folder(tmp_path):
+    folder = write_tb_csv(tmp_path / "tb")
+    one = folder / "run-train-tag-acc_a.csv"
+    steps, names, values, _ = read_curves([one])
+    assert names == ["acc_a"] and steps.tolist() == STEPS.tolist() and values[:, 0].tolist() == VALUES[:, 0].tolist()
+    lines(folder / "run-train-tag-acc_b.csv", [["Wall time", "Step", "Value"], [0, 0, 0.1], [0, 10, "?"]])
+    with pytest.raises(InputError, match=r"^\S*acc_b\.csv: column 'Value', data row 2: '\?' is not a number"):
+        read_curves(folder)
+    lines(folder / "run-train-tag-acc_b.csv", [["Wall time", "Step", "Value"], [0, 0, 0.1], [0, 10, 0.2]])
+    with pytest.raises(InputError, match=rf"^{tmp_path}/tb: the skills share 2 logged steps; the fit needs at least "
+                                         "3$"):
+        read_curves(folder)
+
+
+def write_events(folder, steps, names=NAMES):
+    pytest.importorskip("tensorboard")
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    writer = EventFileWriter(str(folder))
+    for t in steps:
+        for name in names:
+            value = summary_pb2.Summary.Value(tag=name, simple_value=0.5)
+            writer.add_event(event_pb2.Event(step=int(t), wall_time=1.7e9, summary=summary_pb2.Summary(value=[value])))
+    writer.close()
+    return folder
+
+
+def test_event_files_give_float_steps_and_name_what_is_missing(tmp_path):
+    steps, _, _, _ = read_curves(write_events(tmp_path / "logs", [0, 10, 20]))
+    assert steps.dtype == np.float64 and steps.tolist() == [0, 10, 20]
+    with pytest.raises(InputError, match=rf"^{tmp_path}/two: the skills share 2 logged steps; the fit needs at least "
+                                         "3$"):
+        read_curves(write_events(tmp_path / "two", [0, 10]))
+    empty = write_events(tmp_path / "empty", [])
+    for skills in (None, ["acc_*"]):
+        with pytest.raises(InputError, match=rf"^{empty}: no scalar in the event files$"):
+            read_curves(empty, "tensorboard", skills=skills)
+
+
+def test_event_files_keep_every_record_of_a_long_run(tmp_path):
+    """More records than TensorBoard keeps by default (10 000 scalars per tag): all of them are read."""
+    steps, _, _, _ = read_curves(write_events(tmp_path / "logs", range(10_050), names=["acc"]))
+    assert len(steps) == 10_050
+
+
+def test_event_files_without_the_tensorboard_package_say_what_to_install(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "tensorboard.backend.event_processing.event_accumulator", None)
+    from skill_physics.cli.readers import read_tensorboard_events
+    with pytest.raises(InputError, match=r"^reading TensorBoard event files needs the tensorboard package: pip install "
+                                         r"'skill_physics\[logs\]' \(or export the scalars as CSV\)$"):
+        read_tensorboard_events(tmp_path)
+
+
+def test_lm_eval_defaults_messages_and_what_it_reports(tmp_path):
+    from skill_physics.cli.readers import read_lm_eval
+    folder = write_lm_eval(tmp_path / "evals", ["step0.json", "step10.json", "step20.json", "step30.json"])
+    steps, names, _, info = read_lm_eval(folder)                 # the metric 'acc' by default
+    assert names == NAMES and steps.tolist() == STEPS.tolist()
+    assert info == {"format": "lm-eval", "metric": "acc", "step_pattern": r"(?:^|[^a-z])(?:global_)?step[_-]?(\d+)",
+                    "files": 4}
+    (folder / "notes.json").write_text("{}")
+    with pytest.raises(InputError, match=r"^\S*notes\.json: no step in the file name \(pattern '.*'\); give one with "
+                                         r"--step-pattern REGEX, its first group the step$"):
+        read_lm_eval(folder)
+    two = write_lm_eval(tmp_path / "two", ["step0.json", "step10.json"])
+    with pytest.raises(InputError, match=rf"^{two}: the skills share 2 logged steps; the fit needs at least 3$"):
+        read_lm_eval(two)
+
+
+def test_an_npz_holding_objects_is_not_unpickled(tmp_path):
+    np.savez(tmp_path / "run.npz", steps=STEPS, skills=np.array([[0.1], [0.2], [0.3], [0.4]], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        read_curves(tmp_path / "run.npz")

@@ -78,6 +78,8 @@ def select(names, patterns):
 def _joined(series, where):
     """Steps, names, values of {name: (steps, values)} on the steps every skill was logged at."""
     names = list(series)
+    if any(np.isnan(np.asarray(s, float)).any() for s, _ in series.values()):     # NaN matches no step, not even NaN
+        raise InputError(f"{where}: a record has an empty step; fill or drop it")
     common = sorted(set.intersection(*(set(np.asarray(s, float).tolist()) for s, _ in series.values())))
     if len(common) < 3:
         raise InputError(f"{where}: the skills share {len(common)} logged steps; the fit needs at least 3")
