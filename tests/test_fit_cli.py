@@ -162,6 +162,16 @@ def test_read_skills_takes_chance_as_a_number_a_dict_or_items(tmp_path):
     np.testing.assert_allclose(read_skills([path], skills=["b"], chance=0.25, ceiling="best")[1], [[0], [1 / 3], [1]])
 
 
+def test_read_skills_passes_the_format_and_the_ceiling_on(tmp_path):
+    from skill_physics.cli.fit import read_skills
+    path = tmp_path / "wandb.csv"
+    path.write_text("Step,x,x__MIN\n0,0.0,0.0\n1,0.2,0.1\n2,0.4,0.3\n3,0.4,0.3\n")
+    assert read_skills(path)[2] == ["x"]                                    # detected: a W&B export
+    steps, skills, names = read_skills(path, "wide")
+    assert names == ["x", "x__MIN"] and steps.tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(read_skills(path, ceiling="best")[1][:, 0], [0, 0.5, 1, 1])
+
+
 def test_read_skills_asks_how_losses_become_skills(tmp_path):
     from skill_physics.cli.fit import read_skills
     from skill_physics.cli.readers import InputError
@@ -223,6 +233,9 @@ def test_the_figure_draws_data_fit_and_both_limits_of_every_skill(small_fit):
     assert to_rgba(errors.get_color()) == to_rgba("k")
     assert (dom.get_ydata()[0], dom.get_linestyle()) == (fit.domino_error[0], ":")
     assert (par.get_ydata()[0], par.get_linestyle()) == (fit.parallel_error[0], "--")
+    assert to_rgba(dom.get_color()) == to_rgba(par.get_color()) == to_rgba("gray")
+    assert legend._loc == legend.codes["lower right"]                      # clear of the rising curves
+    assert {t.get_fontsize() for ax in (left, right) for t in ax.get_legend().get_texts()} == {8}
     assert best_n0.get_xdata()[0] == fit.n0[0] and to_rgba(best_n0.get_color()) == to_rgba("C3")
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["Domino limit", "parallel limit",
                                                                       f"best N0 = {fit.n0[0]:.3g}"]
@@ -243,6 +256,18 @@ def test_the_figure_uses_a_log_step_axis_for_checkpoints_spaced_in_log_steps(sma
     ratio = np.concatenate([[0], 1.1 ** np.arange(10)])         # spaced by less than 1.2: linear
     fit = fit_skills(skills[:11], ratio, frequencies=[3, 1, 0.5])
     assert figure(fit, ["a", "b", "c"], skills[:11]).axes[0].get_xscale() == "linear"
+
+
+@pytest.mark.parametrize("steps,scale", [([0, 1, 10], "linear"),            # two positive steps: no spacing to judge
+                                         ([0, 1, 2, 4], "symlog"),           # three, each twice the last
+                                         ([0, 25, 30, 36], "linear")])       # each 1.2 times the last: not above
+def test_the_step_axis_is_logarithmic_from_three_positive_steps_spaced_more_than_1_2(small_fit, steps, scale):
+    from skill_physics.cli.fit import figure
+    from skill_physics.fits import fit_skills
+    _, skills = small_fit
+    skills = skills[[0, 20, 40, 59][:len(steps)]]
+    fit = fit_skills(skills, np.array(steps, float), frequencies=[3, 1, 0.5])
+    assert figure(fit, ["a", "b", "c"], skills).axes[0].get_xscale() == scale
 
 
 def test_figure_and_json_are_written_at_150_dpi_without_a_creation_date(small_fit, tmp_path):

@@ -293,6 +293,13 @@ def test_npz_skills_or_losses_one_or_many_columns(tmp_path):
     steps, names, values, info = read_curves(tmp_path / "two.npz")
     assert names == ["skill 1", "skill 2"] and info["kind"] == "skills" and steps.dtype == float
     np.testing.assert_array_equal(values, VALUES)
+    np.savez(tmp_path / "ints.npz", steps=STEPS.astype(int), skills=np.array([[0], [1], [1], [1]]))
+    steps, _, values, _ = read_curves(tmp_path / "ints.npz")
+    assert steps.tolist() == STEPS.tolist() and values.dtype == np.float64 and values[:, 0].tolist() == [0, 1, 1, 1]
+    np.savez(tmp_path / "none.npz", steps=STEPS, accuracy=VALUES)
+    with pytest.raises(InputError, match=r"none\.npz: needs arrays 'steps' and 'skills' or 'losses' \(found steps, "
+                                         r"accuracy\)$"):
+        read_curves(tmp_path / "none.npz")
     np.savez(tmp_path / "bad.npz", step=STEPS, skills=VALUES)
     with pytest.raises(InputError, match=r"bad\.npz: needs arrays 'steps' and 'skills' or 'losses' \(found step, "
                                          r"skills\)$"):
