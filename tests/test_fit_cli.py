@@ -237,6 +237,7 @@ def test_the_figure_draws_data_fit_and_both_limits_of_every_skill(small_fit):
     assert legend._loc == legend.codes["lower right"]                      # clear of the rising curves
     assert {t.get_fontsize() for ax in (left, right) for t in ax.get_legend().get_texts()} == {8}
     assert best_n0.get_xdata()[0] == fit.n0[0] and to_rgba(best_n0.get_color()) == to_rgba("C3")
+    assert best_n0.get_linewidth() < errors.get_linewidth()                 # a marker, not a curve
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["Domino limit", "parallel limit",
                                                                       f"best N0 = {fit.n0[0]:.3g}"]
     assert (right.get_xlabel(), right.get_ylabel()) == ("N0", "mean squared skill error")
