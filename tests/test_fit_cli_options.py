@@ -309,3 +309,15 @@ def test_help_names_each_option_with_its_argument_and_its_default(capsys):
     assert text.count("(default: ") == 15
     assert "write the JSON only, not the PNG and PDF figure" in text
     assert "or a folder of lm-evaluation-harness result JSONs" in text          # what the curves may be
+
+
+def test_table_rows_cut_long_names_and_say_when_a_skill_never_starts(tmp_path, capsys):
+    """A name longer than the 22-character column is cut to it; a skill that stays at 0 has neither onset nor
+    completion by the last step (590)."""
+    long = "a_skill_with_a_long_name"                                      # 24 characters
+    path = wide(tmp_path / "run.csv", {long: SKILLS[:, 2], "b": SKILLS[:, 1], "flat": np.zeros(len(STEPS))})
+    lines, report = fit(tmp_path, capsys, path, "--frequencies", "3", "1", "0.2")
+    head = next(i for i, line in enumerate(lines) if line.startswith("skill (by frequency)"))
+    assert lines[head + 1].startswith(long[:22] + " ") and report["skills"][0] == long
+    flat = lines[head + 3]
+    assert flat.startswith("flat ") and flat.split()[2:6] == ["not", "by", "590", "not"]

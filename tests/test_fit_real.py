@@ -123,6 +123,8 @@ def test_a_wide_n0_range_is_printed_from_its_low_to_its_high_end(tmp_path, capsy
     low, high = report["n0_range"]
     assert high > 10 * low
     assert f"  N0 within 1.25x the best error: {low:.3g} .. {high:.3g}" in text.splitlines()
+    first, last = report["competition_range"]
+    assert f"{first:.3f} .. {last:.3f} within 1.25x the best error)" in text and last > first + 0.1
 
 
 def test_without_frequencies_the_form_and_levels_still_reach_the_fit(tmp_path, capsys):
