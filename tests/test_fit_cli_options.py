@@ -321,3 +321,19 @@ def test_table_rows_cut_long_names_and_say_when_a_skill_never_starts(tmp_path, c
     assert lines[head + 1].startswith(long[:22] + " ") and report["skills"][0] == long
     flat = lines[head + 3]
     assert flat.startswith("flat ") and flat.split()[2:6] == ["not", "by", "590", "not"]
+
+
+def test_the_json_is_strict_json_with_null_for_undefined_numbers(tmp_path, capsys):
+    """A skill learned before the first record completes at step 0, so the next one's delay ratio divides by 0;
+    a skill that never completes has no completion: both are null, never NaN or Infinity, in the file."""
+    values = {"early": np.full(len(STEPS), 0.95), "late": SKILLS[:, 1], "never": 0.5 * SKILLS[:, 0]}
+    path = wide(tmp_path / "run.csv", values)
+    assert main([str(path), "--frequencies", "3", "2", "1", "--out", str(tmp_path / "out"), "--no-figure"]) == 0
+    text = (tmp_path / "out" / "run_fit.json").read_text()
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in the JSON")
+
+    report = json.loads(text, parse_constant=refuse)
+    assert report["skills"] == ["early", "late", "never"] and report["completion"][0] == 0
+    assert report["delay_ratio"][0] is None and report["completion"][2] is None
