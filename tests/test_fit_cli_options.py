@@ -337,3 +337,18 @@ def test_the_json_is_strict_json_with_null_for_undefined_numbers(tmp_path, capsy
     report = json.loads(text, parse_constant=refuse)
     assert report["skills"] == ["early", "late", "never"] and report["completion"][0] == 0
     assert report["delay_ratio"][0] is None and report["completion"][2] is None
+
+
+def test_each_skill_falling_back_by_more_than_a_tenth_at_the_last_record_is_named(tmp_path, capsys):
+    """The drop is from each skill's own best to its last record: a (at half the scale) and b are named, c, which
+    falls by exactly 0.1, is not."""
+    a, b = 0.5 * SKILLS[:, 0], SKILLS[:, 1].copy()
+    a[-1] -= 0.2
+    b[-1] -= 0.3
+    c = np.minimum(SKILLS[:, 2], 0.2)
+    c[-1] = 0.1
+    lines, _ = fit(tmp_path, capsys, wide(tmp_path / "run.csv", {"a": a, "b": b, "c": c}), "--frequencies", "2", "1",
+                   "3")
+    written = {n: np.round(v, 6) for n, v in (("a", a), ("b", b))}
+    drops = {n: v.max() - v[-1] for n, v in written.items()}
+    assert f"falls back from its best by more than 0.1: a ({drops['a']:.2f}), b ({drops['b']:.2f})" in lines
