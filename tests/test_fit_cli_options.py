@@ -352,3 +352,10 @@ def test_each_skill_falling_back_by_more_than_a_tenth_at_the_last_record_is_name
     written = {n: np.round(v, 6) for n, v in (("a", a), ("b", b))}
     drops = {n: v.max() - v[-1] for n, v in written.items()}
     assert f"falls back from its best by more than 0.1: a ({drops['a']:.2f}), b ({drops['b']:.2f})" in lines
+
+
+def test_a_fall_of_exactly_a_tenth_is_not_reported(tmp_path, capsys):
+    c = np.minimum(SKILLS[:, 2], 0.2)
+    c[-1] = 0.1                                                            # 0.2 - 0.1 is 0.1 exactly
+    lines, _ = fit(tmp_path, capsys, wide(tmp_path / "run.csv", {"a": SKILLS[:, 0], "c": c}), "--alpha", "1")
+    assert not any(line.startswith("falls back") for line in lines)
