@@ -297,3 +297,29 @@ def test_outputs_that_cannot_be_written_give_exit_code_1_and_the_summary(curves,
     out = capsys.readouterr()
     assert out.err == f"skill-physics-fit: error: {tmp_path / 'out' / 'run_fit.json'}: no space left; kept nothing\n"
     assert out.out.startswith("Resource-model fit (mse form)") and "wrote" not in out.out
+
+
+def test_the_command_line_writes_the_figure_unless_told_not_to(curves, tmp_path, capsys):
+    path, _ = curves
+    assert main([str(path), "--alpha", "1", "--out", str(tmp_path / "out")]) == 0
+    stem = tmp_path / "out" / "run_fit"
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {stem}.png, .pdf, .json"
+    assert stem.with_suffix(".png").stat().st_size > 10_000 and stem.with_suffix(".pdf").exists()
+
+
+def test_a_folder_with_a_dot_names_the_outputs_whole(tmp_path, capsys):
+    """An lm-eval folder 'pythia-1.4b' gives pythia-1.4b_fit.json in it, not pythia-1_fit.json."""
+    folder = tmp_path / "pythia-1.4b"
+    folder.mkdir()
+    for i, step in enumerate([0, 100, 200, 300]):
+        (folder / f"step{step}.json").write_text(json.dumps({"results": {"x": {"acc": 0.3 * i}}}))
+    assert main([str(folder), "--alpha", "1", "--no-figure"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {folder / 'pythia-1.4b_fit'}.json"
+
+
+def test_an_out_that_is_a_file_gets_the_whole_remedy(curves, tmp_path, capsys):
+    path, _ = curves
+    (tmp_path / "taken").write_text("")
+    assert main([str(path), "--alpha", "1", "--out", str(tmp_path / "taken")]) == 2
+    assert capsys.readouterr().err == (f"skill-physics-fit: error: --out {tmp_path / 'taken'} is an existing file, "
+                                       "not a folder; choose a folder that can be written with --out\n")
