@@ -305,6 +305,7 @@ def test_the_command_line_writes_the_figure_unless_told_not_to(curves, tmp_path,
     stem = tmp_path / "out" / "run_fit"
     assert capsys.readouterr().out.splitlines()[-1] == f"wrote {stem}.png, .pdf, .json"
     assert stem.with_suffix(".png").stat().st_size > 10_000 and stem.with_suffix(".pdf").exists()
+    assert stem.with_suffix(".json").read_text().startswith('{\n  "skills": [\n    "task1",')    # indented by 2
 
 
 def test_a_folder_with_a_dot_names_the_outputs_whole(tmp_path, capsys):
