@@ -112,3 +112,29 @@ def test_a_closed_pipe_ends_quietly(tmp_path, monkeypatch):
         monkeypatch.setattr("sys.stdout", Closed())
         assert main([str(path), "--alpha", "1", "--out", str(tmp_path), "--no-figure"]) == 0
     assert json.loads((tmp_path / "run_fit.json").read_text())["skills"] == ["task1", "task2"]   # written first
+
+
+def test_a_wide_n0_range_is_printed_from_its_low_to_its_high_end(tmp_path, capsys):
+    steps = np.arange(0, 600, 100)
+    clean = resource_model(P, eta_eff=0.02, n0=1e-3, steps=600).skills[:-1][steps]
+    noisy = np.clip(clean + np.random.default_rng(0).normal(0, 0.1, clean.shape), 0, 1)
+    text, report = fit(tmp_path, capsys, wide(tmp_path / "short.csv", steps, noisy), "--frequencies",
+                       ",".join(map(str, P)))
+    low, high = report["n0_range"]
+    assert high > 10 * low
+    assert f"  N0 within 1.25x the best error: {low:.3g} .. {high:.3g}" in text.splitlines()
+    first, last = report["competition_range"]
+    assert f"{first:.3f} .. {last:.3f} within 1.25x the best error)" in text and last > first + 0.1
+
+
+def test_without_frequencies_the_form_and_levels_still_reach_the_fit(tmp_path, capsys):
+    """The alpha scan fits in the form and with the onset and completion levels asked for."""
+    steps = np.arange(0, 1000, 10)
+    skills = resource_model(P[:3] / P[:3].sum(), eta_eff=0.02, n0=1e-3, steps=1000, loss="ce").skills[:-1][steps]
+    _, report = fit(tmp_path, capsys, wide(tmp_path / "ce.csv", steps, skills), "--form", "ce", "--onset", "0.3",
+                    "--completion", "0.7", "--order", "columns")
+    assert report["form"] == "ce" and "alpha_range" in report["frequencies_from"]
+    for k in range(3):                   # CE skills start at 1/2: the levels are 0.5 + share * 0.5
+        column = np.array(report["data"])[:, k]
+        assert report["onset"][k] == steps[np.argmax(column >= 0.5 + 0.3 * 0.5)]
+        assert report["completion"][k] == steps[np.argmax(column >= 0.5 + 0.7 * 0.5)]

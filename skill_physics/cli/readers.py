@@ -40,12 +40,17 @@ def _number(cell, path, column, row):
                          "(a long CSV, step,name,value, is read with --format long)") from None
 
 
-def _table(path, header, body, columns):
-    """Float array (rows, len(columns)) of the named columns, naming the column and row of any text."""
-    idx = [header.index(c) for c in columns]
+def _rectangular(path, header, body):
+    """InputError naming the first data row whose number of values is not the header's."""
     if any(len(r) != len(header) for r in body):
         row = next(i for i, r in enumerate(body) if len(r) != len(header)) + 1
         raise InputError(f"{path}: data row {row} has {len(body[row - 1])} values, the header {len(header)} columns")
+
+
+def _table(path, header, body, columns):
+    """Float array (rows, len(columns)) of the named columns, naming the column and row of any text."""
+    idx = [header.index(c) for c in columns]
+    _rectangular(path, header, body)
     return np.array([[_number(r[j], path, header[j], i + 1) for j in idx] for i, r in enumerate(body)], float)
 
 
@@ -73,6 +78,8 @@ def select(names, patterns):
 def _joined(series, where):
     """Steps, names, values of {name: (steps, values)} on the steps every skill was logged at."""
     names = list(series)
+    if any(np.isnan(np.asarray(s, float)).any() for s, _ in series.values()):     # NaN matches no step, not even NaN
+        raise InputError(f"{where}: a record has an empty step; fill or drop it")
     common = sorted(set.intersection(*(set(np.asarray(s, float).tolist()) for s, _ in series.values())))
     if len(common) < 3:
         raise InputError(f"{where}: the skills share {len(common)} logged steps; the fit needs at least 3")
@@ -100,6 +107,7 @@ def read_long(path, step_column=None):
     header, body = _rows(path)
     if len(header) != 3:
         raise InputError(f"{path}: a long CSV has three columns (step, name, value), this one {len(header)}")
+    _rectangular(path, header, body)
     step = _step_column(path, header, step_column)
     text = [j for j in range(3) if header[j] != step and not _numeric(r[j] for r in body)]
     if len(text) != 1:
@@ -238,7 +246,8 @@ def detect(paths):
         return "tensorboard"
     if any(h.endswith(WANDB_EXTRA) for h in header):
         return "wandb"
-    if len(header) == 3 and sum(not _numeric(r[j] for r in body) for j in range(3)) == 1:
+    rectangular = all(len(r) == len(header) for r in body)     # else read as wide, which names the ragged row
+    if len(header) == 3 and rectangular and sum(not _numeric(r[j] for r in body) for j in range(3)) == 1:
         return "long"
     return "wide"
 
