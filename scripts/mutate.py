@@ -10,7 +10,7 @@ notebook, which mutmut does not see).
 
 Usage: python scripts/mutate.py [MODULE ...] [--jobs N] [--survivors] [--fresh]   (make mutate: every module, detached)
        python scripts/mutate.py --report                                         (the scores so far)
-       python scripts/mutate.py MUTANT ... --try tests/test_x.py                 (do new tests kill these?)
+       python scripts/mutate.py MUTANT ... --try tests/test_fit.py               (do new tests kill these?)
 A module is a file of skill_physics/ named like an import (measure, paper.store, cli.fit) or one of the packages
 paper.replay and paper.sweep. The report gives per module: mutants, killed (a test failed or timed out), survived,
 no tests (no selected test calls the function), equivalent (listed with a reason in scripts/equivalent_mutants/),

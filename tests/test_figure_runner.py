@@ -1,5 +1,5 @@
-"""The figure runner (paper/figure.py main) in process, with a toy figure: what compute receives, what the JSON
-records, what the summary prints, and how errors and signals end a run."""
+"""The figure runner (main of skill_physics/paper/figure.py) in process, with a toy figure: what compute receives, what
+the JSON records, what the summary prints, and how errors and signals end a run."""
 import importlib.util
 import json
 import os
@@ -17,7 +17,7 @@ from skill_physics.paper.figure import Context, FigureScript, cache_path, claim
 from skill_physics.paper.files import plain
 from skill_physics.paper.store import WriteError
 
-NAME = "Fig98_toy"
+NAME = "Fig98_example"
 
 
 def toy(calls, plot=None, presets=None, stochastic=True, threads=1, notes=()):
@@ -35,7 +35,7 @@ def toy(calls, plot=None, presets=None, stochastic=True, threads=1, notes=()):
         return [claim("last", cfg["n"] - 1, data["a"][-1], "exact", data["a"][-1] == cfg["n"] - 1, says="last a"),
                 claim("first", 1, data["a"][0], "±0.5", abs(data["a"][0] - 1) <= 0.5, says="first a")]
     presets = presets or {"paper": {"n": 4, "rng": "original"}, "quick": {"n": 3, "rng": "original"}}
-    return FigureScript(number=98, slug="toy", presets=presets, compute=compute, plot=plot or one_plot,
+    return FigureScript(number=98, slug="example", presets=presets, compute=compute, plot=plot or one_plot,
                         claims=claims, notes=list(notes), stochastic=stochastic, threads=threads)
 
 
@@ -83,7 +83,7 @@ def test_the_json_records_the_run(tmp_path):
     assert run(fig, "--quick", "--out", str(out), "--seed", "2") == 0
     report = json.loads((out / f"{NAME}.json").read_text())
     cfg, ctx = calls[0]
-    assert report["figure"] == 98 and report["slug"] == "toy" and report["preset"] == "quick"
+    assert report["figure"] == 98 and report["slug"] == "example" and report["preset"] == "quick"
     assert report["seed"] == 2 and report["device"] == "cpu" and report["rng"] == "original"
     assert report["kernels"] == kernels.in_use() and report["version"] == 1 and report["notes"] == ["a note"]
     assert report["cache"] == cache_path(fig, "quick", cfg, ctx).relative_to(paths.RESULTS).as_posix()
@@ -237,7 +237,7 @@ def test_main_pins_the_kernels_only_from_the_command_line(tmp_path, monkeypatch)
 def test_sigterm_during_compute_exits_quietly_naming_the_figure(tmp_path, capsys):
     def stop(cfg, ctx):
         os.kill(os.getpid(), signal.SIGTERM)
-    fig = FigureScript(number=98, slug="toy", presets={"quick": {}}, compute=stop, plot=None, claims=None)
+    fig = FigureScript(number=98, slug="example", presets={"quick": {}}, compute=stop, plot=None, claims=None)
     with pytest.raises(SystemExit) as exit_:
         run(fig, "--quick", "--out", str(tmp_path / "o"))
     assert exit_.value.code == 128 + signal.SIGTERM
@@ -266,7 +266,7 @@ def test_the_help_names_the_figure_and_explains_every_option(monkeypatch, capsys
         figure.parse_args(toy([]), ["--help"])
     text = capsys.readouterr().out
     assert text.startswith(f"usage: {NAME}.py ")
-    for expected in ("Regenerate paper figure 98 (toy).",
+    for expected in ("Regenerate paper figure 98 (example).",
                      "reduced sizes for smoke tests (seconds)",
                      "ignore the cache in results/",
                      "torch device: cpu (default) or cuda",

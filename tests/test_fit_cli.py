@@ -309,7 +309,7 @@ def test_the_command_line_writes_the_figure_unless_told_not_to(curves, tmp_path,
 
 
 def test_a_folder_with_a_dot_names_the_outputs_whole(tmp_path, capsys):
-    """An lm-eval folder 'pythia-1.4b' gives pythia-1.4b_fit.json in it, not pythia-1_fit.json."""
+    """An lm-eval folder 'pythia-1.4b' gives pythia-1.4b_fit.json in it, not one named by cutting at the last dot."""
     folder = tmp_path / "pythia-1.4b"
     folder.mkdir()
     for i, step in enumerate([0, 100, 200, 300]):

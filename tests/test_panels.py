@@ -1,5 +1,5 @@
-"""The toy figures' plot helpers (paper/panels.py) draw what their docstrings promise: data, colours, widths, labels,
-titles and the layout of the two-column grid."""
+"""The toy figures' plot helpers (skill_physics/paper/panels.py) draw what their docstrings promise: data, colours,
+widths, labels, titles and the layout of the two-column grid."""
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
