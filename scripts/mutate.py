@@ -14,8 +14,8 @@ Usage: python scripts/mutate.py [MODULE ...] [--jobs N] [--survivors] [--fresh] 
 A module is a file of skill_physics/ named like an import (measure, paper.store, cli.fit) or one of the packages
 paper.replay and paper.sweep. The report gives per module: mutants, killed (a test failed or timed out), survived,
 no tests (no selected test calls the function), equivalent (listed with a reason in scripts/equivalent_mutants/),
-other (not yet run), and the score killed / (mutants - equivalent). It writes build/mutate/scores.md and
-build/mutate/survivors.txt, the diff of every surviving mutant not listed as equivalent. After adding tests,
+not run yet, and the score killed / (mutants run - equivalent). It writes build/mutate/scores.md (every module) and
+build/mutate/survivors/<module>.txt, the diff of every surviving mutant not listed as equivalent. After adding tests,
 --survivors runs again the mutants that survived (mutmut notices changed code, not changed tests). Exit status 0 even
 when a target is missed: the score is a measurement, not a gate.
 """
@@ -189,19 +189,20 @@ def equivalent():
 
 
 def tally(codes, known):
-    """Counts of one module's mutants; ``known`` are the names of equivalent mutants."""
+    """Counts of one module's mutants; ``known`` are the names of equivalent mutants (counted once they survived)."""
     values = [code for _, code in codes.values()]
     counts = {"mutants": len(values), "killed": sum(c in KILLED for c in values),
               "survived": sum(c in SURVIVED for c in values), "no_tests": sum(c in NO_TESTS for c in values),
-              "equivalent": sum(name in known and code not in KILLED for name, (_, code) in codes.items())}
+              "equivalent": sum(name in known and code is not None and code not in KILLED
+                                for name, (_, code) in codes.items())}
     counts["other"] = counts["mutants"] - counts["killed"] - counts["survived"] - counts["no_tests"]
     return counts
 
 
 def score(counts):
-    """killed / (mutants - equivalent), or None before any mutant has a verdict."""
-    tested = counts["mutants"] - counts["equivalent"]
-    return counts["killed"] / tested if tested and counts["other"] < counts["mutants"] else None
+    """killed / (mutants with a verdict - equivalent), or None before any mutant has a verdict."""
+    tested = counts["mutants"] - counts["other"] - counts["equivalent"]
+    return counts["killed"] / tested if tested > 0 else None
 
 
 def survivor_diffs(codes, known):
@@ -230,6 +231,7 @@ def report(names):
         c = tally(codes, known)
         s = score(c)
         mark = "" if s is None or s >= TARGET else " (below 90 %)"
+        mark += " so far" if s is not None and c["other"] else ""
         lines.append(f"| {module} | {c['mutants']} | {c['killed']} | {c['survived']} | {c['no_tests']} | "
                      f"{c['equivalent']} | {c['other']} | {'-' if s is None else f'{100 * s:.1f} %'}{mark} | "
                      f"{times.get(module, 0) / 60:.0f} |")
