@@ -71,16 +71,24 @@ def test_tensorboard_csv_exports_as_files_or_a_folder(tmp_path):
     assert_read(read_curves(folder), fmt="tensorboard")
 
 
-def test_tensorboard_event_files_through_the_tensorboard_package(tmp_path):
+def write_events(folder, steps, values=None, names=NAMES):
+    """A TensorBoard event file in ``folder`` written by the tensorboard package (the test is skipped without it):
+    values (T, K) of ``names`` at ``steps``, 0.5 everywhere by default. Returns ``folder``."""
     pytest.importorskip("tensorboard")
     from tensorboard.compat.proto import event_pb2, summary_pb2
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
-    writer = EventFileWriter(str(tmp_path / "logs"))
-    for t, v in zip(STEPS, VALUES):
-        for name, x in zip(NAMES, v):
+    values = np.full((len(steps), len(names)), 0.5) if values is None else values
+    writer = EventFileWriter(str(folder))
+    for t, v in zip(steps, values):
+        for name, x in zip(names, v):
             value = summary_pb2.Summary.Value(tag=name, simple_value=x)
             writer.add_event(event_pb2.Event(step=int(t), wall_time=1.7e9, summary=summary_pb2.Summary(value=[value])))
     writer.close()
+    return folder
+
+
+def test_tensorboard_event_files_through_the_tensorboard_package(tmp_path):
+    write_events(tmp_path / "logs", STEPS, VALUES)
     assert detect([tmp_path / "logs"]) == "tensorboard"
     assert_read(read_curves(tmp_path / "logs"), fmt="tensorboard")
 
@@ -239,15 +247,7 @@ def test_a_tensorboard_csv_with_other_columns_is_refused(tmp_path):
 
 
 def test_tensorboard_event_files_by_file_with_a_skills_glob(tmp_path):
-    pytest.importorskip("tensorboard")
-    from tensorboard.compat.proto import event_pb2, summary_pb2
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter
-    writer = EventFileWriter(str(tmp_path / "logs"))
-    for t, v in zip(STEPS, VALUES):
-        for name, x in zip(NAMES, v):
-            value = summary_pb2.Summary.Value(tag=name, simple_value=x)
-            writer.add_event(event_pb2.Event(step=int(t), wall_time=1.7e9, summary=summary_pb2.Summary(value=[value])))
-    writer.close()
+    write_events(tmp_path / "logs", STEPS, VALUES)
     event_file = next((tmp_path / "logs").glob("events.out.tfevents.*"))
     assert detect([event_file]) == "tensorboard"
     steps, names, values, info = read_curves(str(event_file), skills=["*_b"])
@@ -400,19 +400,6 @@ def test_one_tensorboard_csv_export_alone_and_errors_naming_file_and_folder(tmp_
     with pytest.raises(InputError, match=rf"^{tmp_path}/tb: the skills share 2 logged steps; the fit needs at least "
                                          "3$"):
         read_curves(folder)
-
-
-def write_events(folder, steps, names=NAMES):
-    pytest.importorskip("tensorboard")
-    from tensorboard.compat.proto import event_pb2, summary_pb2
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter
-    writer = EventFileWriter(str(folder))
-    for t in steps:
-        for name in names:
-            value = summary_pb2.Summary.Value(tag=name, simple_value=0.5)
-            writer.add_event(event_pb2.Event(step=int(t), wall_time=1.7e9, summary=summary_pb2.Summary(value=[value])))
-    writer.close()
-    return folder
 
 
 def test_event_files_give_float_steps_and_name_what_is_missing(tmp_path):
