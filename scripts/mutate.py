@@ -127,6 +127,13 @@ def tracked(untracked=False):
     return [name for name in names.decode().split("\0") if name and (ROOT / name).is_file()]
 
 
+def copy_files(names, folder):
+    """Copy the checkout's files ``names`` (relative paths) into ``folder`` at the same relative paths."""
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, folder / name)
+
+
 def prepare(fresh=False):
     """Copy the tracked files into build/mutate/ with a pyproject.toml that mutates every module; mutmut's records
     (build/mutate/mutants/*.meta) are kept unless ``fresh``."""
@@ -141,9 +148,7 @@ def prepare(fresh=False):
             shutil.rmtree(WORK / top)
         else:
             (WORK / top).unlink(missing_ok=True)
-    for name in files:
-        (WORK / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, WORK / name)
+    copy_files(files, WORK)
     sources = [s for files in modules().values() for s in files]
     also = [top for top in tops if top not in ("skill_physics", "tests", "pyproject.toml")]
     (WORK / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + config_section(sources, also))
@@ -266,9 +271,7 @@ def try_mutants(names, tests):
     pytest could not run them (e.g. a test named wrongly). Returns the names that were not killed."""
     sandbox = Path(tempfile.mkdtemp(prefix="try-", dir=WORK.parent))
     try:
-        for name in tracked(untracked=True):
-            (sandbox / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, sandbox / name)
+        copy_files(tracked(untracked=True), sandbox)
         shutil.rmtree(sandbox / "skill_physics")
         shutil.copytree(WORK / "mutants" / "skill_physics", sandbox / "skill_physics",
                         ignore=shutil.ignore_patterns("__pycache__", "*.meta"))
