@@ -64,3 +64,16 @@ def test_the_score_leaves_equivalent_mutants_out_and_waits_for_a_verdict():
     assert counts == {"mutants": 5, "killed": 1, "survived": 2, "no_tests": 1, "equivalent": 1, "other": 1}
     assert mutate.score(counts) == pytest.approx(1 / 3)      # m1 of m1, m2, m4: m3 is equivalent, m5 not run yet
     assert mutate.score(mutate.tally({"m1": ("f.py", None)}, set())) is None
+
+
+def test_a_mutants_tests_run_fastest_first(monkeypatch):
+    """The order decides only how soon a mutant is killed; every test still runs when none fails."""
+    from mutmut.runners.harness import PytestRunner
+    from mutmut.state import state
+
+    handed = []
+    monkeypatch.setattr(PytestRunner, "_pytest_args_regular_run", lambda self, tests: handed.append(list(tests)))
+    monkeypatch.setattr(state(), "duration_by_test", {"slow": 29.0, "quick": 0.1, "middle": 2.5})
+    mutate.fastest_first()
+    PytestRunner._pytest_args_regular_run(None, {"slow", "middle", "unmeasured", "quick"})
+    assert handed == [["unmeasured", "quick", "middle", "slow"]]
