@@ -95,3 +95,13 @@ def test_hyperparameters_live_on_the_parameters_device_and_dtype():
 def test_betas_of_one_or_below_zero_are_refused(betas):
     with pytest.raises(ValueError, match=r"^betas must lie in \[0, 1\), got "):
         Adam(X0, lr=0.01, betas=betas)
+
+
+def test_signgd_and_adamw_use_the_eps_they_are_given():
+    """A large eps shrinks the step to lr g / (|g| + eps); torch's AdamW with the same eps agrees."""
+    g = torch.tensor([[0.5, -2.0]], dtype=torch.float64)
+    x = torch.zeros_like(g)
+    assert torch.allclose(SignGD(x, 0.1, eps=1.0).step(x, g), -0.1 * g / (g.abs() + 1.0))
+    ours = trajectory(AdamW(X0, 0.1, eps=0.5), X0)
+    assert torch.allclose(ours, torch_trajectory(torch.optim.AdamW, X0, lr=0.1, eps=0.5))
+    assert not torch.allclose(ours, torch_trajectory(torch.optim.AdamW, X0, lr=0.1))
