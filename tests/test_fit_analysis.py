@@ -236,3 +236,12 @@ def test_the_verdict_names_the_reasons_and_the_n0_range(decided):
     fit = replace(with_error(decided, decided.error[0], domino=f, parallel=f), n0_range=np.array([[0.00123, 45.6]]))
     assert verdict(fit) == ("These curves do not tell serial from parallel learning: " + ", ".join(reasons(fit)) +
                             f"; every N0 from 0.00123 to 45.6 fits within {f:g}x the best error.")
+
+
+def test_the_verdict_lists_several_reasons_separated_by_commas(decided):
+    f, gap = decided.factor, limits_gap(decided)
+    noisy = with_error(decided, (gap / 2) ** 2, domino=f, parallel=f)
+    fit = replace(noisy, onset=np.full_like(decided.onset, decided.steps[len(decided.steps) // 2]))
+    named = reasons(fit)
+    assert len(named) >= 2 and any("onsets that overlap" in r for r in named)
+    assert f"learning: {named[0]}, {named[1]}" in verdict(fit)

@@ -149,3 +149,10 @@ def test_check_frequencies_report_the_float64_sum_of_the_given_entries():
     exact = float(p[0]) + float(p[1])                  # 0.30000000447..., where float32 arithmetic gives 0.30000001...
     assert message(check_frequencies, "p", p, normalized=True) == \
         f"p must sum to 1 over the tasks (the last axis), got the sum {exact!r}"
+
+
+def test_check_positive_reads_a_number_written_as_text_as_check_finite_does():
+    check_finite("lr", "0.5")
+    check_positive("lr", "0.5")
+    with pytest.raises(ValueError, match="lr must be positive"):
+        check_positive("lr", ["0.5", "-1"])
