@@ -1,5 +1,6 @@
 """Multitask sparse parity (Figs 2, 16): data, task-frequency subsets, the batched MLP trainer, the two scripts."""
 import json
+import re
 import sys
 
 import numpy as np
@@ -373,3 +374,21 @@ def test_an_experiment_trains_with_the_backprop_it_is_given():
 
     sp.parity_experiment([2], TWO_PARITIES, steps=2, n_samples=16, backprop=counting_backprop)
     assert calls == [True, True, False]                # one pass per record, the last without a gradient
+
+
+def test_the_learning_rate_given_is_adams():
+    x, y = stack_data([parity_data(3, TWO_PARITIES, n_samples=64)])
+    plain, fast = (sp.train_parity_mlps(x, y, [3], steps=3, lr=lr).train_rmse for lr in (sp.LEARNING_RATE, 1e-1))
+    assert plain[0] == fast[0] and abs(fast[-1, 0] - plain[-1, 0]) > 1e-3
+
+
+def test_frequencies_written_to_nine_digits_still_give_whole_rows():
+    np.testing.assert_array_equal(sp.task_row_counts([0.333333333, 0.666666667], 300), [100, 200])
+    with pytest.raises(ValueError, match="whole number"):
+        sp.task_row_counts([0.3333, 0.6667], 300)
+
+
+def test_a_progress_bar_labelled_mlp_steps_on_request(capfd):
+    x, y = stack_data([parity_data(3, TWO_PARITIES, n_samples=64)])
+    sp.train_parity_mlps(x, y, [3], steps=2, progress=True)
+    assert re.search(r"(^|\r)MLP steps:", capfd.readouterr().err)
