@@ -1,16 +1,17 @@
 """Mutation testing with mutmut: per module, the share of small deliberate bugs that the tests catch.
 
 mutmut (pinned in requirements.txt) changes one thing at a time in the package (an operator, a constant, a comparison,
-an argument) and runs the tests that call the changed function; a mutant is *killed* when a test fails. Everything runs
+an argument) and runs the tests that call the changed function, fastest first, until one fails: the mutant is then
+*killed*. Everything runs
 in one scratch copy of the checkout's tracked files, build/mutate/ (ignored by git), so that
 editing the working tree during a long run changes nothing until the next start. Modules run one after the other, and
 every verdict is kept as soon as it is known: a run that is stopped resumes where it stopped, and a module whose code
 changed is tested again where it changed. Only the in-process tests run (not those that start a figure script or a
 notebook, which mutmut does not see).
 
-Usage: python scripts/mutate.py [MODULE ...] [--jobs N] [--survivors] [--fresh]   (make mutate: every module, detached)
-       python scripts/mutate.py --report                                         (the scores so far)
-       python scripts/mutate.py MUTANT ... --try tests/test_fit.py               (do new tests kill these?)
+Usage: python scripts/mutate.py [MODULE ...] [--jobs N] [--survivors] [--sample N] [--fresh]   (make mutate: all)
+       python scripts/mutate.py --report                                                      (the scores so far)
+       python scripts/mutate.py MUTANT ... --try tests/test_fit.py                      (do new tests kill these?)
 A module is a file of skill_physics/ named like an import (measure, paper.store, cli.fit) or one of the packages
 paper.replay and paper.sweep. The report gives per module: mutants, killed (a test failed or timed out), survived,
 no tests (no selected test calls the function), equivalent (listed with a reason in scripts/equivalent_mutants/),
@@ -22,6 +23,7 @@ when a target is missed: the score is a measurement, not a gate.
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -192,14 +194,15 @@ def run_mutmut(names, jobs, log):
                                str(jobs), *names], cwd=WORK, stdout=out, stderr=subprocess.STDOUT, env=env).returncode
 
 
-def to_run(files, survivors):
+def to_run(files, survivors, sample=None):
     """The mutants of ``files`` that this run tests: every one when mutmut has not yet made them (as patterns), else
-    those without a verdict, and with ``survivors`` those that survived too."""
+    those without a verdict, and with ``survivors`` those that survived too; with ``sample``, a random ``sample`` of
+    those (seeded), so that the score of the mutants run estimates the module's."""
     codes = exit_codes(files)
     if not codes:
         return [mutant_prefix(f) + "*" for f in files]
-    return sorted(name for name, (_, code) in codes.items()
-                  if code is None or (survivors and code in SURVIVED))
+    names = sorted(name for name, (_, code) in codes.items() if code is None or (survivors and code in SURVIVED))
+    return sorted(random.Random(0).sample(names, sample)) if sample and sample < len(names) else names
 
 
 def equivalent():
@@ -328,6 +331,9 @@ def main(argv=None):
     parser.add_argument("modules", nargs="*", default=list(found), help=f"any of {', '.join(found)} (default all)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel mutant runs")
     parser.add_argument("--survivors", action="store_true", help="run the surviving mutants again (after new tests)")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="test a random N of each module's mutants not yet run: an estimate where a full run of "
+                             "the module does not fit the time")
     parser.add_argument("--fresh", action="store_true", help="forget every verdict and start again")
     parser.add_argument("--report", action="store_true", help="print the scores so far and run nothing")
     parser.add_argument("--try", dest="try_tests", nargs="+", metavar="PYTEST_ARG",
@@ -357,7 +363,7 @@ def main(argv=None):
 def run(names, found, args):
     """mutmut on each module of ``names`` in turn, printing its tally when it is done."""
     for module in names:
-        pending = to_run(found[module], args.survivors)
+        pending = to_run(found[module], args.survivors, args.sample)
         if pending:
             start = time.monotonic()
             status = run_mutmut(pending, args.jobs, WORK / "mutmut.log")

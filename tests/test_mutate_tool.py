@@ -77,3 +77,14 @@ def test_a_mutants_tests_run_fastest_first(monkeypatch):
     mutate.fastest_first()
     PytestRunner._pytest_args_regular_run(None, {"slow", "middle", "unmeasured", "quick"})
     assert handed == [["unmeasured", "quick", "middle", "slow"]]
+
+
+def test_a_sample_is_a_seeded_random_subset_of_the_mutants_without_a_verdict(monkeypatch):
+    codes = {f"m{i:02d}": ("f.py", None if i % 4 else 1) for i in range(40)}
+    monkeypatch.setattr(mutate, "exit_codes", lambda files: codes)
+    pending = [name for name, (_, code) in codes.items() if code is None]
+    assert mutate.to_run(["f.py"], False) == pending
+    sample = mutate.to_run(["f.py"], False, sample=10)
+    assert len(sample) == 10 and set(sample) < set(pending) and sample == mutate.to_run(["f.py"], False, sample=10)
+    assert sample != pending[:10]                            # drawn, not the first in mutmut's order
+    assert mutate.to_run(["f.py"], False, sample=100) == pending
