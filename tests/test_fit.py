@@ -245,9 +245,16 @@ def test_an_mse_loss_becomes_the_mse_forms_skill_by_the_sqrt_rule():
     ({"frequencies": [1.0, 2.0]}, r"^frequencies must be 8 positive numbers"),
     ({"frequencies": -P}, r"^frequencies must be 8 positive numbers"),
     ({"alpha": 1.0, "steps": np.arange(50.0)[::-1]}, r"^steps must increase from >= 0"),
-    ({"alpha": 1.0, "steps": np.arange(49.0)}, r"^skills of shape \(1, 50, 8\) and steps of shape \(49,\)"),
-    ({"alpha": 1.0, "skills": np.full((50, 8), np.nan)}, r"^skills and steps must be finite numbers"),
+    ({"alpha": 1.0, "steps": np.arange(50.0) - 1}, r"^steps must increase from >= 0"),
+    ({"alpha": 1.0, "steps": np.r_[0.0, np.arange(49.0)]}, r"^steps must increase from >= 0"),
+    ({"alpha": 1.0, "steps": np.arange(49.0)}, r"^skills of shape \(1, 50, 8\) and steps of shape \(49,\): give "
+     r"skills \(T, K\) or \(R, T, K\) and steps \(T,\), T >= 3$"),
+    ({"alpha": 1.0, "skills": np.full((50, 8), np.nan)},
+     r"^skills and steps must be finite numbers \(no NaN or inf\)$"),
+    ({"frequencies": np.r_[P[:-1], 0.0]}, r"^frequencies must be 8 positive numbers"),
     ({"alpha": 1.0, "eta_eff": 0.01, "loss": "ce"}, r"^eta_eff is fixed for the MSE form only"),
+    ({"alpha": 1.0, "eta_eff": 0.01, "steps": np.arange(50.0) + 0.5},
+     r"^eta_eff is fixed for steps that count updates \(integers\) only$"),
 ])
 def test_bad_curves_say_what_is_wrong(kwargs, match):
     skills, steps = resource_run(0.1, steps=50)
