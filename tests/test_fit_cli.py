@@ -63,6 +63,7 @@ def test_losses_in_an_npz_with_their_rule(tmp_path, capsys):
     (lambda t: t.replace("\n30,", "\n30,x", 1), [], "column 'task1', data row 4: 'x0."),
     (lambda t: t, ["--onset", "0.95"], "--onset 0.95 and --completion 0.9: 0 <= onset < completion <= 1"),
     (lambda t: t, ["--frequencies", "0.5", "0.5"], "--frequencies gives 2 values for 5 skills"),
+    (lambda t: t, ["--frequencies", "0.5", "x"], "--frequencies: could not convert string to float: 'x'"),
     (lambda t: re.sub(r"\n20,[^,]*,", "\n20,inf,", t, count=1), [], "is missing or NaN (data row 3)"),
     (lambda t: t.replace("\n0,", "\n-10,", 1), [], "so they are >= 0 (data row 1: -10)"),
 ])
@@ -324,3 +325,10 @@ def test_an_out_that_is_a_file_gets_the_whole_remedy(curves, tmp_path, capsys):
     assert main([str(path), "--alpha", "1", "--out", str(tmp_path / "taken")]) == 2
     assert capsys.readouterr().err == (f"skill-physics-fit: error: --out {tmp_path / 'taken'} is an existing file, "
                                        "not a folder; choose a folder that can be written with --out\n")
+
+
+def test_a_lucky_record_above_the_best_level_reads_as_learned_not_above():
+    from skill_physics.cli.fit import to_skills
+
+    values = np.array([[0.0], [0.2], [0.9], [0.5], [0.5], [0.5]])     # the best 3-record median is 0.5
+    np.testing.assert_allclose(to_skills(values, ["a"], ceiling="best")[:, 0], [0, 0.4, 1, 1, 1, 1])

@@ -142,7 +142,8 @@ def read_skills(paths, format=None, *, chance=None, ceiling="1", loss=None, **re
 
 
 def load(args):
-    """Steps (T,), skill names (K,), skills (T, K) in [0, 1] and the reader's info, from the files and options."""
+    """Steps (T,), skill names (K,), skills (T, K) in [0, 1], the reader's info and the --frequencies (K,) or None,
+    from the files and options."""
     if not 0 <= args.onset < args.completion <= 1:
         raise InputError(f"--onset {args.onset:g} and --completion {args.completion:g}: 0 <= onset < completion <= 1")
     steps, names, skills, info = read_run(args.curves, args.format, chance=items(args.chance), ceiling=args.ceiling,
@@ -153,13 +154,12 @@ def load(args):
         raise InputError(f"--frequencies gives {len(freq)} values for {len(names)} skills")
     if freq is not None and not all(f > 0 for f in freq):
         raise InputError("--frequencies must all be positive")
-    return steps, names, skills, info
+    return steps, names, skills, info, freq
 
 
-def run_fit(args, steps, skills):
-    """The fit, the column order it saw (K,) and where the frequencies came from (a dict)."""
+def run_fit(args, steps, skills, freq):
+    """The fit, the column order it saw (K,) and where the frequencies came from (a dict); ``freq``: --frequencies."""
     options = dict(loss=args.form, onset=args.onset, completion=args.completion)
-    freq = numbers("--frequencies", args.frequencies)
     if freq is not None:
         return fit_skills(skills, steps, frequencies=freq, **options), np.arange(skills.shape[1]), {
             "source": "given (--frequencies)"}
@@ -273,10 +273,10 @@ def run(argv):
     args = parse_args(argv)
     first = args.curves[0]
     try:
-        steps, names, skills, info = load(args)
+        steps, names, skills, info, freq = load(args)
         out = args.out or (first if first.is_dir() else first.parent)
         writable_folder(out, "--out", "choose a folder that can be written with --out")
-        fit, order, frequencies = run_fit(args, steps, skills)
+        fit, order, frequencies = run_fit(args, steps, skills, freq)
     except (ValueError, OSError, WriteError) as err:   # InputError, or an option fit_skills refuses
         print(f"skill-physics-fit: error: {err}", file=sys.stderr)
         return 2, []
