@@ -332,3 +332,17 @@ def test_a_lucky_record_above_the_best_level_reads_as_learned_not_above():
 
     values = np.array([[0.0], [0.2], [0.9], [0.5], [0.5], [0.5]])     # the best 3-record median is 0.5
     np.testing.assert_allclose(to_skills(values, ["a"], ceiling="best")[:, 0], [0, 0.4, 1, 1, 1, 1])
+
+
+def test_read_skills_names_the_file_in_its_errors_and_keeps_skills_as_they_are_by_default(tmp_path):
+    from skill_physics.cli.fit import read_skills
+    from skill_physics.cli.readers import InputError
+
+    path = write_csv(tmp_path / "run.csv", np.array([[0.0, 0.1], [0.4, 0.3], [0.8, 0.6]]), [0, 10, 20])
+    np.testing.assert_allclose(read_skills([path])[1], [[0.0, 0.1], [0.4, 0.3], [0.8, 0.6]])
+    backwards = write_csv(tmp_path / "backwards.csv", np.zeros((3, 1)), [0, 20, 10])
+    over = write_csv(tmp_path / "over.csv", np.full((3, 1), 2.0), [0, 10, 20])
+    for bad, says in ((backwards, "steps must increase"), (over, "skills must lie in [0, 1]")):
+        with pytest.raises(InputError) as err:
+            read_skills([bad])
+        assert str(err.value).startswith(f"{bad}: {says}")
