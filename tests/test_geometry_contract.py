@@ -11,7 +11,7 @@ import torch
 from skill_physics import power_law_frequencies, task_vectors, train_geometry
 from skill_physics.geometry import gradient_weights, population_loss, residuals
 from skill_physics.paper.replay import streams as replay
-from skill_physics.paper.replay.geometry import OriginalGeometryDraws, original_vectors
+from skill_physics.paper.replay.geometry import OriginalGeometryDraws, original_draws, original_vectors
 from skill_physics.rng import CounterRNG
 
 K, N = 3, 6
@@ -160,6 +160,21 @@ def test_original_ce_run_stops_where_float32_sigmoid_reaches_one():
     assert np.all(original.skills[first:, 0, 0] == 1.0)
     assert np.all(np.diff(counter.loss[:, 0]) < 0) and counter.loss[-1, 0] > 0
     assert counter.x[0, 0] > top + 3
+
+
+def test_original_draws_are_the_arguments_of_a_replay_with_the_float32_sigmoid():
+    v, p = torch.eye(2, 3), [0.7, 0.3]
+    args = dict(steps=6, lr=0.5, optimizer="signgd", loss="ce", gradient="batch", batch_size=4)
+    replayed = original_draws([replay.generators(0)], 4)
+    assert set(replayed) == {"draws", "rounded_sigmoid"} and replayed["rounded_sigmoid"] is True
+    with pytest.raises(ValueError, match=r"^the original draws 0 normals per step"):
+        replayed["draws"].normal("noise", 0, 1)
+    by_hand = train_geometry(v, p, draws=OriginalGeometryDraws([replay.generators(0)], 4), rounded_sigmoid=True,
+                             **args)
+    np.testing.assert_array_equal(train_geometry(v, p, **original_draws([replay.generators(0)], 4), **args).skills,
+                                  by_hand.skills)
+    noisy = original_draws([replay.generators(0)], 4, noise_size=3)["draws"]
+    assert noisy.normal("noise", 0, 3).shape == (1, 3)
 
 
 # ---- OriginalGeometryDraws ------------------------------------------------------------------------------------------

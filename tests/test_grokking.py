@@ -176,3 +176,15 @@ def test_fig13_step_labels_do_not_overlap_at_the_panel_joint():
     assert last_left.get_text() == "10000"
     a, b = last_left.get_window_extent(renderer), first_right.get_window_extent(renderer)
     assert a.x1 < b.x0, (last_left.get_text(), first_right.get_text(), a, b)
+
+
+def test_the_original_streams_draw_the_split_and_start_from_the_seed_given_else_zero():
+    shapes = mlp_shapes(7, 3, 4)
+    for seed in (0, 1):
+        given = grokking_streams("original", 7, 0.8, shapes, seed)
+        split = original_split(7, 0.8, seed)
+        assert torch.equal(given["theta"], original_parameters(shapes, seed))
+        assert all(torch.equal(a, b) for part in ("train", "test") for a, b in zip(given["split"][part], split[part]))
+    assert torch.equal(original_parameters(shapes), original_parameters(shapes, 0))
+    assert torch.equal(original_split(7, 0.8)["train"][2], original_split(7, 0.8, 0)["train"][2])
+    assert not torch.equal(original_parameters(shapes, 1), original_parameters(shapes, 0))
