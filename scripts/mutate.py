@@ -197,12 +197,14 @@ def run_mutmut(names, jobs, log):
 
 def to_run(files, survivors, sample=None):
     """The mutants of ``files`` that this run tests: every one when mutmut has not yet made them (as patterns), else
-    those without a verdict, and with ``survivors`` those that survived too; with ``sample``, a random ``sample`` of
-    those (seeded), so that the score of the mutants run estimates the module's."""
+    those without a verdict, and with ``survivors`` those that survived too (but those listed as equivalent); with
+    ``sample``, a random ``sample`` of those (seeded), so that the score of the mutants run estimates the module's."""
     codes = exit_codes(files)
     if not codes:
         return [mutant_prefix(f) + "*" for f in files]
-    names = sorted(name for name, (_, code) in codes.items() if code is None or (survivors and code in SURVIVED))
+    known = equivalent() if survivors else {}
+    names = sorted(name for name, (_, code) in codes.items()
+                   if code is None or (survivors and code in SURVIVED and name not in known))
     return sorted(random.Random(0).sample(names, sample)) if sample and sample < len(names) else names
 
 
