@@ -197,14 +197,15 @@ def run_mutmut(names, jobs, log):
 
 def to_run(files, survivors, sample=None):
     """The mutants of ``files`` that this run tests: every one when mutmut has not yet made them (as patterns), else
-    those without a verdict, and with ``survivors`` those that survived too (but those listed as equivalent); with
+    those without a verdict, and with ``survivors`` those that survived or had no test too (but those listed as
+    equivalent); with
     ``sample``, a random ``sample`` of those (seeded), so that the score of the mutants run estimates the module's."""
     codes = exit_codes(files)
     if not codes:
         return [mutant_prefix(f) + "*" for f in files]
     known = equivalent() if survivors else {}
     names = sorted(name for name, (_, code) in codes.items()
-                   if code is None or (survivors and code in SURVIVED and name not in known))
+                   if code is None or (survivors and code in SURVIVED | NO_TESTS and name not in known))
     return sorted(random.Random(0).sample(names, sample)) if sample and sample < len(names) else names
 
 
@@ -333,7 +334,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", default=list(found), help=f"any of {', '.join(found)} (default all)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel mutant runs")
-    parser.add_argument("--survivors", action="store_true", help="run the surviving mutants again (after new tests)")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run the surviving mutants, and those no test called, again (after new tests)")
     parser.add_argument("--sample", type=int, metavar="N",
                         help="test a random N of each module's mutants not yet run: an estimate where a full run of "
                              "the module does not fit the time")

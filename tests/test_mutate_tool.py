@@ -85,9 +85,10 @@ def test_a_sample_is_a_seeded_random_subset_of_the_mutants_without_a_verdict(mon
     assert mutate.to_run(["f.py"], False, sample=100) == pending
 
 
-def test_survivors_run_again_but_those_listed_as_equivalent(monkeypatch):
-    codes = {"killed": ("f.py", 1), "alive": ("f.py", 0), "same": ("f.py", 0), "new": ("f.py", None)}
+def test_survivors_and_untested_mutants_run_again_but_those_listed_as_equivalent(monkeypatch):
+    codes = {"killed": ("f.py", 1), "alive": ("f.py", 0), "same": ("f.py", 0), "new": ("f.py", None),
+             "untested": ("f.py", 33)}
     monkeypatch.setattr(mutate, "exit_codes", lambda files: codes)
     monkeypatch.setattr(mutate, "equivalent", lambda: {"same": "a reason"})
     assert mutate.to_run(["f.py"], False) == ["new"]
-    assert mutate.to_run(["f.py"], True) == ["alive", "new"]
+    assert mutate.to_run(["f.py"], True) == ["alive", "new", "untested"]     # a new test may call it now
