@@ -2,8 +2,7 @@
 
 mutmut (pinned in requirements.txt) changes one thing at a time in the package (an operator, a constant, a comparison,
 an argument) and runs the tests that call the changed function, fastest first, until one fails: the mutant is then
-*killed*. Everything runs
-in one scratch copy of the checkout's tracked files, build/mutate/ (ignored by git), so that
+*killed*. Everything runs in one scratch copy of the checkout's tracked files, build/mutate/ (ignored by git), so that
 editing the working tree during a long run changes nothing until the next start. Modules run one after the other, and
 every verdict is kept as soon as it is known: a run that is stopped resumes where it stopped, and a module whose code
 changed is tested again where it changed. Only the in-process tests run (not those that start a figure script or a
@@ -198,8 +197,8 @@ def run_mutmut(names, jobs, log):
 def to_run(files, survivors, sample=None):
     """The mutants of ``files`` that this run tests: every one when mutmut has not yet made them (as patterns), else
     those without a verdict, and with ``survivors`` those that survived or had no test too (but those listed as
-    equivalent); with
-    ``sample``, a random ``sample`` of those (seeded), so that the score of the mutants run estimates the module's."""
+    equivalent); with ``sample``, a random ``sample`` of those (seeded), so that the score of the mutants run
+    estimates the module's."""
     codes = exit_codes(files)
     if not codes:
         return [mutant_prefix(f) + "*" for f in files]
